@@ -1,0 +1,1 @@
+"""Social CRM domain core, ports and adapters (shipped as the CoreLayer)."""

@@ -1,0 +1,70 @@
+"""Typed exceptions of the domain. `http_status` maps each one to its HTTP answer in one place."""
+
+from __future__ import annotations
+
+
+class SocialCrmError(Exception):
+    """Base class of every error the domain raises on purpose."""
+
+    http_status = 500
+    public_message = "internal error"
+
+    def __init__(self, message: str | None = None) -> None:
+        super().__init__(message or self.public_message)
+        self.message = message or self.public_message
+
+
+class BadRequest(SocialCrmError):
+    """The request is not what the platform documents (bad JSON, wrong shape)."""
+
+    http_status = 400
+    public_message = "bad request"
+
+
+class SignatureInvalid(SocialCrmError):
+    """Missing or forged signature: nothing from this request may be trusted."""
+
+    http_status = 401
+    public_message = "invalid signature"
+
+
+class HandshakeRefused(SocialCrmError):
+    """A subscription handshake with a wrong token or mode."""
+
+    http_status = 403
+    public_message = "verification failed"
+
+
+class UnknownPlatform(SocialCrmError):
+    http_status = 404
+    public_message = "unknown platform"
+
+
+class ConfigurationError(SocialCrmError):
+    """A setting that must be present is missing or invalid."""
+
+
+class InvalidRecord(SocialCrmError):
+    """A CRM record failed validation; `field` names the offending field."""
+
+    http_status = 400
+
+    def __init__(self, field: str, problem: str) -> None:
+        super().__init__(f"{field}: {problem}")
+        self.field = field
+
+
+class DeliveryError(SocialCrmError):
+    """A contact-centre delivery failed."""
+
+
+class TransientDeliveryError(DeliveryError):
+    """Worth retrying later (timeouts, 5xx, 429)."""
+
+
+class PermanentDeliveryError(DeliveryError):
+    """Retrying cannot help (4xx other than 429): goes to the dead-letter queue at once."""
+
+
+def http_status_of(error: Exception) -> int:
+    return error.http_status if isinstance(error, SocialCrmError) else 500

@@ -1,0 +1,75 @@
+"""Ports: the small interfaces between the domain core and the outside world.
+
+Adapters in socialcrm.adapters implement them against AWS; tests use in-memory fakes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any, Protocol
+
+from socialcrm.model import AnalyzedPost, CanonicalPost, ContactPush, Customer
+
+
+class SecretStore(Protocol):
+    def platform_credentials(self, platform: str) -> dict[str, str]: ...
+
+
+class IngestQueue(Protocol):
+    def send_posts(self, posts: Sequence[CanonicalPost]) -> None: ...
+
+
+class PushQueue(Protocol):
+    def enqueue(self, push: ContactPush) -> None: ...
+
+
+class SentimentAnalyzer(Protocol):
+    def analyze(self, text: str) -> tuple[str, float]:
+        """(label, compound score in [-1, 1]); label is positive, neutral or negative."""
+        ...
+
+
+class CustomerDirectory(Protocol):
+    def customers_with_identity(self, identity_key: str) -> list[str]: ...
+
+    def get(self, customer_id: str) -> Customer | None: ...
+
+    def upsert(self, customer: Customer) -> tuple[str, ...]:
+        """Store the record and its identity keys; return the identity keys it no longer has."""
+        ...
+
+
+class PostRepository(Protocol):
+    def store_new(self, post: AnalyzedPost, counters: dict[str, int], hour: str) -> bool:
+        """Store the post and add its counters atomically; False when it was already stored."""
+        ...
+
+    def get_state(self, post_key: str) -> dict[str, Any] | None: ...
+
+    def mark_done(self, post_key: str) -> None: ...
+
+    def recent_for_customer(self, customer_id: str, limit: int) -> list[dict[str, Any]]: ...
+
+    def keys_by_author(self, author_key: str) -> list[str]: ...
+
+    def link(self, post_key: str, customer_id: str | None) -> None: ...
+
+
+class CardStore(Protocol):
+    def put(self, lookup_keys: Sequence[str], card: dict[str, Any]) -> None: ...
+
+    def delete(self, lookup_keys: Sequence[str]) -> None: ...
+
+
+class ContactConnector(Protocol):
+    """Delivers a push to a contact centre; raises TransientDeliveryError or PermanentDeliveryError."""
+
+    name: str
+
+    def deliver(self, push: ContactPush) -> None: ...
+
+
+class MetricsPublisher(Protocol):
+    def publish(self, hour_start: str, figures: dict[str, float]) -> int:
+        """Publish the figures for an hour; returns the number of requests made."""
+        ...
