@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import asdict, dataclass, field, replace
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any, Literal
 
 from socialcrm.errors import BadRequest
@@ -135,7 +135,7 @@ def push_id_for(post_key: str) -> str:
 
 
 def utc_iso(moment: datetime) -> str:
-    return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def parse_time(value: Any) -> str:
@@ -149,7 +149,7 @@ def parse_time(value: Any) -> str:
         if number > 1e11:  # milliseconds
             number /= 1000
         try:
-            return utc_iso(datetime.fromtimestamp(number, tz=timezone.utc))
+            return utc_iso(datetime.fromtimestamp(number, tz=UTC))
         except (OverflowError, OSError, ValueError):
             raise BadRequest("time out of range") from None
     if isinstance(value, str):
@@ -161,6 +161,6 @@ def parse_time(value: Any) -> str:
         except ValueError:
             raise BadRequest("time is not ISO-8601") from None
         if moment.tzinfo is None:
-            moment = moment.replace(tzinfo=timezone.utc)
+            moment = moment.replace(tzinfo=UTC)
         return utc_iso(moment)
     raise BadRequest("time is not a timestamp")

@@ -40,9 +40,13 @@ class CustomerDirectory(Protocol):
 
 
 class PostRepository(Protocol):
-    def store_new(self, post: AnalyzedPost, counters: dict[str, int], hour: str) -> bool:
-        """Store the post and add its counters atomically; False when it was already stored."""
+    def store_new(self, post: AnalyzedPost, counters: dict[str, int], hour: str, shard: int) -> bool:
+        """Store the post and add its counters to one shard atomically; False when already stored."""
         ...
+
+    def update_text(self, post_key: str, text: str, sentiment: str, score: float) -> None: ...
+
+    def delete(self, post_key: str) -> None: ...
 
     def get_state(self, post_key: str) -> dict[str, Any] | None: ...
 
@@ -50,9 +54,13 @@ class PostRepository(Protocol):
 
     def recent_for_customer(self, customer_id: str, limit: int) -> list[dict[str, Any]]: ...
 
-    def keys_by_author(self, author_key: str) -> list[str]: ...
+    def keys_by_author(self, author_key: str) -> list[str]:
+        """Keys of the posts whose author has this identity key (through an index, not a scan)."""
+        ...
 
-    def link(self, post_key: str, customer_id: str | None) -> None: ...
+    def link(self, post_key: str, customer_id: str | None, match_key: str | None) -> dict[str, Any] | None:
+        """Set (or clear) the customer of a stored post; returns its previous state."""
+        ...
 
 
 class CardStore(Protocol):
@@ -67,6 +75,16 @@ class ContactConnector(Protocol):
     name: str
 
     def deliver(self, push: ContactPush) -> None: ...
+
+
+class CounterStore(Protocol):
+    def read_hour(self, hour: str) -> dict[str, int]:
+        """Sum of every counter of the hour over all shards."""
+        ...
+
+    def stored_rollup(self, hour: str) -> dict[str, float] | None: ...
+
+    def save_rollup(self, hour: str, figures: dict[str, float]) -> None: ...
 
 
 class MetricsPublisher(Protocol):

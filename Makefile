@@ -1,0 +1,41 @@
+# Everything a fresh machine needs is installed by these targets (the virtualenv and its packages).
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: install lint test unit integration e2e demo local clean
+
+install: $(STAMP)
+
+$(STAMP): requirements.txt requirements-dev.txt
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	touch $(STAMP)
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/cfn-lint template.yaml
+
+test: lint
+	$(BIN)/python -m pytest -q
+
+unit: install
+	$(BIN)/python -m pytest -q tests/unit
+
+integration: install
+	$(BIN)/python -m pytest -q tests/integration
+
+e2e: install
+	$(BIN)/python -m pytest -q tests/e2e
+
+# The main job end to end on the embedded local stack; stops everything and exits 0 on success.
+demo: install
+	$(BIN)/python -m infra.local.demo
+
+# The local stack in the foreground: AWS on :5000, HTTP API on :3000, Lambda Invoke API on :3001.
+local: install
+	$(BIN)/python -m infra.local.stack
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis

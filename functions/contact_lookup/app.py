@@ -1,0 +1,37 @@
+"""ContactLookupFunction: Amazon Connect contact-flow lookup of the caller's social context.
+
+Imports only the light lookup path (no PynamoDB, requests or pydantic) for a fast cold start.
+"""
+
+from aws_lambda_powertools.metrics import MetricUnit
+
+from socialcrm.config import phone_region, positive_int, required
+from socialcrm.lookup import card_reader, lookup_contact, not_found, utc_now
+from socialcrm.observability import logger, metrics, tracer
+
+_settings: dict = {}
+
+
+def settings() -> dict:
+    if not _settings:
+        _settings.update(
+            read_card=card_reader(required("CARDS_TABLE")),
+            lookback_days=positive_int("LOOKBACK_DAYS", 7),
+            default_region=phone_region(),
+        )
+    return _settings
+
+
+@logger.inject_lambda_context
+@tracer.capture_lambda_handler
+@metrics.log_metrics
+def lambda_handler(event: dict, context) -> dict:
+    try:
+        answer = lookup_contact(event, now=utc_now(), **settings())
+    except Exception:  # never send the caller down the flow's error branch
+        logger.exception("lookup failed")
+        answer = not_found("internal_error")
+    metrics.add_dimension(name="outcome", value="found" if answer["found"] == "true" else answer["reason"])
+    metrics.add_metric(name="Lookups", unit=MetricUnit.Count, value=1)
+    logger.info("lookup answered", extra={"found": answer["found"], "reason": answer.get("reason", "")})
+    return answer

@@ -1,0 +1,24 @@
+"""CustomerSyncFunction: upserts CRM customer records; bad records are rejected one by one."""
+
+from aws_lambda_powertools.metrics import MetricUnit
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from socialcrm import wiring
+from socialcrm.customers import sync_customers
+from socialcrm.errors import InvalidRecord
+from socialcrm.observability import logger, metrics, tracer
+
+
+@logger.inject_lambda_context
+@tracer.capture_lambda_handler
+@metrics.log_metrics
+def lambda_handler(event: dict, context: LambdaContext) -> dict:
+    records = event.get("customers") if isinstance(event, dict) else None
+    try:
+        answer = sync_customers(records, wiring.sync_deps())
+    except InvalidRecord as error:
+        return {"upserted": 0, "rejected": [{"index": None, "error": error.message}]}
+    metrics.add_metric(name="CustomersUpserted", unit=MetricUnit.Count, value=answer["upserted"])
+    metrics.add_metric(name="CustomersRejected", unit=MetricUnit.Count, value=len(answer["rejected"]))
+    logger.info("customers synced", extra={"upserted": answer["upserted"], "rejected": len(answer["rejected"])})
+    return answer

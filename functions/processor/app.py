@@ -1,0 +1,34 @@
+"""ProcessorFunction: consumes the ingest queue; each post is processed on its own (partial batch response)."""
+
+import json
+
+from aws_lambda_powertools.metrics import MetricUnit, single_metric
+from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
+from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from socialcrm import wiring
+from socialcrm.model import CanonicalPost
+from socialcrm.observability import logger, metrics, tracer
+from socialcrm.processing import process_post
+
+batch = BatchProcessor(event_type=EventType.SQS)
+
+
+@tracer.capture_method
+def handle_record(record: SQSRecord) -> None:
+    post = CanonicalPost.from_message(json.loads(record.body))
+    outcome = process_post(post, wiring.processor_deps())
+    logger.info("post processed", extra={"post_platform": post.platform, "kind": post.kind,
+                                         "outcome": outcome.status, "matched": outcome.matched})
+    with single_metric(name="PostsProcessed", unit=MetricUnit.Count, value=1) as metric:
+        metric.add_dimension(name="platform", value=post.platform)
+        metric.add_dimension(name="kind", value=post.kind)
+        metric.add_dimension(name="outcome", value=outcome.status)
+
+
+@logger.inject_lambda_context
+@tracer.capture_lambda_handler
+@metrics.log_metrics
+def lambda_handler(event: dict, context: LambdaContext) -> dict:
+    return process_partial_response(event=event, record_handler=handle_record, processor=batch, context=context)

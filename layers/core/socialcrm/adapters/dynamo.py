@@ -1,0 +1,336 @@
+"""DynamoDB adapters, modelled with PynamoDB.
+
+Model classes are built on first use by cached factories, with the table names read from the
+configuration at run time (never at import), so importing this module touches no AWS.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Sequence
+from functools import cache
+from typing import Any
+
+from pynamodb.attributes import ListAttribute, NumberAttribute, UnicodeAttribute
+from pynamodb.connection import Connection
+from pynamodb.exceptions import DoesNotExist, TransactWriteError
+from pynamodb.indexes import AllProjection, GlobalSecondaryIndex, KeysOnlyProjection
+from pynamodb.models import Model
+from pynamodb.transactions import TransactWrite
+
+from socialcrm import config, identity
+from socialcrm.model import AnalyzedPost, Customer, SocialIdentity
+
+PROFILE = "PROFILE"
+
+
+def _meta(role: str) -> type:
+    class Meta:
+        table_name = config.table_name(role)
+        region = os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION") or "us-east-1"
+        host = os.environ.get("AWS_ENDPOINT_URL_DYNAMODB") or os.environ.get("AWS_ENDPOINT_URL") or None
+        connect_timeout_seconds = 2
+        read_timeout_seconds = 5
+        max_retry_attempts = 3
+
+    return Meta
+
+
+@cache
+def customer_models() -> tuple[type[Model], type[Model]]:
+    class CustomerItem(Model):
+        Meta = _meta("customers")
+        pk = UnicodeAttribute(hash_key=True)
+        sk = UnicodeAttribute(range_key=True)
+        customer_id = UnicodeAttribute()
+        name = UnicodeAttribute(null=True)
+        phones = ListAttribute(of=UnicodeAttribute, default=list)
+        emails = ListAttribute(of=UnicodeAttribute, default=list)
+        social = UnicodeAttribute(default="[]")  # JSON list of {platform, user_id, handle}
+        segment = UnicodeAttribute(null=True)
+        country = UnicodeAttribute(null=True)
+        identity_keys = ListAttribute(of=UnicodeAttribute, default=list)
+
+    class IdentityItem(Model):
+        Meta = _meta("customers")
+        pk = UnicodeAttribute(hash_key=True)  # IDENTITY#<identity key>
+        sk = UnicodeAttribute(range_key=True)  # CUSTOMER#<customer id>
+        customer_id = UnicodeAttribute()
+
+    return CustomerItem, IdentityItem
+
+
+class ByAuthor(GlobalSecondaryIndex):
+    class Meta:
+        index_name = "by-author"
+        projection = KeysOnlyProjection()
+
+    author_key = UnicodeAttribute(hash_key=True)
+    created_at = UnicodeAttribute(range_key=True)
+
+
+class ByAuthorHandle(GlobalSecondaryIndex):
+    class Meta:
+        index_name = "by-author-handle"
+        projection = KeysOnlyProjection()
+
+    author_handle_key = UnicodeAttribute(hash_key=True)
+    created_at = UnicodeAttribute(range_key=True)
+
+
+class ByCustomer(GlobalSecondaryIndex):
+    class Meta:
+        index_name = "by-customer"
+        projection = AllProjection()
+
+    customer_id = UnicodeAttribute(hash_key=True)
+    created_at = UnicodeAttribute(range_key=True)
+
+
+@cache
+def post_model() -> type[Model]:
+    class PostItem(Model):
+        Meta = _meta("posts")
+        pk = UnicodeAttribute(hash_key=True)  # <platform>#<post id>
+        platform = UnicodeAttribute()
+        post_id = UnicodeAttribute()
+        kind = UnicodeAttribute()
+        source = UnicodeAttribute(null=True)
+        author_key = UnicodeAttribute(null=True)
+        author_handle_key = UnicodeAttribute(null=True)
+        author_name = UnicodeAttribute(null=True)
+        text = UnicodeAttribute(default="")
+        created_at = UnicodeAttribute()
+        url = UnicodeAttribute(null=True)
+        reply_to = UnicodeAttribute(null=True)
+        sentiment = UnicodeAttribute()
+        sentiment_score = NumberAttribute()
+        customer_id = UnicodeAttribute(null=True)
+        match_key = UnicodeAttribute(null=True)
+        status = UnicodeAttribute(default="stored")  # stored -> done once card and push are handled
+        expires_at = NumberAttribute(null=True)
+        by_author = ByAuthor()
+        by_author_handle = ByAuthorHandle()
+        by_customer = ByCustomer()
+
+    return PostItem
+
+
+@cache
+def card_model() -> type[Model]:
+    class CardItem(Model):
+        Meta = _meta("cards")
+        pk = UnicodeAttribute(hash_key=True)  # PHONE#<e164> | CUSTOMER#<id>
+        customer_id = UnicodeAttribute()
+        card = UnicodeAttribute()  # JSON, read as is by the lookup
+        updated_at = UnicodeAttribute()
+
+    return CardItem
+
+
+@cache
+def metrics_models() -> tuple[type[Model], type[Model]]:
+    class CounterItem(Model):
+        Meta = _meta("metrics")
+        pk = UnicodeAttribute(hash_key=True)  # COUNTER#<hour>
+        sk = UnicodeAttribute(range_key=True)  # <counter name>#<shard>
+        value = NumberAttribute(default=0)
+
+    class RollupItem(Model):
+        Meta = _meta("metrics")
+        pk = UnicodeAttribute(hash_key=True)  # ROLLUP#<hour>
+        sk = UnicodeAttribute(range_key=True)  # HOURLY
+        figures = UnicodeAttribute()  # JSON {name: value}
+
+    return CounterItem, RollupItem
+
+
+@cache
+def _connection() -> Connection:
+    meta = _meta("posts")
+    return Connection(region=meta.region, host=meta.host)
+
+
+def _customer_from(item: Any) -> Customer:
+    social = tuple(SocialIdentity(**entry) for entry in json.loads(item.social or "[]"))
+    return Customer(
+        customer_id=item.customer_id,
+        name=item.name,
+        phones=tuple(item.phones or ()),
+        emails=tuple(item.emails or ()),
+        social=social,
+        segment=item.segment,
+        country=item.country,
+        identity_keys=tuple(item.identity_keys or ()),
+    )
+
+
+class DynamoCustomerDirectory:
+    def customers_with_identity(self, identity_key: str) -> list[str]:
+        _, identity_item = customer_models()
+        # At most 2 are needed to tell "one customer" from "a conflict".
+        return [item.customer_id for item in identity_item.query(f"IDENTITY#{identity_key}", limit=2)]
+
+    def get(self, customer_id: str) -> Customer | None:
+        customer_item, _ = customer_models()
+        try:
+            return _customer_from(customer_item.get(f"CUSTOMER#{customer_id}", PROFILE))
+        except DoesNotExist:
+            return None
+
+    def upsert(self, customer: Customer) -> tuple[str, ...]:
+        customer_item, identity_item = customer_models()
+        previous = self.get(customer.customer_id)
+        old_keys = set(previous.identity_keys) if previous else set()
+        new_keys = set(customer.identity_keys)
+        customer_item(
+            f"CUSTOMER#{customer.customer_id}",
+            PROFILE,
+            customer_id=customer.customer_id,
+            name=customer.name,
+            phones=list(customer.phones),
+            emails=list(customer.emails),
+            social=json.dumps([vars(s) for s in customer.social]),
+            segment=customer.segment,
+            country=customer.country,
+            identity_keys=sorted(new_keys),
+        ).save()
+        with identity_item.batch_write() as batch:
+            for key in sorted(new_keys - old_keys):
+                batch.save(identity_item(f"IDENTITY#{key}", f"CUSTOMER#{customer.customer_id}",
+                                         customer_id=customer.customer_id))
+            for key in sorted(old_keys - new_keys):
+                batch.delete(identity_item(f"IDENTITY#{key}", f"CUSTOMER#{customer.customer_id}"))
+        return tuple(sorted(old_keys - new_keys))
+
+
+def _post_view(item: Any) -> dict[str, Any]:
+    return {
+        "post_key": item.pk,
+        "platform": item.platform,
+        "kind": item.kind,
+        "text": item.text,
+        "sentiment": item.sentiment,
+        "created_at": item.created_at,
+        "url": item.url,
+        "customer_id": item.customer_id,
+        "match_key": item.match_key,
+        "status": item.status,
+        "author_key": item.author_key,
+        "author_handle_key": item.author_handle_key,
+    }
+
+
+class DynamoPostRepository:
+    def store_new(self, analyzed: AnalyzedPost, counters: dict[str, int], hour: str, shard: int) -> bool:
+        post_item = post_model()
+        counter_item, _ = metrics_models()
+        post = analyzed.post
+        author = post.author
+        item = post_item(
+            post.key,
+            platform=post.platform,
+            post_id=post.post_id,
+            kind=post.kind,
+            source=post.source or None,
+            author_key=identity.platform_user_key(author.platform, author.user_id) if author.user_id else None,
+            author_handle_key=identity.handle_key(author.platform, author.handle) if author.handle else None,
+            author_name=author.name,
+            text=post.text,
+            created_at=post.created_at,
+            url=post.url,
+            reply_to=post.reply_to,
+            sentiment=analyzed.sentiment,
+            sentiment_score=analyzed.sentiment_score,
+            customer_id=analyzed.customer_id,
+            match_key=analyzed.match_key,
+        )
+        try:
+            with TransactWrite(connection=_connection()) as transaction:
+                transaction.save(item, condition=post_item.pk.does_not_exist())
+                for name, amount in sorted(counters.items()):
+                    counter = counter_item(f"COUNTER#{hour}", f"{name}#{shard}")
+                    transaction.update(counter, actions=[counter_item.value.add(amount)])
+        except TransactWriteError as error:
+            reasons = getattr(error, "cancellation_reasons", None) or []
+            if reasons and reasons[0] is not None and reasons[0].code == "ConditionalCheckFailed":
+                return False
+            raise
+        return True
+
+    def get_state(self, post_key: str) -> dict[str, Any] | None:
+        try:
+            return _post_view(post_model().get(post_key, consistent_read=True))
+        except DoesNotExist:
+            return None
+
+    def update_text(self, post_key: str, text: str, sentiment: str, score: float) -> None:
+        post_item = post_model()
+        post_item(post_key).update(actions=[post_item.text.set(text), post_item.sentiment.set(sentiment),
+                                            post_item.sentiment_score.set(score)])
+
+    def delete(self, post_key: str) -> None:
+        post_model()(post_key).delete()
+
+    def mark_done(self, post_key: str) -> None:
+        post_item = post_model()
+        post_item(post_key).update(actions=[post_item.status.set("done")])
+
+    def recent_for_customer(self, customer_id: str, limit: int) -> list[dict[str, Any]]:
+        query = post_model().by_customer.query(customer_id, scan_index_forward=False, limit=limit)
+        return [_post_view(item) for item in query]
+
+    def keys_by_author(self, author_key: str) -> list[str]:
+        post_item = post_model()
+        index = post_item.by_author_handle if author_key.startswith("handle:") else post_item.by_author
+        return [item.pk for item in index.query(author_key)]
+
+    def link(self, post_key: str, customer_id: str | None, match_key: str | None) -> dict[str, Any] | None:
+        post_item = post_model()
+        before = self.get_state(post_key)
+        if before is None:
+            return None
+        if customer_id is None:
+            actions = [post_item.customer_id.remove(), post_item.match_key.remove()]
+        else:
+            actions = [post_item.customer_id.set(customer_id), post_item.match_key.set(match_key)]
+        post_item(post_key).update(actions=actions)
+        return before
+
+
+class DynamoCardStore:
+    def put(self, lookup_keys: Sequence[str], card: dict[str, Any]) -> None:
+        card_item = card_model()
+        body = json.dumps(card, ensure_ascii=False, separators=(",", ":"))
+        with card_item.batch_write() as batch:
+            for key in lookup_keys:
+                batch.save(card_item(key, customer_id=card["customer_id"], card=body, updated_at=card["updated_at"]))
+
+    def delete(self, lookup_keys: Sequence[str]) -> None:
+        card_item = card_model()
+        with card_item.batch_write() as batch:
+            for key in lookup_keys:
+                batch.delete(card_item(key))
+
+
+class DynamoCounterStore:
+    def read_hour(self, hour: str) -> dict[str, int]:
+        """One Query on the hour's partition: its size is bounded by counters x shards, not by posts."""
+        counter_item, _ = metrics_models()
+        totals: dict[str, int] = {}
+        for item in counter_item.query(f"COUNTER#{hour}"):
+            name = item.sk.rsplit("#", 1)[0]
+            totals[name] = totals.get(name, 0) + int(item.value)
+        return totals
+
+    def stored_rollup(self, hour: str) -> dict[str, float] | None:
+        _, rollup_item = metrics_models()
+        try:
+            return json.loads(rollup_item.get(f"ROLLUP#{hour}", "HOURLY", consistent_read=True).figures)
+        except DoesNotExist:
+            return None
+
+    def save_rollup(self, hour: str, figures: dict[str, float]) -> None:
+        _, rollup_item = metrics_models()
+        rollup_item(f"ROLLUP#{hour}", "HOURLY", figures=json.dumps(figures, sort_keys=True)).save()

@@ -1,0 +1,53 @@
+"""The contact-centre card: the precomputed read model that the lookup returns in one key read.
+
+A card is rebuilt from the customer's stored posts (never patched in place), so rebuilding
+it again after a redelivery or a relink gives the same card.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from socialcrm.model import Customer
+
+CARD_POSTS = 10  # full posts kept on the card (newest first)
+CARD_TIMES = 200  # timestamps kept for the recent_posts count
+CARD_TEXT_CHARS = 1000
+
+
+def phone_lookup_key(e164: str) -> str:
+    return f"PHONE#{e164}"
+
+
+def customer_lookup_key(customer_id: str) -> str:
+    return f"CUSTOMER#{customer_id}"
+
+
+def lookup_keys(customer: Customer) -> list[str]:
+    """Every key the lookup may read this customer's card under (one copy per key)."""
+    return [customer_lookup_key(customer.customer_id), *(phone_lookup_key(p) for p in customer.phones)]
+
+
+def build_card(customer: Customer, posts: Iterable[dict[str, Any]], updated_at: str) -> dict[str, Any]:
+    unique = {p["post_key"]: p for p in posts}
+    newest_first = sorted(unique.values(), key=lambda p: (p["created_at"], p["post_key"]), reverse=True)
+    return {
+        "customer_id": customer.customer_id,
+        "customer_name": customer.name or "",
+        "segment": customer.segment or "",
+        "posts": [
+            {
+                "post_key": p["post_key"],
+                "platform": p["platform"],
+                "kind": p["kind"],
+                "text": (p.get("text") or "")[:CARD_TEXT_CHARS],
+                "sentiment": p.get("sentiment") or "neutral",
+                "created_at": p["created_at"],
+                "url": p.get("url") or "",
+            }
+            for p in newest_first[:CARD_POSTS]
+        ],
+        "post_times": [p["created_at"] for p in newest_first[:CARD_TIMES]],
+        "updated_at": updated_at,
+    }

@@ -1,0 +1,41 @@
+"""Identity keys: the normalized strings under which customers are found by a key read.
+
+One item per key in the customers table, so matching a post's author is a Query on one
+partition, never a scan, and its cost does not grow with the number of customers.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+
+from socialcrm.model import Author
+
+
+def platform_user_key(platform: str, user_id: str) -> str:
+    return f"id:{platform.lower()}:{user_id.strip()}"
+
+
+def normalize_handle(handle: str) -> str:
+    return unicodedata.normalize("NFKC", handle).strip().lstrip("@").casefold()
+
+
+def handle_key(platform: str, handle: str) -> str:
+    return f"handle:{platform.lower()}:{normalize_handle(handle)}"
+
+
+def phone_key(e164: str) -> str:
+    return f"phone:{e164}"
+
+
+def email_key(email: str) -> str:
+    return f"email:{email.strip().lower()}"
+
+
+def author_keys(author: Author) -> list[str]:
+    """Keys to try for a post's author, strongest first (a platform id beats a handle)."""
+    keys = []
+    if author.user_id:
+        keys.append(platform_user_key(author.platform, author.user_id))
+    if author.handle and normalize_handle(author.handle):
+        keys.append(handle_key(author.platform, author.handle))
+    return keys

@@ -1,0 +1,175 @@
+"""What happens to each captured post: sentiment, match, store, card, count, push.
+
+Idempotent per post key: a redelivered post is stored and counted once (the store and the
+counters are one transaction), and a post whose processing completed is skipped.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from socialcrm import identity
+from socialcrm.cards import build_card, lookup_keys
+from socialcrm.model import AnalyzedPost, CanonicalPost, ContactPush, push_id_for, utc_iso
+from socialcrm.ports import CardStore, CustomerDirectory, PostRepository, PushQueue, SentimentAnalyzer
+
+COUNTER_SHARDS = 8
+CARD_SOURCE_POSTS = 200
+
+
+@dataclass
+class ProcessorDeps:
+    posts: PostRepository
+    customers: CustomerDirectory
+    cards: CardStore
+    push_queue: PushQueue
+    sentiment: SentimentAnalyzer
+    clock: Callable[[], datetime]
+
+
+@dataclass(frozen=True)
+class Outcome:
+    status: str  # stored | duplicate | deleted | updated
+    matched: bool = False
+    actionable: bool = False
+
+
+def hour_of(moment: datetime) -> str:
+    return utc_iso(moment.replace(minute=0, second=0, microsecond=0))
+
+
+def shard_of(post_key: str) -> int:
+    return int(hashlib.sha256(post_key.encode()).hexdigest(), 16) % COUNTER_SHARDS
+
+
+def match_author(post: CanonicalPost, customers: CustomerDirectory) -> tuple[str | None, str | None]:
+    """The one customer the author's strongest identity key points to, else None.
+
+    A key that points to two or more customers is a conflict and never links.
+    """
+    for key in identity.author_keys(post.author):
+        found = customers.customers_with_identity(key)
+        if len(found) == 1:
+            return found[0], key
+        if len(found) > 1:
+            return None, None
+    return None, None
+
+
+def is_actionable(analyzed: AnalyzedPost) -> str | None:
+    """Why a post goes to the contact centre, or None.
+
+    Rule: the author is a known customer, and the post is negative or a direct message.
+    """
+    if analyzed.customer_id is None:
+        return None
+    if analyzed.sentiment == "negative":
+        return "negative"
+    if analyzed.post.is_direct_message:
+        return "direct_message"
+    return None
+
+
+def counters_for(analyzed: AnalyzedPost, segment: str | None, actionable: bool) -> dict[str, int]:
+    """Counter names encode the metric and its low-cardinality dimensions: Metric|Dim=value|..."""
+    post = analyzed.post
+    counters = {
+        f"Posts|Platform={post.platform}|Kind={post.kind}": 1,
+        f"{'MatchedPosts' if analyzed.customer_id else 'UnmatchedPosts'}|Platform={post.platform}": 1,
+        f"PostsBySentiment|Sentiment={analyzed.sentiment}": 1,
+    }
+    if analyzed.customer_id:
+        counters[f"MatchedPostsBySegment|Segment={segment or 'none'}|Sentiment={analyzed.sentiment}"] = 1
+    if actionable:
+        counters["ActionablePosts"] = 1
+    return counters
+
+
+def refresh_card(customer_id: str, posts: PostRepository, customers: CustomerDirectory, cards: CardStore,
+                 now: datetime, just_linked: Sequence[dict] = ()) -> bool:
+    """Rebuild a customer's card from their stored posts and write it under every lookup key.
+
+    `just_linked` are posts written a moment ago, which the customer index may not show yet.
+    """
+    customer = customers.get(customer_id)
+    if customer is None:
+        return False
+    recent = [*posts.recent_for_customer(customer_id, CARD_SOURCE_POSTS), *just_linked]
+    cards.put(lookup_keys(customer), build_card(customer, recent, utc_iso(now)))
+    return True
+
+
+def process_post(post: CanonicalPost, deps: ProcessorDeps) -> Outcome:
+    now = deps.clock()
+    if post.verb == "remove":
+        return _remove(post, deps, now)
+    state = deps.posts.get_state(post.key)
+    if state and state.get("status") == "done" and post.verb != "edit":
+        return Outcome("duplicate", matched=bool(state.get("customer_id")))
+
+    label, score = deps.sentiment.analyze(post.text)
+    customer_id, match_key = match_author(post, deps.customers)
+    analyzed = AnalyzedPost(post, label, score, customer_id, match_key)
+    if state and post.verb == "edit":
+        deps.posts.update_text(post.key, post.text, label, score)
+        if state.get("customer_id"):
+            refresh_card(state["customer_id"], deps.posts, deps.customers, deps.cards, now)
+        return Outcome("updated", matched=bool(state.get("customer_id")))
+
+    customer = deps.customers.get(customer_id) if customer_id else None
+    reason = is_actionable(analyzed)
+    counters = counters_for(analyzed, customer.segment if customer else None, reason is not None)
+    deps.posts.store_new(analyzed, counters, hour_of(now), shard_of(post.key))
+    # From here on every step is idempotent, so a retry after a failure simply redoes them.
+    if customer is not None:
+        refresh_card(customer.customer_id, deps.posts, deps.customers, deps.cards, now,
+                     just_linked=[stored_view(analyzed)])
+        if reason is not None:
+            deps.push_queue.enqueue(push_for(analyzed, customer.name, reason))
+    deps.posts.mark_done(post.key)
+    return Outcome("stored", matched=customer is not None, actionable=reason is not None)
+
+
+def _remove(post: CanonicalPost, deps: ProcessorDeps, now: datetime) -> Outcome:
+    """A deletion is the author's decision: drop the stored post and rebuild the card without it."""
+    state = deps.posts.get_state(post.key)
+    if state is None:
+        return Outcome("duplicate")
+    deps.posts.delete(post.key)
+    if state.get("customer_id"):
+        refresh_card(state["customer_id"], deps.posts, deps.customers, deps.cards, now)
+    return Outcome("deleted", matched=bool(state.get("customer_id")))
+
+
+def stored_view(analyzed: AnalyzedPost) -> dict:
+    post = analyzed.post
+    return {
+        "post_key": post.key,
+        "platform": post.platform,
+        "kind": post.kind,
+        "text": post.text,
+        "sentiment": analyzed.sentiment,
+        "created_at": post.created_at,
+        "url": post.url,
+        "customer_id": analyzed.customer_id,
+    }
+
+
+def push_for(analyzed: AnalyzedPost, customer_name: str | None, reason: str) -> ContactPush:
+    post = analyzed.post
+    return ContactPush(
+        push_id=push_id_for(post.key),
+        customer_id=analyzed.customer_id or "",
+        customer_name=customer_name,
+        platform=post.platform,
+        kind=post.kind,
+        post_id=post.post_id,
+        text=post.text,
+        sentiment=analyzed.sentiment,
+        created_at=post.created_at,
+        url=post.url,
+        reason=reason,
+    )

@@ -1,0 +1,136 @@
+from datetime import UTC, datetime
+
+import pytest
+
+from socialcrm.customers import SyncDeps, sync_customers
+from socialcrm.model import Author, CanonicalPost
+from socialcrm.processing import ProcessorDeps, is_actionable, process_post
+from tests.fakes import FakeCards, FakeCustomers, FakePosts, FakePushQueue, FakeSentiment, FixedClock
+
+
+@pytest.fixture
+def world():
+    customers, posts, cards, pushes = FakeCustomers(), FakePosts(), FakeCards(), FakePushQueue()
+    clock = FixedClock()
+    deps = ProcessorDeps(posts, customers, cards, pushes, FakeSentiment(), clock)
+    sync = SyncDeps(customers, posts, cards, "GB", clock)
+    answer = sync_customers([
+        {"customer_id": "c-1", "name": "Ada Lovelace", "phones": ["07911 123456"], "segment": "gold",
+         "social": [{"platform": "facebook", "user_id": "1001"}, {"platform": "instagram", "handle": "@Ada.L"}]},
+        {"customer_id": "c-2", "name": "Bob", "phones": ["+44 7912 345678"],
+         "social": [{"platform": "facebook", "user_id": "2002"}]},
+    ], sync)
+    assert answer == {"upserted": 2, "rejected": []}
+    return deps, sync
+
+
+def a_post(post_id="p1", user_id="1001", handle=None, text="My order arrived broken", kind="comment",
+           platform="facebook", created="2026-11-20T09:00:00Z", verb="add"):
+    return CanonicalPost(platform=platform, post_id=post_id, kind=kind,
+                         author=Author(platform, user_id, handle, "Someone"), text=text, created_at=created,
+                         url=f"https://example.test/{post_id}", source="meta", verb=verb)
+
+
+def test_five_deliveries_store_one_post_and_count_once(world):
+    deps, _ = world
+    outcomes = [process_post(a_post(), deps).status for _ in range(5)]
+    assert outcomes == ["stored"] + ["duplicate"] * 4
+    assert list(deps.posts.items) == ["facebook#p1"]
+    assert deps.posts.read_hour("2026-11-20T10:00:00Z")["Posts|Platform=facebook|Kind=comment"] == 1
+    assert len(deps.push_queue.pushes) == 1
+
+
+def test_matched_negative_post_updates_card_and_pushes(world):
+    deps, _ = world
+    outcome = process_post(a_post(), deps)
+    assert outcome.matched and outcome.actionable
+    card = deps.cards.cards["PHONE#+447911123456"]
+    assert card["customer_id"] == "c-1"
+    assert card["posts"][0]["text"] == "My order arrived broken"
+    push = deps.push_queue.pushes[0]
+    assert (push.customer_id, push.reason) == ("c-1", "negative")
+    assert deps.cards.cards["PHONE#+447912345678"]["posts"] == []  # Bob is known, with no posts
+
+
+def test_neutral_public_comment_is_not_pushed_but_direct_message_is(world):
+    deps, _ = world
+    process_post(a_post("p2", text="What time do you open?"), deps)
+    assert deps.push_queue.pushes == []
+    process_post(a_post("m1", text="What time do you open?", kind="message"), deps)
+    assert [p.reason for p in deps.push_queue.pushes] == ["direct_message"]
+
+
+def test_unknown_author_is_stored_unmatched_and_counted(world):
+    deps, _ = world
+    outcome = process_post(a_post("p3", user_id="9999"), deps)
+    assert (outcome.status, outcome.matched) == ("stored", False)
+    assert deps.posts.items["facebook#p3"]["customer_id"] is None
+    assert deps.posts.read_hour("2026-11-20T10:00:00Z")["UnmatchedPosts|Platform=facebook"] == 1
+    assert deps.push_queue.pushes == []
+
+
+def test_handle_match_is_case_and_at_insensitive(world):
+    deps, _ = world
+    outcome = process_post(a_post("ig1", user_id=None, handle="ada.l", platform="instagram"), deps)
+    assert outcome.matched
+    assert deps.posts.items["instagram#ig1"]["customer_id"] == "c-1"
+
+
+def test_identity_shared_by_two_customers_never_links(world):
+    deps, sync = world
+    sync_customers([{"customer_id": "c-3", "social": [{"platform": "facebook", "user_id": "1001"}]}], sync)
+    outcome = process_post(a_post("p4"), deps)
+    assert not outcome.matched
+    assert deps.push_queue.pushes == []
+
+
+def test_removal_deletes_post_and_rebuilds_card(world):
+    deps, _ = world
+    process_post(a_post("p5", text="first"), deps)
+    process_post(a_post("p6", text="second", created="2026-11-20T09:30:00Z"), deps)
+    assert deps.cards.cards["CUSTOMER#c-1"]["posts"][0]["text"] == "second"
+    assert process_post(a_post("p6", text="", verb="remove"), deps).status == "deleted"
+    assert "facebook#p6" not in deps.posts.items
+    assert [p["text"] for p in deps.cards.cards["CUSTOMER#c-1"]["posts"]] == ["first"]
+
+
+def test_edit_updates_text_on_card(world):
+    deps, _ = world
+    process_post(a_post("p7", text="fine"), deps)
+    assert process_post(a_post("p7", text="now it is broken", verb="edit"), deps).status == "updated"
+    assert deps.cards.cards["CUSTOMER#c-1"]["posts"][0]["text"] == "now it is broken"
+
+
+def test_customer_added_after_posts_gets_them_linked(world):
+    deps, sync = world
+    process_post(a_post("p8", user_id="3003", text="late customer"), deps)
+    assert deps.posts.items["facebook#p8"]["customer_id"] is None
+    answer = sync_customers([{"customer_id": "c-9", "phones": ["+1 415 555 2671"],
+                              "social": [{"platform": "facebook", "user_id": "3003"}]}], sync)
+    assert answer == {"upserted": 1, "rejected": []}
+    assert deps.posts.items["facebook#p8"]["customer_id"] == "c-9"
+    assert deps.cards.cards["PHONE#+14155552671"]["posts"][0]["text"] == "late customer"
+
+
+def test_removing_an_identity_unlinks_its_posts(world):
+    deps, sync = world
+    process_post(a_post("p9"), deps)
+    sync_customers([{"customer_id": "c-1", "name": "Ada Lovelace", "phones": ["07911 123456"]}], sync)
+    assert deps.posts.items["facebook#p9"]["customer_id"] is None
+    assert deps.cards.cards["PHONE#+447911123456"]["posts"] == []
+
+
+def test_actionable_rule_needs_a_match():
+    from socialcrm.model import AnalyzedPost
+
+    post = a_post()
+    assert is_actionable(AnalyzedPost(post, "negative", -0.9)) is None
+    assert is_actionable(AnalyzedPost(post, "negative", -0.9, "c-1")) == "negative"
+    assert is_actionable(AnalyzedPost(post, "positive", 0.9, "c-1")) is None
+
+
+def test_clock_hour_keys_the_counters(world):
+    deps, _ = world
+    deps.clock = FixedClock(datetime(2026, 11, 20, 23, 59, tzinfo=UTC))
+    process_post(a_post("p10"), deps)
+    assert deps.posts.read_hour("2026-11-20T23:00:00Z")["PostsBySentiment|Sentiment=negative"] == 1
