@@ -31,4 +31,5 @@ def handle_record(record: SQSRecord) -> None:
 @tracer.capture_lambda_handler
 @metrics.log_metrics
 def lambda_handler(event: dict, context: LambdaContext) -> dict:
+    metrics.add_metric(name="IngestRecords", unit=MetricUnit.Count, value=len(event.get("Records") or []))
     return process_partial_response(event=event, record_handler=handle_record, processor=batch, context=context)

@@ -1,0 +1,67 @@
+"""WebhookFunction: GET handshake and POST deliveries of /webhooks/{platform} (HTTP API payload 2.0)."""
+
+import base64
+import binascii
+from functools import cache
+
+from aws_lambda_powertools.logging import correlation_paths
+from aws_lambda_powertools.metrics import MetricUnit
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from socialcrm import config
+from socialcrm.errors import BadRequest, SocialCrmError
+from socialcrm.ingest import error_response, handle_webhook
+from socialcrm.observability import logger, metrics, tracer
+from socialcrm.platforms import known_platforms
+from socialcrm.platforms.base import WebhookRequest
+
+
+@cache
+def secrets():
+    from socialcrm.adapters.secrets import PlatformSecrets
+
+    return PlatformSecrets()
+
+
+@cache
+def ingest_queue():
+    from socialcrm.adapters.sqs import SqsIngestQueue
+
+    return SqsIngestQueue(config.required("INGEST_QUEUE_URL"))
+
+
+def parse_request(event: dict) -> WebhookRequest:
+    body = event.get("body") or ""
+    if event.get("isBase64Encoded"):
+        try:
+            raw = base64.b64decode(body, validate=True)
+        except (binascii.Error, ValueError):
+            raise BadRequest("body is not valid base64") from None
+    else:
+        raw = body.encode()
+    return WebhookRequest(
+        method=event.get("requestContext", {}).get("http", {}).get("method", "").upper(),
+        headers={k.lower(): v for k, v in (event.get("headers") or {}).items()},
+        query=dict(event.get("queryStringParameters") or {}),
+        body=raw,
+    )
+
+
+@logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP)
+@tracer.capture_lambda_handler
+@metrics.log_metrics
+def lambda_handler(event: dict, context: LambdaContext) -> dict:
+    platform = (event.get("pathParameters") or {}).get("platform", "")
+    try:
+        response, accepted = handle_webhook(platform, parse_request(event), secrets(), ingest_queue())
+        outcome = "handshake" if accepted == 0 and response.content_type == "text/plain" else "accepted"
+    except SocialCrmError as error:
+        response, accepted = error_response(error), 0
+        outcome = type(error).__name__
+        logger.warning("webhook refused", extra={"status": response.status, "reason": outcome})
+    metrics.add_dimension(name="platform", value=platform if platform in known_platforms() else "unknown")
+    metrics.add_dimension(name="outcome", value=outcome)
+    metrics.add_metric(name="WebhookRequests", unit=MetricUnit.Count, value=1)
+    metrics.add_metric(name="PostsAccepted", unit=MetricUnit.Count, value=accepted)
+    return {"statusCode": response.status, "headers": {"content-type": response.content_type},
+            "body": response.body}

@@ -1,0 +1,93 @@
+"""SQS adapters: the ingest queue (one message per post) and the push queue."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from functools import cache
+from typing import Any
+
+import boto3
+
+from socialcrm.model import CanonicalPost, ContactPush
+
+MAX_BATCH_ENTRIES = 10  # SendMessageBatch limit
+MAX_BATCH_BYTES = 256 * 1024  # SendMessageBatch payload limit, kept as the conservative figure
+
+
+@cache
+def sqs_client():
+    return boto3.client("sqs")
+
+
+class QueueSendFailed(Exception):
+    """Some messages could not be enqueued; the caller must not acknowledge the delivery."""
+
+
+def batches(bodies: Sequence[str]) -> list[list[str]]:
+    """Groups of at most 10 messages whose bodies add up to at most 256 KiB."""
+    groups: list[list[str]] = []
+    current: list[str] = []
+    size = 0
+    for body in bodies:
+        length = len(body.encode())
+        if length > MAX_BATCH_BYTES:
+            raise QueueSendFailed("a single post is larger than an SQS message")
+        if current and (len(current) == MAX_BATCH_ENTRIES or size + length > MAX_BATCH_BYTES):
+            groups.append(current)
+            current, size = [], 0
+        current.append(body)
+        size += length
+    if current:
+        groups.append(current)
+    return groups
+
+
+class SqsIngestQueue:
+    def __init__(self, queue_url: str, client: Any = None) -> None:
+        self.queue_url = queue_url
+        self._client = client
+
+    def send_posts(self, posts: Sequence[CanonicalPost]) -> None:
+        client = self._client or sqs_client()
+        bodies = [json.dumps(post.to_message(), ensure_ascii=False, separators=(",", ":")) for post in posts]
+        sources = [post.source for post in posts]
+        offset = 0
+        for group in batches(bodies):
+            entries = [{"Id": str(i), "MessageBody": body,
+                        "MessageAttributes": {"source": {"DataType": "String",
+                                                         "StringValue": sources[offset + i] or "unknown"}}}
+                       for i, body in enumerate(group)]
+            offset += len(group)
+            failed = client.send_message_batch(QueueUrl=self.queue_url, Entries=entries).get("Failed", [])
+            if failed:  # one retry of just the failed entries
+                retry = [e for e in entries if e["Id"] in {f["Id"] for f in failed}]
+                again = client.send_message_batch(QueueUrl=self.queue_url, Entries=retry).get("Failed", [])
+                if again:
+                    raise QueueSendFailed(f"{len(again)} posts could not be enqueued")
+
+
+class SqsPushQueue:
+    def __init__(self, queue_url: str, client: Any = None) -> None:
+        self.queue_url = queue_url
+        self._client = client
+
+    def enqueue(self, push: ContactPush) -> None:
+        client = self._client or sqs_client()
+        client.send_message(QueueUrl=self.queue_url,
+                            MessageBody=json.dumps(push.to_message(), ensure_ascii=False, separators=(",", ":")))
+
+
+class SqsDeadLetterSink:
+    """Where a push that can never succeed goes at once, with the reason as a message attribute."""
+
+    def __init__(self, queue_url: str, client: Any = None) -> None:
+        self.queue_url = queue_url
+        self._client = client
+
+    def send(self, body: str, reason: str, connector: str) -> None:
+        client = self._client or sqs_client()
+        client.send_message(QueueUrl=self.queue_url, MessageBody=body, MessageAttributes={
+            "reason": {"DataType": "String", "StringValue": reason[:256] or "unknown"},
+            "connector": {"DataType": "String", "StringValue": connector or "none"},
+        })

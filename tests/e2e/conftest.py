@@ -1,0 +1,40 @@
+"""End-to-end: the local stack from template.yaml, reached over real HTTP and the Lambda Invoke API."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import boto3
+import pytest
+
+from infra.local.contact_centre import ContactCentreFake
+from infra.local.stack import LocalStack
+
+ROOT = Path(__file__).resolve().parents[2]
+SECRETS = json.loads((ROOT / "infra/local/secrets.json").read_text())
+
+
+@pytest.fixture(scope="session")
+def contact_centre():
+    with ContactCentreFake(SECRETS["contact-centre"]["https"]["signing_key"]) as fake:
+        yield fake
+
+
+@pytest.fixture(scope="session")
+def stack(contact_centre):
+    parameters = json.loads((ROOT / "infra/local/parameters.json").read_text())
+    parameters["ContactCentreUrl"] = contact_centre.url
+    with LocalStack(parameters=parameters, aws_port=0, api_port=0, lambda_port=0, max_seconds=900) as running:
+        yield running
+
+
+@pytest.fixture(scope="session")
+def lambda_client(stack):
+    return boto3.client("lambda", endpoint_url=stack.lambda_endpoint, region_name="us-east-1",
+                        aws_access_key_id="testing", aws_secret_access_key="testing")
+
+
+@pytest.fixture(scope="session")
+def app_secret():
+    return SECRETS["meta"]["app_secret"]

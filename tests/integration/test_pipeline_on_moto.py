@@ -1,0 +1,142 @@
+"""The processor, customer sync, lookup and rollup functions against moto-built template resources."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import uuid
+from datetime import datetime, timezone
+
+import botocore.client
+import pytest
+
+from socialcrm.model import Author, CanonicalPost
+from tests.emf import emf_documents, emf_problems
+from tests.integration.conftest import LambdaContext, load_handler
+
+NOW = datetime.now(timezone.utc)
+ADA = {"customer_id": "cust-1", "name": "Ada Lovelace", "phones": ["07911 123456"], "segment": "gold",
+       "social": [{"platform": "facebook", "user_id": "6104410001"}]}
+
+
+def sqs_event(bodies: list[str]) -> dict:
+    return {"Records": [{
+        "messageId": str(uuid.uuid4()), "receiptHandle": "handle", "body": body,
+        "attributes": {"ApproximateReceiveCount": "1"}, "messageAttributes": {},
+        "md5OfBody": hashlib.md5(body.encode()).hexdigest(),  # noqa: S324 (SQS's own checksum)
+        "eventSource": "aws:sqs", "eventSourceARN": "arn:aws:sqs:us-east-1:123456789012:IngestQueue",
+        "awsRegion": "us-east-1"} for body in bodies]}
+
+
+def a_post(post_id: str, user_id: str = "6104410001", text: str = "My order arrived broken, terrible service",
+           kind: str = "comment") -> str:
+    post = CanonicalPost(platform="facebook", post_id=post_id, kind=kind,
+                         author=Author("facebook", user_id, None, "Ada"), text=text,
+                         created_at=NOW.strftime("%Y-%m-%dT%H:%M:%SZ"), url=f"https://www.facebook.com/{post_id}",
+                         source="meta")
+    return json.dumps(post.to_message())
+
+
+def contact_event(number):
+    return {"Name": "ContactFlowEvent", "Details": {"ContactData": {
+        "Channel": "VOICE", "Attributes": {}, "CustomerEndpoint": {"Address": number, "Type": "TELEPHONE_NUMBER"}},
+        "Parameters": {}}}
+
+
+@pytest.fixture
+def synced(aws):
+    aws.use("CustomerSyncFunction")
+    answer = load_handler("customer_sync").lambda_handler({"customers": [ADA, {"customer_id": ""}]}, LambdaContext())
+    assert answer == {"upserted": 1, "rejected": [{"index": 1, "error": "customer_id: is required"}]}
+    aws.use("ProcessorFunction")
+    return aws
+
+
+def count_table_items(aws, table: str) -> list[dict]:
+    return aws.client("dynamodb").scan(TableName=aws.resources.table_names[table])["Items"]
+
+
+def push_messages(aws) -> list[dict]:
+    queue_url = aws.specs["ProcessorFunction"].environment["PUSH_QUEUE_URL"]
+    messages = aws.client("sqs").receive_message(QueueUrl=queue_url, MaxNumberOfMessages=10)
+    return [json.loads(m["Body"]) for m in messages.get("Messages", [])]
+
+
+def test_same_delivery_five_times_is_one_post_one_count_one_push(synced):
+    handler = load_handler("processor")
+    body = a_post("111_222")
+    for _ in range(5):
+        assert handler.lambda_handler(sqs_event([body]), LambdaContext()) == {"batchItemFailures": []}
+    posts = count_table_items(synced, "PostsTable")
+    assert [p["pk"]["S"] for p in posts] == ["facebook#111_222"]
+    counters = [c for c in count_table_items(synced, "MetricsTable")
+                if c["sk"]["S"].startswith("Posts|Platform=facebook|Kind=comment#")]
+    assert sum(int(c["value"]["N"]) for c in counters) == 1
+    pushes = push_messages(synced)
+    assert [(p["customer_id"], p["reason"]) for p in pushes] == [("cust-1", "negative")]
+
+
+def test_poison_message_fails_alone_and_the_rest_of_the_batch_is_processed(synced):
+    event = sqs_event([a_post("1"), "this is not json", a_post("2", user_id="999")])
+    poison_id = event["Records"][1]["messageId"]
+    answer = load_handler("processor").lambda_handler(event, LambdaContext())
+    assert answer == {"batchItemFailures": [{"itemIdentifier": poison_id}]}
+    assert {p["pk"]["S"] for p in count_table_items(synced, "PostsTable")} == {"facebook#1", "facebook#2"}
+
+
+def test_lookup_makes_exactly_one_dynamodb_request(synced, monkeypatch):
+    load_handler("processor").lambda_handler(sqs_event([a_post("333")]), LambdaContext())
+    synced.use("ContactLookupFunction")
+    handler = load_handler("contact_lookup")
+    calls = []
+    original = botocore.client.BaseClient._make_api_call
+
+    def counting(client, operation, params):
+        calls.append((client.meta.service_model.service_name, operation))
+        return original(client, operation, params)
+
+    monkeypatch.setattr(botocore.client.BaseClient, "_make_api_call", counting)
+    answer = handler.lambda_handler(contact_event("+447911123456"), LambdaContext())
+    assert calls == [("dynamodb", "GetItem")]
+    assert answer["found"] == "true"
+    assert answer["customer_name"] == "Ada Lovelace"
+    assert answer["last_post_text"] == "My order arrived broken, terrible service"
+    assert answer["recent_posts"] == "1"
+    assert answer["last_post_sentiment"] == "negative"
+
+    calls.clear()
+    assert handler.lambda_handler(contact_event("+14155552671"), LambdaContext())["found"] == "false"
+    assert calls == [("dynamodb", "GetItem")]
+
+
+def test_customer_added_after_their_posts_gets_a_card(aws):
+    aws.use("ProcessorFunction")
+    load_handler("processor").lambda_handler(sqs_event([a_post("444", text="hello there")]), LambdaContext())
+    aws.use("CustomerSyncFunction")
+    load_handler("customer_sync").lambda_handler({"customers": [ADA]}, LambdaContext())
+    aws.use("ContactLookupFunction")
+    answer = load_handler("contact_lookup").lambda_handler(contact_event("07911 123456"), LambdaContext())
+    assert (answer["found"], answer["last_post_text"]) == ("true", "hello there")
+
+
+def test_rollup_publishes_to_cloudwatch_once_and_emits_valid_emf(synced, capsys):
+    load_handler("processor").lambda_handler(sqs_event([a_post("5"), a_post("6", user_id="42")]), LambdaContext())
+    synced.use("MetricsRollupFunction")
+    handler = load_handler("metrics_rollup")
+    hour = NOW.replace(minute=0, second=0, microsecond=0).strftime("%Y-%m-%dT%H:%M:%SZ")
+    first = handler.lambda_handler({"hour": hour}, LambdaContext())
+    assert first["figures"]["Posts|Platform=facebook|Kind=comment"] == 2.0
+    assert first["figures"]["MatchedPosts|Platform=facebook"] == 1.0
+    assert first["figures"]["UnmatchedPosts|Platform=facebook"] == 1.0
+    second = handler.lambda_handler({"hour": hour}, LambdaContext())
+    assert second["figures"] == first["figures"]
+    assert second["published"] == {}
+
+    cloudwatch = synced.client("cloudwatch")
+    names = {m["MetricName"] for m in cloudwatch.list_metrics(Namespace="SocialCRM")["Metrics"]}
+    assert {"Posts", "MatchedPosts", "UnmatchedPosts", "PostsBySentiment", "ActionablePosts"} <= names
+
+    documents = emf_documents(capsys.readouterr().out)
+    assert documents, "the functions printed no EMF line"
+    for document in documents:
+        assert emf_problems(document) == []
