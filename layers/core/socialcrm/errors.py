@@ -59,7 +59,11 @@ class DeliveryError(SocialCrmError):
 
 
 class TransientDeliveryError(DeliveryError):
-    """Worth retrying later (timeouts, 5xx, 429)."""
+    """Worth retrying later (timeouts, 5xx, 429); `retry_after` is the receiver's wish in seconds."""
+
+    def __init__(self, message: str | None = None, retry_after: float | None = None) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
 
 
 class PermanentDeliveryError(DeliveryError):

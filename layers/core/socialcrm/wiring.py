@@ -57,3 +57,18 @@ def rollup_deps():
 
     config.table_name("metrics")
     return DynamoCounterStore(), CloudWatchPublisher(config.required("POWERTOOLS_METRICS_NAMESPACE"))
+
+
+@cache
+def push_deps():
+    import time
+
+    from socialcrm.adapters.sqs import SqsDeadLetterSink
+    from socialcrm.connectors import build_connectors
+    from socialcrm.push import PushDeps
+
+    return PushDeps(
+        connectors=build_connectors(config.required("CONNECTORS")),
+        dead_letters=SqsDeadLetterSink(config.required("PUSH_DLQ_URL")),
+        sleep=time.sleep,
+    )

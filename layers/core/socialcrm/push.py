@@ -1,0 +1,96 @@
+"""Delivering a push to every configured contact-centre connector.
+
+- A transient failure (timeout, 5xx, 429) is retried here a few times with jittered exponential
+  backoff, honouring Retry-After, within the invocation's time budget. If it still fails, the
+  error propagates: the message returns to the push queue after its visibility timeout and SQS
+  moves it to the push DLQ after maxReceiveCount receives.
+- A permanent failure (4xx other than 429, or a message that is not a push) can never succeed:
+  it goes to the push DLQ at once, with the reason, and the message is acknowledged.
+Receivers deduplicate on the push id (Idempotency-Key), so redelivering to a connector that
+already accepted the push is harmless.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Protocol
+
+from socialcrm.errors import BadRequest, PermanentDeliveryError, TransientDeliveryError
+from socialcrm.model import ContactPush
+from socialcrm.ports import ContactConnector
+
+
+class DeadLetterSink(Protocol):
+    def send(self, body: str, reason: str, connector: str) -> None: ...
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    max_attempts: int = 3
+    base_delay: float = 0.5
+    max_delay: float = 8.0
+    attempt_budget: float = 14.0  # seconds one attempt may take (connect + read timeouts, rounded up)
+    safety_margin: float = 2.0  # seconds kept for acknowledging the batch
+
+    def backoff(self, attempt: int, rng: Callable[[], float]) -> float:
+        """Full-jitter exponential backoff before attempt number `attempt + 1`."""
+        return rng() * min(self.max_delay, self.base_delay * 2 ** (attempt - 1))
+
+
+@dataclass
+class PushDeps:
+    connectors: Sequence[ContactConnector]
+    dead_letters: DeadLetterSink
+    sleep: Callable[[float], None]
+    policy: RetryPolicy = field(default_factory=RetryPolicy)
+    rng: Callable[[], float] = random.random  # jitter, not security
+
+
+@dataclass(frozen=True)
+class PushOutcome:
+    status: str  # delivered | dead-lettered
+    attempts: int
+    connector: str | None = None
+    reason: str | None = None
+
+
+def deliver_with_retries(connector: ContactConnector, push: ContactPush, deps: PushDeps,
+                         seconds_left: Callable[[], float]) -> int:
+    """Deliver through one connector; returns the attempts made. Raises the last error when out of tries."""
+    policy = deps.policy
+    if seconds_left() < policy.attempt_budget + policy.safety_margin:
+        raise TransientDeliveryError("no time left in this invocation")
+    attempt = 0
+    while True:
+        attempt += 1
+        try:
+            connector.deliver(push)
+            return attempt
+        except TransientDeliveryError as error:
+            if attempt >= policy.max_attempts:
+                raise
+            delay = error.retry_after if error.retry_after is not None else policy.backoff(attempt, deps.rng)
+            if delay > policy.max_delay or delay + policy.attempt_budget + policy.safety_margin > seconds_left():
+                raise  # wait in the queue (visibility timeout) rather than in a paid Lambda second
+            deps.sleep(delay)
+
+
+def deliver_push(body: str, deps: PushDeps, seconds_left: Callable[[], float]) -> PushOutcome:
+    """Deliver one push-queue message to every connector. Raises TransientDeliveryError to retry later."""
+    try:
+        push = ContactPush.from_message(json.loads(body))
+    except (ValueError, BadRequest) as error:
+        reason = f"not a contact push: {type(error).__name__}"
+        deps.dead_letters.send(body, reason, "none")
+        return PushOutcome("dead-lettered", 0, None, reason)
+    attempts = 0
+    for connector in deps.connectors:
+        try:
+            attempts += deliver_with_retries(connector, push, deps, seconds_left)
+        except PermanentDeliveryError as error:
+            deps.dead_letters.send(body, error.message, connector.name)
+            return PushOutcome("dead-lettered", attempts + 1, connector.name, error.message)
+    return PushOutcome("delivered", attempts)
