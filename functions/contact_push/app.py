@@ -9,7 +9,7 @@ from socialcrm import wiring
 from socialcrm.observability import logger, metrics, tracer
 from socialcrm.push import deliver_push
 
-batch = BatchProcessor(event_type=EventType.SQS)
+batch = BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failure=False)  # report, do not raise
 invocation: dict = {}
 
 

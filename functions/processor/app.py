@@ -12,7 +12,7 @@ from socialcrm.model import CanonicalPost
 from socialcrm.observability import logger, metrics, tracer
 from socialcrm.processing import process_post
 
-batch = BatchProcessor(event_type=EventType.SQS)
+batch = BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failure=False)  # report, do not raise
 
 
 @tracer.capture_method

@@ -74,8 +74,10 @@ class HttpsConnector:
     name = "https"
 
     def __init__(self, url: str, signing_key: str, session: requests.Session | None = None,
-                 clock: Callable[[], float] = time.time) -> None:
+                 clock: Callable[[], float] = time.time,
+                 timeout: tuple[float, float] = (CONNECT_TIMEOUT_SECONDS, READ_TIMEOUT_SECONDS)) -> None:
         self.url = validate_endpoint(url)
+        self.timeout = timeout
         self.signing_key = signing_key.encode()
         self._session = session
         self.clock = clock
@@ -96,7 +98,7 @@ class HttpsConnector:
         }
         try:
             response = self.session.post(self.url, data=body, headers=headers, allow_redirects=False,
-                                         timeout=(CONNECT_TIMEOUT_SECONDS, READ_TIMEOUT_SECONDS))
+                                         timeout=self.timeout)
         except (requests.Timeout, requests.ConnectionError) as error:
             raise TransientDeliveryError(f"{type(error).__name__} talking to the contact centre") from None
         status = response.status_code

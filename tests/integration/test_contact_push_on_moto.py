@@ -1,0 +1,62 @@
+"""ContactPushFunction under moto with a real HTTP receiver on loopback: delivery, retry and DLQ."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from tests.integration.conftest import LambdaContext, load_handler
+from tests.integration.test_pipeline_on_moto import sqs_event
+from tests.unit.test_https_connector import ScriptedServer, a_push
+
+SIGNING_KEY = json.load(open("infra/local/secrets.json"))["contact-centre"]["https"]["signing_key"]  # noqa: SIM115
+
+
+@pytest.fixture
+def pusher(aws, monkeypatch):
+    receiver = ScriptedServer()
+    aws.use("ContactPushFunction")
+    monkeypatch.setenv("CONTACT_CENTRE_URL", receiver.url)
+    module = load_handler("contact_push")
+    monkeypatch.setattr("time.sleep", lambda _seconds: None)  # backoff waits are not what is tested here
+    yield aws, receiver, module
+    receiver.close()
+
+
+def dead_letters(aws) -> list[dict]:
+    url = aws.specs["ContactPushFunction"].environment["PUSH_DLQ_URL"]
+    answer = aws.client("sqs").receive_message(QueueUrl=url, MaxNumberOfMessages=10, MessageAttributeNames=["All"])
+    return answer.get("Messages", [])
+
+
+def test_a_push_is_delivered_signed_with_the_key_from_secrets_manager(pusher):
+    from socialcrm.connectors.https import sign
+
+    aws, receiver, module = pusher
+    body = json.dumps(a_push("push-1").to_message())
+    assert module.lambda_handler(sqs_event([body]), LambdaContext()) == {"batchItemFailures": []}
+    [(headers, received)] = receiver.requests
+    assert headers["x-socialcrm-signature"] == sign(SIGNING_KEY.encode(), headers["x-socialcrm-timestamp"], received)
+    assert dead_letters(aws) == []
+
+
+def test_a_4xx_goes_to_the_dlq_with_its_reason_and_the_rest_of_the_batch_is_delivered(pusher):
+    aws, receiver, module = pusher
+    receiver.script.append((422, {}, 0.0))
+    bodies = [json.dumps(a_push(f"push-{i}").to_message()) for i in range(2)]
+    assert module.lambda_handler(sqs_event(bodies), LambdaContext()) == {"batchItemFailures": []}
+    [dead] = dead_letters(aws)
+    assert json.loads(dead["Body"])["push_id"] == "push-0"
+    assert dead["MessageAttributes"]["reason"]["StringValue"] == "contact centre answered 422"
+    assert [json.loads(body)["push_id"] for _, body in receiver.requests] == ["push-0", "push-1"]
+
+
+def test_a_receiver_that_keeps_failing_leaves_the_message_on_the_queue_for_redrive(pusher):
+    aws, receiver, module = pusher
+    receiver.script.extend([(503, {}, 0.0)] * 3)
+    event = sqs_event([json.dumps(a_push("push-9").to_message())])
+    answer = module.lambda_handler(event, LambdaContext())
+    assert answer == {"batchItemFailures": [{"itemIdentifier": event["Records"][0]["messageId"]}]}
+    assert len(receiver.requests) == 3
+    assert dead_letters(aws) == []  # SQS moves it after maxReceiveCount, not us
