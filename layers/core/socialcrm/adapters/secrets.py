@@ -20,21 +20,22 @@ def _secret_map(env_name: str) -> dict[str, Any]:
     return value
 
 
+def _section(env_name: str, name: str) -> dict[str, str]:
+    section = _secret_map(env_name).get(name)
+    if not isinstance(section, dict):
+        raise ConfigurationError(f"the secret named by {env_name} has no object for {name!r}")
+    return section
+
+
 class PlatformSecrets:
     """The PlatformSecret: {"<platform>": {credential: value}}."""
 
     def platform_credentials(self, platform: str) -> dict[str, str]:
-        credentials = _secret_map("PLATFORM_SECRET_ID").get(platform)
-        if not isinstance(credentials, dict):
-            raise ConfigurationError(f"the platform secret has no credentials for {platform!r}")
-        return credentials
+        return _section("PLATFORM_SECRET_ID", platform)
 
 
 class ConnectorSecrets:
     """The ConnectorSecret: {"<connector>": {credential: value}}."""
 
     def connector_credentials(self, connector: str) -> dict[str, str]:
-        credentials = _secret_map("CONNECTOR_SECRET_ID").get(connector)
-        if not isinstance(credentials, dict):
-            raise ConfigurationError(f"the connector secret has no credentials for {connector!r}")
-        return credentials
+        return _section("CONNECTOR_SECRET_ID", connector)
