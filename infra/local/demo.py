@@ -87,7 +87,8 @@ def run() -> int:
             answer = call_from(stack, "+44 7911 123456")
             show("Incoming call from Ada (+44 7911 123456): what the agent sees", answer)
             show("Incoming call from an unknown number", call_from(stack, "+1 415 555 2671"))
-            show("Contact centre received (actionable posts)", list(contact_centre.received.values()))
+            pushed = list(contact_centre.received.values())
+            show("Contact centre received (actionable posts)", pushed)
 
             hour = datetime.now(timezone.utc).replace(minute=0, second=0, microsecond=0)
             rollup = stack.invoke("MetricsRollupFunction", {"hour": hour.strftime("%Y-%m-%dT%H:%M:%SZ")})
@@ -101,6 +102,7 @@ def run() -> int:
         answer.get("found") == "true"
         and "broken" in answer.get("last_post_text", "")
         and forged.status_code == 401
+        and any(push["customer_id"] == "cust-0001" for push in pushed)
         and rollup["figures"].get("Posts|Platform=facebook|Kind=comment") == 1.0
         and names
     )
