@@ -50,8 +50,8 @@ class FakePosts:
             "post_key": post.key, "platform": post.platform, "kind": post.kind, "text": post.text,
             "sentiment": analyzed.sentiment, "created_at": post.created_at, "url": post.url,
             "customer_id": analyzed.customer_id, "match_key": analyzed.match_key, "status": "stored",
-            "author_key": identity.platform_user_key(author.platform, author.user_id) if author.user_id else None,
-            "author_handle_key": identity.handle_key(author.platform, author.handle) if author.handle else None,
+            "author_key": identity.primary_author_key(author),
+            "author_handle_key": identity.indexed_handle_key(author),
         }
         for name, amount in counters.items():
             self.counters[(hour, name, shard)] += amount

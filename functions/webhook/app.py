@@ -12,7 +12,7 @@ from socialcrm import config
 from socialcrm.errors import BadRequest, SocialCrmError
 from socialcrm.ingest import error_response, handle_webhook
 from socialcrm.observability import logger, metrics, tracer
-from socialcrm.platforms import known_platforms
+from socialcrm.platforms import GENERIC_PREFIX, metric_platform
 from socialcrm.platforms.base import WebhookRequest
 
 
@@ -51,7 +51,8 @@ def parse_request(event: dict) -> WebhookRequest:
 @tracer.capture_lambda_handler
 @metrics.log_metrics
 def lambda_handler(event: dict, context: LambdaContext) -> dict:
-    platform = (event.get("pathParameters") or {}).get("platform", "")
+    path = event.get("pathParameters") or {}
+    platform = GENERIC_PREFIX + path["source"] if "source" in path else path.get("platform", "")
     try:
         response, accepted = handle_webhook(platform, parse_request(event), secrets(), ingest_queue())
         outcome = "handshake" if accepted == 0 and response.content_type == "text/plain" else "accepted"
@@ -59,7 +60,7 @@ def lambda_handler(event: dict, context: LambdaContext) -> dict:
         response, accepted = error_response(error), 0
         outcome = type(error).__name__
         logger.warning("webhook refused", extra={"status": response.status, "reason": outcome})
-    metrics.add_dimension(name="platform", value=platform if platform in known_platforms() else "unknown")
+    metrics.add_dimension(name="platform", value=metric_platform(platform))
     metrics.add_dimension(name="outcome", value=outcome)
     metrics.add_metric(name="WebhookRequests", unit=MetricUnit.Count, value=1)
     metrics.add_metric(name="PostsAccepted", unit=MetricUnit.Count, value=accepted)

@@ -21,7 +21,8 @@ TOKEN = "verify-token-for-unit-tests"
 class Secrets:
     def platform_credentials(self, platform: str) -> dict[str, str]:
         assert platform == "meta"
-        return {"app_secret": SECRET, "verify_token": TOKEN, "previous_app_secret": OLD_SECRET}
+        return {"app_secret": SECRET, "verify_token": TOKEN, "previous_app_secret": OLD_SECRET,
+                "previous_app_secret_valid_until": "2999-01-01T00:00:00Z"}
 
 
 class Queue:

@@ -121,7 +121,7 @@ def parse_customer(record: Any, default_region: str) -> Customer:
 
 
 def _author_key(key: str) -> bool:
-    return key.startswith(("id:", "handle:"))
+    return key.startswith(("id:", "handle:", "phone:"))
 
 
 def sync_customers(records: Any, deps: SyncDeps) -> dict[str, Any]:

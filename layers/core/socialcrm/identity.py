@@ -38,4 +38,19 @@ def author_keys(author: Author) -> list[str]:
         keys.append(platform_user_key(author.platform, author.user_id))
     if author.handle and normalize_handle(author.handle):
         keys.append(handle_key(author.platform, author.handle))
+    if author.phone:
+        keys.append(phone_key(author.phone))
     return keys
+
+
+def primary_author_key(author: Author) -> str | None:
+    """The key a stored post is indexed by (`by-author`), so a customer added later finds it."""
+    if author.user_id:
+        return platform_user_key(author.platform, author.user_id)
+    if author.phone:
+        return phone_key(author.phone)
+    return None
+
+
+def indexed_handle_key(author: Author) -> str | None:
+    return handle_key(author.platform, author.handle) if author.handle and normalize_handle(author.handle) else None

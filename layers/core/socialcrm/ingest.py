@@ -16,7 +16,7 @@ def handle_webhook(platform: str, request: WebhookRequest, secrets: SecretStore,
     adapter = get_adapter(platform)
     if request.method not in ("GET", "POST"):
         return WebhookResponse(405, json.dumps({"error": "method not allowed"})), 0
-    credentials = secrets.platform_credentials(platform)
+    credentials = secrets.platform_credentials(getattr(adapter, "credentials_name", platform))
     if request.method == "GET":
         return adapter.handshake(request, credentials), 0
     adapter.verify(request, credentials)  # before the body is even parsed

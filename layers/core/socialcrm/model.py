@@ -13,8 +13,9 @@ from typing import Any, Literal
 
 from socialcrm.errors import BadRequest
 
-PostKind = Literal["post", "comment", "message", "mention"]
-POST_KINDS: tuple[str, ...] = ("post", "comment", "message", "mention")
+PostKind = Literal["post", "comment", "message", "mention", "review", "reaction"]
+# A reaction (like, favourite) is counted, never stored as a post or shown to an agent.
+POST_KINDS: tuple[str, ...] = ("post", "comment", "message", "mention", "review", "reaction")
 Sentiment = Literal["positive", "neutral", "negative"]
 
 
@@ -26,6 +27,7 @@ class Author:
     user_id: str | None = None
     handle: str | None = None
     name: str | None = None
+    phone: str | None = None  # E.164, when the platform identifies people by phone (WhatsApp)
 
 
 @dataclass(frozen=True)
@@ -40,6 +42,7 @@ class CanonicalPost:
     reply_to: str | None = None
     source: str = ""
     verb: str = "add"
+    account: str | None = None  # our account the event was delivered for (page, for_user_id, organization)
 
     def __post_init__(self) -> None:
         if not self.platform or not self.post_id:

@@ -13,7 +13,7 @@ from datetime import datetime
 
 from socialcrm import identity
 from socialcrm.cards import build_card, lookup_keys
-from socialcrm.model import AnalyzedPost, CanonicalPost, ContactPush, push_id_for, utc_iso
+from socialcrm.model import AnalyzedPost, Author, CanonicalPost, ContactPush, push_id_for, utc_iso
 from socialcrm.ports import CardStore, CustomerDirectory, PostRepository, PushQueue, SentimentAnalyzer
 
 COUNTER_SHARDS = 8
@@ -106,6 +106,8 @@ def process_post(post: CanonicalPost, deps: ProcessorDeps) -> Outcome:
     now = deps.clock()
     if post.verb == "remove":
         return _remove(post, deps, now)
+    if post.kind == "reaction":
+        return _count_reaction(post, deps, now)
     state = deps.posts.get_state(post.key)
     if state and state.get("status") == "done" and post.verb != "edit":
         return Outcome("duplicate", matched=bool(state.get("customer_id")))
@@ -131,6 +133,18 @@ def process_post(post: CanonicalPost, deps: ProcessorDeps) -> Outcome:
             deps.push_queue.enqueue(push_for(analyzed, customer.name, reason))
     deps.posts.mark_done(post.key)
     return Outcome("stored", matched=customer is not None, actionable=reason is not None)
+
+
+def _count_reaction(post: CanonicalPost, deps: ProcessorDeps, now: datetime) -> Outcome:
+    """Likes and favourites are counted once (the marker item makes a redelivery a no-op), never shown."""
+    anonymous = Author(post.platform)  # the marker must never be linked to a customer or shown on a card
+    marker = AnalyzedPost(CanonicalPost(post.platform, post.post_id, "reaction", anonymous, "", post.created_at,
+                                        source=post.source), "neutral", 0.0)
+    counted = deps.posts.store_new(marker, {f"Reactions|Platform={post.platform}": 1}, hour_of(now),
+                                   shard_of(post.key))
+    if counted:
+        deps.posts.mark_done(post.key)
+    return Outcome("counted" if counted else "duplicate")
 
 
 def _remove(post: CanonicalPost, deps: ProcessorDeps, now: datetime) -> Outcome:

@@ -7,82 +7,53 @@ Payloads: {"object": "page" | "instagram", "entry": [...]}, see shared/reference
 
 from __future__ import annotations
 
-import hashlib
 import hmac
 from typing import Any
 
 from socialcrm.errors import BadRequest, ConfigurationError, HandshakeRefused, SignatureInvalid
 from socialcrm.model import Author, CanonicalPost, parse_time
 from socialcrm.platforms.base import WebhookRequest, WebhookResponse
+from socialcrm.platforms.shapes import a_list as _list
+from socialcrm.platforms.shapes import an_id as _id
+from socialcrm.platforms.shapes import an_object as _object
+from socialcrm.platforms.shapes import text_of as _text
+from socialcrm.platforms.signing import matches_any, secrets_in_force
 
 FEED_POST_ITEMS = {"status", "post", "photo", "video", "share", "link"}
 FEED_VERBS = {"add": "add", "edited": "edit", "edit": "edit", "remove": "remove", "delete": "remove"}
 
 
-def _id(value: Any, where: str, *, required: bool = True) -> str | None:
-    """Ids as exact strings: JSON numbers arrive as Python ints, never floats."""
-    if value is None or value == "":
-        if required:
-            raise BadRequest(f"{where} missing")
-        return None
-    if isinstance(value, (bool, float)):
-        raise BadRequest(f"{where} is not an id")
-    if isinstance(value, int):
-        return str(value)
-    if isinstance(value, str):
-        return value
-    raise BadRequest(f"{where} is not an id")
+def verify_meta_signature(request: WebhookRequest, credentials: dict[str, str]) -> None:
+    """X-Hub-Signature-256: sha256=<hex HMAC-SHA256(app secret, raw body)>; shared by Meta and WhatsApp."""
+    header = request.header("x-hub-signature-256") or ""
+    secrets = secrets_in_force(credentials, "app_secret")
+    if not header.startswith("sha256=") or not matches_any(
+            header.removeprefix("sha256="), secrets, request.body, "sha256", "hex", case_insensitive=True):
+        raise SignatureInvalid("X-Hub-Signature-256 missing or wrong")
 
 
-def _text(value: Any) -> str:
-    return value if isinstance(value, str) else ""
-
-
-def _object(value: Any, where: str) -> dict[str, Any]:
-    if not isinstance(value, dict):
-        raise BadRequest(f"{where} is not an object")
-    return value
-
-
-def _list(value: Any, where: str) -> list[Any]:
-    if value is None:
-        return []
-    if not isinstance(value, list):
-        raise BadRequest(f"{where} is not a list")
-    return value
-
-
-def signature_matches(body: bytes, header: str | None, secrets: list[str]) -> bool:
-    if not header or not header.startswith("sha256="):
-        return False
-    received = header.removeprefix("sha256=").strip().lower()
-    matched = False
-    for secret in secrets:  # every candidate is compared, so timing does not tell which one matched
-        expected = hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
-        matched |= hmac.compare_digest(received.encode(), expected.encode())
-    return matched
+def meta_handshake(request: WebhookRequest, credentials: dict[str, str]) -> WebhookResponse:
+    """GET hub.mode=subscribe & hub.verify_token -> the hub.challenge, verbatim, as text."""
+    token = credentials.get("verify_token")
+    if not token:
+        raise ConfigurationError("meta credentials have no verify_token")
+    mode = request.query.get("hub.mode", "")
+    offered = request.query.get("hub.verify_token", "")
+    challenge = request.query.get("hub.challenge", "")
+    if mode != "subscribe" or not challenge or not hmac.compare_digest(offered.encode(), token.encode()):
+        raise HandshakeRefused("verify token or mode does not match")
+    return WebhookResponse(200, challenge, "text/plain")
 
 
 class MetaAdapter:
     name = "meta"
+    credentials_name = "meta"
 
     def handshake(self, request: WebhookRequest, credentials: dict[str, str]) -> WebhookResponse:
-        token = credentials.get("verify_token")
-        if not token:
-            raise ConfigurationError("meta credentials have no verify_token")
-        mode = request.query.get("hub.mode", "")
-        offered = request.query.get("hub.verify_token", "")
-        challenge = request.query.get("hub.challenge", "")
-        if mode != "subscribe" or not challenge or not hmac.compare_digest(offered.encode(), token.encode()):
-            raise HandshakeRefused("verify token or mode does not match")
-        return WebhookResponse(200, challenge, "text/plain")
+        return meta_handshake(request, credentials)
 
     def verify(self, request: WebhookRequest, credentials: dict[str, str]) -> None:
-        secrets = [s for s in (credentials.get("app_secret"), credentials.get("previous_app_secret")) if s]
-        if not credentials.get("app_secret"):
-            raise ConfigurationError("meta credentials have no app_secret")
-        if not signature_matches(request.body, request.header("x-hub-signature-256"), secrets):
-            raise SignatureInvalid("X-Hub-Signature-256 missing or wrong")
+        verify_meta_signature(request, credentials)
 
     def normalize(self, request: WebhookRequest) -> list[CanonicalPost]:
         payload = _object(request.json_body(), "body")

@@ -1,0 +1,219 @@
+"""Any platform without code: a declarative mapping says where the fields are and how requests are signed.
+
+A mapping is JSON, found by source name in socialcrm/platforms/mappings/<source>.json (shipped with
+the layer) or, when GENERIC_MAPPING_PREFIX is set, in SSM Parameter Store at <prefix><source>.
+Credentials come from the platform secret under "generic/<source>". Format: docs/platforms.md.
+"""
+
+from __future__ import annotations
+
+import hmac
+import json
+import os
+import re
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from socialcrm.errors import BadRequest, ConfigurationError, HandshakeRefused, SignatureInvalid, UnknownPlatform
+from socialcrm.model import POST_KINDS, Author, CanonicalPost, parse_time
+from socialcrm.platforms.base import WebhookRequest, WebhookResponse
+from socialcrm.platforms.shapes import an_id, text_of
+from socialcrm.platforms.signing import ALGORITHMS, matches_any, secrets_in_force
+
+SOURCE_NAME = re.compile(r"^[a-z0-9][a-z0-9-]{0,40}$")
+MAPPINGS_DIR = Path(__file__).with_name("mappings")
+PATH_PART = re.compile(r"([^.\[\]]+)|\[(\d+)\]")
+FIELDS = ("post_id", "author_id", "author_handle", "author_name", "text", "created_at", "url", "reply_to")
+CACHE_SECONDS = 300
+
+
+def get_path(document: Any, path: str | None) -> Any:
+    """'a.b[0].c' -> document["a"]["b"][0]["c"], or None when any step is missing."""
+    if not path:
+        return document
+    current = document
+    for name, index in PATH_PART.findall(path):
+        if name and isinstance(current, dict):
+            current = current.get(name)
+        elif index and isinstance(current, list) and int(index) < len(current):
+            current = current[int(index)]
+        else:
+            return None
+    return current
+
+
+@dataclass(frozen=True)
+class Signature:
+    header: str
+    algorithm: str = "sha256"
+    encoding: str = "hex"
+    prefix: str = ""
+    secret: str = "secret"  # noqa: S105 (the name of the credential field, not a secret)
+    payload: str = "{body}"
+    timestamp_header: str | None = None
+    tolerance_seconds: int = 300
+
+
+@dataclass(frozen=True)
+class Mapping:
+    source: str
+    platform: str
+    items: str
+    kind: str
+    kind_path: str | None
+    kind_map: dict[str, str]
+    fields: dict[str, str]
+    signature: Signature
+    include_path: str | None
+    include_values: tuple[str, ...]
+    handshake: dict[str, str] | None
+
+
+def _require(condition: bool, source: str, problem: str) -> None:
+    if not condition:
+        raise ConfigurationError(f"generic mapping {source!r}: {problem}")
+
+
+def parse_mapping(source: str, raw: Any) -> Mapping:
+    _require(isinstance(raw, dict), source, "must be a JSON object")
+    fields = raw.get("fields")
+    _require(isinstance(fields, dict) and all(isinstance(v, str) for v in fields.values()), source,
+             "fields must map field names to paths")
+    unknown = set(fields) - set(FIELDS)
+    _require(not unknown, source, f"unknown fields {sorted(unknown)}; known: {list(FIELDS)}")
+    _require("post_id" in fields and "created_at" in fields, source,
+             "fields.post_id and fields.created_at are required")
+    _require("author_id" in fields or "author_handle" in fields, source,
+             "fields.author_id or fields.author_handle is required")
+    signature = raw.get("signature")
+    _require(isinstance(signature, dict) and isinstance(signature.get("header"), str), source,
+             "signature.header is required (unsigned sources are not accepted)")
+    try:
+        sig = Signature(**signature)
+    except TypeError as error:
+        raise ConfigurationError(f"generic mapping {source!r}: signature: {error}") from None
+    _require(sig.algorithm in ALGORITHMS, source, f"signature.algorithm must be one of {sorted(ALGORITHMS)}")
+    _require(sig.encoding in ("hex", "base64"), source, "signature.encoding must be hex or base64")
+    _require("{body}" in sig.payload, source, "signature.payload must contain {body}")
+    _require(("{timestamp}" in sig.payload) == bool(sig.timestamp_header), source,
+             "signature.payload uses {timestamp} exactly when signature.timestamp_header is set")
+    kind = raw.get("kind", "post")
+    kind_path, kind_map, default_kind = None, {}, kind
+    if isinstance(kind, dict):
+        kind_path, kind_map, default_kind = kind.get("path"), kind.get("map") or {}, kind.get("default", "post")
+    _require(default_kind in POST_KINDS and all(k in POST_KINDS for k in kind_map.values()), source,
+             f"kinds must be among {list(POST_KINDS)}")
+    include = raw.get("include") or {}
+    values = include.get("equals", [])
+    handshake = raw.get("handshake")
+    _require(handshake is None or (isinstance(handshake, dict) and "challenge_param" in handshake), source,
+             "handshake needs challenge_param")
+    return Mapping(source=source, platform=str(raw.get("platform") or source), items=str(raw.get("items") or ""),
+                   kind=default_kind, kind_path=kind_path, kind_map=dict(kind_map), fields=dict(fields),
+                   signature=sig, include_path=include.get("path"),
+                   include_values=tuple(values if isinstance(values, list) else [values]), handshake=handshake)
+
+
+@cache
+def _repo_mapping(source: str) -> Mapping | None:
+    path = MAPPINGS_DIR / f"{source}.json"
+    if not path.is_file():
+        return None
+    return parse_mapping(source, json.loads(path.read_text(encoding="utf-8")))
+
+
+def load_mapping(source: str) -> Mapping:
+    if not SOURCE_NAME.match(source):
+        raise UnknownPlatform(f"unknown platform generic/{source}")
+    found = _repo_mapping(source)
+    if found is not None:
+        return found
+    prefix = os.environ.get("GENERIC_MAPPING_PREFIX", "").strip()
+    if prefix:
+        from aws_lambda_powertools.utilities import parameters
+
+        try:
+            raw = parameters.get_parameter(f"{prefix}{source}", transform="json", max_age=CACHE_SECONDS)
+        except parameters.exceptions.GetParameterError:
+            raw = None
+        if raw is not None:
+            return parse_mapping(source, raw)
+    raise UnknownPlatform(f"unknown platform generic/{source}")
+
+
+class GenericAdapter:
+    def __init__(self, mapping: Mapping, clock: Callable[[], float] = time.time) -> None:
+        self.mapping = mapping
+        self.name = f"generic/{mapping.source}"
+        self.credentials_name = self.name
+        self.clock = clock
+
+    def handshake(self, request: WebhookRequest, credentials: dict[str, str]) -> WebhookResponse:
+        spec = self.mapping.handshake
+        if spec is None:
+            raise HandshakeRefused(f"{self.name} has no handshake")
+        challenge = request.query.get(spec["challenge_param"], "")
+        token_param = spec.get("token_param")
+        if token_param:
+            expected = credentials.get(spec.get("token", "verify_token"), "")
+            if not expected or not hmac.compare_digest(request.query.get(token_param, "").encode(), expected.encode()):
+                raise HandshakeRefused("verify token does not match")
+        if not challenge:
+            raise HandshakeRefused("challenge missing")
+        return WebhookResponse(200, challenge, "text/plain")
+
+    def verify(self, request: WebhookRequest, credentials: dict[str, str]) -> None:
+        sig = self.mapping.signature
+        header = request.header(sig.header) or ""
+        if not header.startswith(sig.prefix):
+            raise SignatureInvalid(f"{sig.header} missing or wrong")
+        timestamp = ""
+        if sig.timestamp_header:
+            timestamp = request.header(sig.timestamp_header) or ""
+            if not timestamp.isdigit() or abs(self.clock() - int(timestamp)) > sig.tolerance_seconds:
+                raise SignatureInvalid(f"{sig.timestamp_header} missing or outside the tolerance")
+        before, _, after = sig.payload.partition("{body}")
+        signed = before.replace("{timestamp}", timestamp).encode() + request.body + \
+            after.replace("{timestamp}", timestamp).encode()
+        if not matches_any(header[len(sig.prefix):], secrets_in_force(credentials, sig.secret), signed,
+                           sig.algorithm, sig.encoding, case_insensitive=sig.encoding == "hex"):
+            raise SignatureInvalid(f"{sig.header} missing or wrong")
+
+    def normalize(self, request: WebhookRequest) -> list[CanonicalPost]:
+        mapping = self.mapping
+        document = request.json_body()
+        items = get_path(document, mapping.items) if mapping.items else [document]
+        if not isinstance(items, list):
+            raise BadRequest(f"{mapping.items or 'body'} is not a list")
+        posts = []
+        for index, item in enumerate(items):
+            if mapping.include_path and str(get_path(item, mapping.include_path)) not in mapping.include_values:
+                continue
+            posts.append(self._post(item, f"item[{index}]"))
+        return posts
+
+    def _post(self, item: Any, where: str) -> CanonicalPost:
+        mapping = self.mapping
+
+        def field(name: str, *, required: bool = False) -> str | None:
+            path = mapping.fields.get(name)
+            return an_id(get_path(item, path), f"{where}.{path or name}", required=required) if path else None
+
+        kind = mapping.kind_map.get(str(get_path(item, mapping.kind_path)), mapping.kind) if mapping.kind_path \
+            else mapping.kind
+        author = Author(mapping.platform, field("author_id"), field("author_handle"), field("author_name"))
+        if not author.user_id and not author.handle:
+            raise BadRequest(f"{where} has no author id or handle")
+        return CanonicalPost(
+            platform=mapping.platform, post_id=field("post_id", required=True) or "", kind=kind, author=author,
+            text=text_of(get_path(item, mapping.fields.get("text"))) if "text" in mapping.fields else "",
+            created_at=parse_time(get_path(item, mapping.fields["created_at"])),
+            url=field("url"), reply_to=field("reply_to"), source=self.name)
+
+
+def adapter_for(source: str) -> GenericAdapter:
+    return GenericAdapter(load_mapping(source))

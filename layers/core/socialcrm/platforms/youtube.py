@@ -1,0 +1,99 @@
+"""YouTube push notifications over WebSub (PubSubHubbub).
+
+Verification: GET hub.mode, hub.topic, hub.challenge, hub.lease_seconds -> 200 with the challenge,
+only for topics of channels we subscribed to (YOUTUBE_CHANNEL_IDS); 404 otherwise.
+Notifications: Atom XML, parsed with defusedxml (no entity expansion, no external entities).
+When subscribed with a hub.secret, X-Hub-Signature: <sha1|sha256|...>=<hex HMAC(secret, raw body)> is required.
+"""
+
+from __future__ import annotations
+
+import hmac
+import os
+from urllib.parse import parse_qs, urlsplit
+
+from defusedxml import ElementTree
+from defusedxml.common import DefusedXmlException
+
+from socialcrm.errors import BadRequest, HandshakeRefused, SignatureInvalid
+from socialcrm.model import Author, CanonicalPost, parse_time
+from socialcrm.platforms.base import WebhookRequest, WebhookResponse
+from socialcrm.platforms.signing import ALGORITHMS, matches_any, secrets_in_force
+
+PLATFORM = "youtube"
+NS = {"atom": "http://www.w3.org/2005/Atom", "yt": "http://www.youtube.com/xml/schemas/2015",
+      "at": "http://purl.org/atompub/tombstones/1.0"}
+TOPIC_PREFIX = "https://www.youtube.com/xml/feeds/videos.xml"
+
+
+def subscribed_channels() -> set[str]:
+    return {c.strip() for c in os.environ.get("YOUTUBE_CHANNEL_IDS", "").split(",") if c.strip()}
+
+
+def channel_of_topic(topic: str) -> str | None:
+    parts = urlsplit(topic)
+    if f"{parts.scheme}://{parts.netloc}{parts.path}" not in (TOPIC_PREFIX, TOPIC_PREFIX.replace("https", "http")):
+        return None
+    values = parse_qs(parts.query).get("channel_id", [])
+    return values[0] if len(values) == 1 else None
+
+
+class YouTubeAdapter:
+    name = PLATFORM
+    credentials_name = PLATFORM
+
+    def handshake(self, request: WebhookRequest, credentials: dict[str, str]) -> WebhookResponse:
+        mode = request.query.get("hub.mode", "")
+        challenge = request.query.get("hub.challenge", "")
+        channel = channel_of_topic(request.query.get("hub.topic", ""))
+        if mode not in ("subscribe", "unsubscribe") or not challenge:
+            raise HandshakeRefused("not a WebSub verification")
+        if channel is None or not any(hmac.compare_digest(channel, c) for c in subscribed_channels()):
+            return WebhookResponse(404, '{"error": "topic not subscribed"}')
+        return WebhookResponse(200, challenge, "text/plain")
+
+    def verify(self, request: WebhookRequest, credentials: dict[str, str]) -> None:
+        if not credentials.get("hub_secret"):
+            return  # subscribed without hub.secret: WebSub deliveries are unsigned
+        method, _, signature = (request.header("x-hub-signature") or "").partition("=")
+        if method not in ALGORITHMS or not matches_any(signature, secrets_in_force(credentials, "hub_secret"),
+                                                       request.body, method, "hex", case_insensitive=True):
+            raise SignatureInvalid("X-Hub-Signature missing or wrong")
+
+    def normalize(self, request: WebhookRequest) -> list[CanonicalPost]:
+        try:
+            feed = ElementTree.fromstring(request.body, forbid_dtd=True)
+        except (ElementTree.ParseError, DefusedXmlException, ValueError):
+            raise BadRequest("body is not an Atom feed") from None
+        if feed.tag != f"{{{NS['atom']}}}feed":
+            raise BadRequest("body is not an Atom feed")
+        posts = []
+        for index, entry in enumerate(feed.findall("atom:entry", NS)):
+            video = entry.findtext("yt:videoId", namespaces=NS)
+            channel = entry.findtext("yt:channelId", namespaces=NS)
+            if not video or not channel:
+                raise BadRequest(f"entry[{index}] has no yt:videoId or yt:channelId")
+            link = entry.find("atom:link[@rel='alternate']", NS)
+            posts.append(CanonicalPost(
+                platform=PLATFORM, post_id=video, kind="post",
+                author=Author(PLATFORM, channel, None, entry.findtext("atom:author/atom:name", namespaces=NS)),
+                text=entry.findtext("atom:title", default="", namespaces=NS),
+                created_at=parse_time(entry.findtext("atom:published", namespaces=NS)
+                                      or entry.findtext("atom:updated", namespaces=NS)),
+                url=link.get("href") if link is not None else f"https://www.youtube.com/watch?v={video}",
+                source=PLATFORM, verb="edit" if self._is_update(entry) else "add", account=channel))
+        for deleted in feed.findall("at:deleted-entry", NS):
+            ref = deleted.get("ref", "")
+            if ref.startswith("yt:video:"):
+                posts.append(CanonicalPost(PLATFORM, ref.removeprefix("yt:video:"), "post", Author(PLATFORM), "",
+                                           parse_time(deleted.get("when")), source=PLATFORM, verb="remove"))
+        return posts
+
+    @staticmethod
+    def _is_update(entry) -> bool:
+        published = entry.findtext("atom:published", namespaces=NS)
+        updated = entry.findtext("atom:updated", namespaces=NS)
+        return bool(published and updated and updated[:19] > published[:19])
+
+
+ADAPTER = YouTubeAdapter()
