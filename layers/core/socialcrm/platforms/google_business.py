@@ -24,6 +24,7 @@ from socialcrm.errors import BadRequest, ConfigurationError, HandshakeRefused, S
 from socialcrm.model import Author, CanonicalPost, parse_time
 from socialcrm.platforms.base import WebhookRequest, WebhookResponse
 from socialcrm.platforms.shapes import an_id, an_object, optional_str, text_of
+from socialcrm.platforms.signing import secrets_in_force
 
 PLATFORM = "google-business"
 GOOGLE_ISSUERS = ("accounts.google.com", "https://accounts.google.com")
@@ -70,10 +71,13 @@ class GoogleBusinessAdapter:
                 raise SignatureInvalid("Authorization: Bearer <Google ID token> missing")
             verify_google_id_token(token.strip(), audience, email)
             return
-        shared = credentials.get("token")
-        if not shared:
+        if not credentials.get("token"):
             raise ConfigurationError("google-business credentials need oidc_audience + oidc_email, or token")
-        if not hmac.compare_digest(request.query.get("token", "").encode(), shared.encode()):
+        offered = request.query.get("token", "").encode()
+        matched = False
+        for token in secrets_in_force(credentials, "token"):  # the previous token during a rotation
+            matched |= hmac.compare_digest(offered, token.encode())
+        if not matched:
             raise SignatureInvalid("push token missing or wrong")
 
     def normalize(self, request: WebhookRequest) -> list[CanonicalPost]:
