@@ -29,7 +29,7 @@ CASES = [
                                "ada_builds", None)]),
     ("x", "x_tweet_delete.json", [("1993456789012345678", "post", "remove", "1460293038484783999", None, None)]),
     ("whatsapp", "whatsapp_message.json", [("wamid.HBgLMTY1MDM4Nzk0MzkVAgASGBQzQUFERTQ5MzM5RTU3NjA0NzdCNgA=",
-                                            "message", "add", None, None, "+447911123456")]),
+                                            "message", "add", None, None, "+447400123456")]),
     ("whatsapp", "whatsapp_status.json", []),
     ("linkedin", "linkedin_comment.json", [
         ("urn:li:comment:(urn:li:activity:7220000000000000001,7220000000000000777)", "comment", "add",
