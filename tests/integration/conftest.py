@@ -22,6 +22,7 @@ def reset_cached_clients() -> None:
     from socialcrm.adapters import cloudwatch, dynamo
 
     for cached in (config.table_names, wiring.processor_deps, wiring.sync_deps, wiring.rollup_deps, wiring.push_deps,
+                   wiring.poller_deps, dynamo.source_state_model,
                    lookup._dynamodb, cloudwatch._cloudwatch, dynamo.customer_models, dynamo.post_model,
                    dynamo.card_model, dynamo.metrics_models, dynamo._connection, sentiment.analyzer_for):
         cached.cache_clear()

@@ -56,7 +56,8 @@ def choice(name: str, allowed: tuple[str, ...], default: str) -> str:
 @cache
 def table_names() -> dict[str, str]:
     """Table names of the tables this function was given, by role."""
-    roles = {"customers": "CUSTOMERS_TABLE", "posts": "POSTS_TABLE", "cards": "CARDS_TABLE", "metrics": "METRICS_TABLE"}
+    roles = {"customers": "CUSTOMERS_TABLE", "posts": "POSTS_TABLE", "cards": "CARDS_TABLE", "metrics": "METRICS_TABLE",
+             "sources": "SOURCE_STATE_TABLE"}
     return {role: os.environ[var] for role, var in roles.items() if os.environ.get(var)}
 
 
@@ -65,3 +66,7 @@ def table_name(role: str) -> str:
     if role not in names:
         raise ConfigurationError(f"environment variable {role.upper()}_TABLE must be set")
     return names[role]
+
+
+def csv_list(name: str) -> tuple[str, ...]:
+    return tuple(part.strip() for part in os.environ.get(name, "").split(",") if part.strip())

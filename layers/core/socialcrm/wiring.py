@@ -72,3 +72,52 @@ def push_deps():
         dead_letters=SqsDeadLetterSink(config.required("PUSH_DLQ_URL")),
         sleep=time.sleep,
     )
+
+
+@cache
+def poller_deps():
+    """The listings to poll and where their state and posts go; () when no source is configured."""
+    from socialcrm.adapters.dynamo import DynamoSourceStateStore
+    from socialcrm.adapters.secrets import PlatformSecrets
+    from socialcrm.adapters.sqs import SqsIngestQueue
+    from socialcrm.errors import ConfigurationError
+
+    enabled = config.csv_list("POLLED_SOURCES")
+    unknown = set(enabled) - {"reddit", "youtube-comments"}
+    if unknown:
+        raise ConfigurationError(f"POLLED_SOURCES names unknown sources {sorted(unknown)}")
+    secrets = PlatformSecrets()
+    listings: list = []
+    if "reddit" in enabled:
+        from socialcrm.sources.reddit import (
+            API_URL,
+            AUTH_URL,
+            RedditClient,
+            RedditListing,
+            RedditSettings,
+            validate_user_agent,
+        )
+
+        credentials = secrets.platform_credentials("reddit")
+        subreddits, keywords = config.csv_list("REDDIT_SUBREDDITS"), config.csv_list("REDDIT_KEYWORDS")
+        if not subreddits or not keywords:
+            raise ConfigurationError("REDDIT_SUBREDDITS and REDDIT_KEYWORDS must be set when reddit is polled")
+        client = RedditClient(RedditSettings(
+            client_id=credentials.get("client_id", ""), client_secret=credentials.get("client_secret", ""),
+            user_agent=validate_user_agent(config.required("REDDIT_USER_AGENT")), subreddits=subreddits,
+            keywords=keywords, auth_url=config.optional("REDDIT_AUTH_URL", AUTH_URL),
+            api_url=config.optional("REDDIT_API_URL", API_URL)))
+        listings += [RedditListing(client, sr, kind) for sr in subreddits for kind in ("search", "comments")]
+    if "youtube-comments" in enabled:
+        from socialcrm.sources.youtube_comments import API_URL as YOUTUBE_API
+        from socialcrm.sources.youtube_comments import YouTubeCommentsListing
+
+        key = secrets.platform_credentials("youtube").get("api_key", "")
+        channels = config.csv_list("YOUTUBE_CHANNEL_IDS")
+        if not key or not channels:
+            raise ConfigurationError("youtube-comments needs youtube.api_key and YOUTUBE_CHANNEL_IDS")
+        listings += [YouTubeCommentsListing(c, key, api_url=config.optional("YOUTUBE_API_URL", YOUTUBE_API))
+                     for c in channels]
+    if listings:
+        config.table_name("sources")
+    return tuple(listings), DynamoSourceStateStore(), SqsIngestQueue(config.required("INGEST_QUEUE_URL"))

@@ -334,3 +334,26 @@ class DynamoCounterStore:
     def save_rollup(self, hour: str, figures: dict[str, float]) -> None:
         _, rollup_item = metrics_models()
         rollup_item(f"ROLLUP#{hour}", "HOURLY", figures=json.dumps(figures, sort_keys=True)).save()
+
+
+@cache
+def source_state_model() -> type[Model]:
+    class SourceStateItem(Model):
+        Meta = _meta("sources")
+        pk = UnicodeAttribute(hash_key=True)  # source id, e.g. reddit:search:acme
+        state = UnicodeAttribute(default="{}")  # JSON: {"high": ..., "pending": ...}
+
+    return SourceStateItem
+
+
+class DynamoSourceStateStore:
+    """Watermarks of polled sources: one item per source, read and written by key."""
+
+    def load(self, source_id: str) -> dict[str, Any]:
+        try:
+            return json.loads(source_state_model().get(source_id).state)
+        except DoesNotExist:
+            return {}
+
+    def save(self, source_id: str, state: dict[str, Any]) -> None:
+        source_state_model()(pk=source_id, state=json.dumps(state, separators=(",", ":"))).save()

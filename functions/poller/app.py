@@ -1,0 +1,24 @@
+"""PollerFunction: on a schedule, captures new posts from sources without webhooks (Reddit, YouTube comments)."""
+
+from aws_lambda_powertools.metrics import MetricUnit, single_metric
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from socialcrm import wiring
+from socialcrm.observability import logger, metrics, tracer
+from socialcrm.polling import poll
+
+
+@logger.inject_lambda_context
+@tracer.capture_lambda_handler
+@metrics.log_metrics
+def lambda_handler(event: dict, context: LambdaContext) -> dict:
+    listings, state_store, queue = wiring.poller_deps()
+    seconds_left = lambda: context.get_remaining_time_in_millis() / 1000  # noqa: E731
+    results = [poll(listing, state_store, queue, seconds_left=seconds_left).summary() for listing in listings]
+    for result in results:
+        logger.info("source polled", extra=result)
+        with single_metric(name="PolledPosts", unit=MetricUnit.Count, value=result["captured"]) as metric:
+            metric.add_dimension(name="source", value=result["source"].split(":", 1)[0])
+            metric.add_dimension(name="status", value=result["status"])
+    metrics.add_metric(name="PollRuns", unit=MetricUnit.Count, value=1)
+    return {"sources": results}

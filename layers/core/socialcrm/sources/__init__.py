@@ -1,0 +1,1 @@
+"""Polled sources (no webhooks): each is a Listing for socialcrm.polling."""
