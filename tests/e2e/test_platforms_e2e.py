@@ -100,3 +100,23 @@ def test_a_platform_added_by_configuration_alone(stack, lambda_client, platform_
     assert seen["last_post_text"] == "Has anyone else lost their order?"
     assert requests.post(f"{stack.api_url}/webhooks/generic/unconfigured", data=body, timeout=TIMEOUT,
                          headers={"x-community-signature": signature}).status_code == 404
+
+
+def test_a_deletion_on_x_removes_the_post_from_the_agents_view(stack, lambda_client, platform_customers):
+    assert deliver(stack, "x", fixture("x_tweet_create.json"), SECRET_OF["x"]).status_code == 200
+    stack.wait_idle(timeout=120)
+    assert "third refund request" in call(lambda_client, "07911 100001")["last_post_text"]
+    assert deliver(stack, "x", fixture("x_tweet_delete.json"), SECRET_OF["x"]).status_code == 200
+    stack.wait_idle(timeout=120)
+    seen = call(lambda_client, "07911 100001")
+    assert (seen["found"], seen["customer_id"]) == ("true", "e2e-x")
+    assert "third refund request" not in seen["last_post_text"]
+    assert seen["recent_posts"] == "0"
+
+
+def test_a_favourite_on_x_is_counted_not_shown(stack, lambda_client, platform_customers):
+    before = call(lambda_client, "07911 100001")
+    assert deliver(stack, "x", fixture("x_favorite.json"), SECRET_OF["x"]).status_code == 200
+    stack.wait_idle(timeout=120)
+    after = call(lambda_client, "07911 100001")
+    assert (after["recent_posts"], after["last_post_text"]) == (before["recent_posts"], before["last_post_text"])

@@ -44,8 +44,9 @@ CASES = [
         ("accounts/110000000000000000001/locations/9000000000000000001/reviews/AbFvOqn1", "review", "add", None,
          None, None)]),
     ("generic/discourse", "generic_discourse_post.json", [("4412", "post", "add", "2201", "ada_builds", None)]),
-    ("generic/trustpilot", "generic_trustpilot_review.json", [("6744a1b2c3d4e5f601234567", "review", "add",
-                                                               "5f0000000000000000000abc", None, None)]),
+    ("generic/trustpilot", "generic_trustpilot_review.json", [
+        ("6744a1b2c3d4e5f601234567", "review", "add", "5f0000000000000000000abc", None, None),
+        ("6744a1b2c3d4e5f600000000", "review", "remove", None, None, None)]),
 ]
 PLATFORMS = sorted({case[0] for case in CASES})
 

@@ -134,3 +134,29 @@ def test_clock_hour_keys_the_counters(world):
     deps.clock = FixedClock(datetime(2026, 11, 20, 23, 59, tzinfo=UTC))
     process_post(a_post("p10"), deps)
     assert deps.posts.read_hour("2026-11-20T23:00:00Z")["PostsBySentiment|Sentiment=negative"] == 1
+
+
+def test_a_reaction_is_counted_once_and_never_shown_or_linked(world):
+    deps, _ = world
+    like = a_post(post_id="like-1", kind="reaction", text="")
+    assert [process_post(like, deps).status for _ in range(3)] == ["counted", "duplicate", "duplicate"]
+    assert deps.posts.read_hour("2026-11-20T10:00:00Z")["Reactions|Platform=facebook"] == 1
+    assert deps.posts.items["facebook#like-1"]["customer_id"] is None
+    assert deps.posts.keys_by_author("id:facebook:1001") == []  # a later relink cannot pick it up
+    assert deps.cards.cards["PHONE#+447911123456"]["posts"] == []
+    assert deps.push_queue.pushes == []
+
+
+def test_a_whatsapp_message_matches_by_phone_and_links_later_by_phone(world):
+    deps, sync = world
+    message = CanonicalPost(platform="whatsapp", post_id="wamid.1", kind="message",
+                            author=Author("whatsapp", None, None, "Carol", "+447400123456"), text="Where is it?",
+                            created_at="2026-11-20T09:00:00Z", source="whatsapp")
+    assert not process_post(message, deps).matched
+    sync_customers([{"customer_id": "c-3", "name": "Carol", "phones": ["07400 123456"]}], sync)
+    assert deps.posts.items["whatsapp#wamid.1"]["customer_id"] == "c-3"
+    assert deps.cards.cards["PHONE#+447400123456"]["posts"][0]["text"] == "Where is it?"
+    again = CanonicalPost(platform="whatsapp", post_id="wamid.2", kind="message",
+                          author=Author("whatsapp", None, None, "Carol", "+447400123456"), text="Hello?",
+                          created_at="2026-11-20T09:05:00Z", source="whatsapp")
+    assert process_post(again, deps).matched

@@ -71,6 +71,8 @@ class Mapping:
     include_path: str | None
     include_values: tuple[str, ...]
     handshake: dict[str, str] | None
+    verb_path: str | None = None
+    verb_map: dict[str, str] | None = None
 
 
 def _require(condition: bool, source: str, problem: str) -> None:
@@ -107,6 +109,9 @@ def parse_mapping(source: str, raw: Any) -> Mapping:
         kind_path, kind_map, default_kind = kind.get("path"), kind.get("map") or {}, kind.get("default", "post")
     _require(default_kind in POST_KINDS and all(k in POST_KINDS for k in kind_map.values()), source,
              f"kinds must be among {list(POST_KINDS)}")
+    verb = raw.get("verb") or {}
+    _require(isinstance(verb, dict) and set((verb.get("map") or {}).values()) <= {"add", "edit", "remove"}, source,
+             "verb.map values must be add, edit or remove")
     include = raw.get("include") or {}
     values = include.get("equals", [])
     handshake = raw.get("handshake")
@@ -115,7 +120,8 @@ def parse_mapping(source: str, raw: Any) -> Mapping:
     return Mapping(source=source, platform=str(raw.get("platform") or source), items=str(raw.get("items") or ""),
                    kind=default_kind, kind_path=kind_path, kind_map=dict(kind_map), fields=dict(fields),
                    signature=sig, include_path=include.get("path"),
-                   include_values=tuple(values if isinstance(values, list) else [values]), handshake=handshake)
+                   include_values=tuple(values if isinstance(values, list) else [values]), handshake=handshake,
+                   verb_path=verb.get("path"), verb_map=dict(verb.get("map") or {}))
 
 
 @cache
@@ -205,14 +211,17 @@ class GenericAdapter:
 
         kind = mapping.kind_map.get(str(get_path(item, mapping.kind_path)), mapping.kind) if mapping.kind_path \
             else mapping.kind
+        verb = (mapping.verb_map or {}).get(str(get_path(item, mapping.verb_path)), "add") if mapping.verb_path \
+            else "add"
+        created = get_path(item, mapping.fields["created_at"])
         author = Author(mapping.platform, field("author_id"), field("author_handle"), field("author_name"))
-        if not author.user_id and not author.handle:
+        if not author.user_id and not author.handle and verb != "remove":
             raise BadRequest(f"{where} has no author id or handle")
         return CanonicalPost(
             platform=mapping.platform, post_id=field("post_id", required=True) or "", kind=kind, author=author,
             text=text_of(get_path(item, mapping.fields.get("text"))) if "text" in mapping.fields else "",
-            created_at=parse_time(get_path(item, mapping.fields["created_at"])),
-            url=field("url"), reply_to=field("reply_to"), source=self.name)
+            created_at=parse_time(created if created is not None or verb != "remove" else int(self.clock())),
+            url=field("url"), reply_to=field("reply_to"), source=self.name, verb=verb)
 
 
 def adapter_for(source: str) -> GenericAdapter:
