@@ -118,3 +118,13 @@ def test_signed_arbitrary_xml_to_youtube_is_200_or_400(webhook, text):
     body = text.encode()
     headers, _ = sign("youtube", body, SECRET)
     assert call(webhook, "youtube", "POST", body, headers, {}, False) in (200, 400)
+
+
+@pytest.mark.parametrize("platform", [p for p, f in PLATFORMS.items() if f])
+def test_every_platform_accepts_its_fixture_as_a_base64_body(webhook, platform):
+    _, queue = webhook
+    queue.sent.clear()
+    body = fixture(PLATFORMS[platform])
+    headers, query = sign(platform, body, SECRET)
+    assert call(webhook, platform, "POST", body, headers, query, encode=True) == 200
+    assert queue.sent

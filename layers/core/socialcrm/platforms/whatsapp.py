@@ -10,8 +10,8 @@ from typing import Any
 
 from socialcrm.errors import BadRequest
 from socialcrm.model import Author, CanonicalPost, parse_time
-from socialcrm.platforms.base import WebhookRequest, WebhookResponse
-from socialcrm.platforms.meta import meta_handshake, verify_meta_signature
+from socialcrm.platforms.base import WebhookRequest
+from socialcrm.platforms.meta import MetaAdapter
 from socialcrm.platforms.shapes import a_list, an_id, an_object, optional_str, text_of
 
 PLATFORM = "whatsapp"
@@ -40,15 +40,10 @@ def message_text(message: dict[str, Any]) -> str:
     return ""
 
 
-class WhatsAppAdapter:
+class WhatsAppAdapter(MetaAdapter):
+    """Meta's handshake and signature with the Meta app's credentials; its own payloads."""
+
     name = PLATFORM
-    credentials_name = "meta"
-
-    def handshake(self, request: WebhookRequest, credentials: dict[str, str]) -> WebhookResponse:
-        return meta_handshake(request, credentials)
-
-    def verify(self, request: WebhookRequest, credentials: dict[str, str]) -> None:
-        verify_meta_signature(request, credentials)
 
     def normalize(self, request: WebhookRequest) -> list[CanonicalPost]:
         payload = an_object(request.json_body(), "body")
