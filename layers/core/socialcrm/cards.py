@@ -24,9 +24,14 @@ def customer_lookup_key(customer_id: str) -> str:
     return f"CUSTOMER#{customer_id}"
 
 
+def email_lookup_key(email: str) -> str:
+    return f"EMAIL#{email.strip().lower()}"
+
+
 def lookup_keys(customer: Customer) -> list[str]:
     """Every key the lookup may read this customer's card under (one copy per key)."""
-    return [customer_lookup_key(customer.customer_id), *(phone_lookup_key(p) for p in customer.phones)]
+    return [customer_lookup_key(customer.customer_id), *(phone_lookup_key(p) for p in customer.phones),
+            *(email_lookup_key(e) for e in customer.emails)]
 
 
 def build_card(customer: Customer, posts: Iterable[dict[str, Any]], updated_at: str) -> dict[str, Any]:
@@ -45,6 +50,7 @@ def build_card(customer: Customer, posts: Iterable[dict[str, Any]], updated_at: 
                 "sentiment": p.get("sentiment") or "neutral",
                 "created_at": p["created_at"],
                 "url": p.get("url") or "",
+                "match": p.get("match_key") or "",
             }
             for p in newest_first[:CARD_POSTS]
         ],

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from socialcrm import identity
-from socialcrm.cards import phone_lookup_key
+from socialcrm.cards import email_lookup_key, phone_lookup_key
 from socialcrm.errors import InvalidRecord
 from socialcrm.model import Customer, SocialIdentity
 from socialcrm.phones import to_e164
@@ -145,9 +145,10 @@ def apply_customer(customer: Customer, deps: SyncDeps) -> None:
     previous = deps.customers.get(customer.customer_id)
     removed_keys = deps.customers.upsert(customer)
     if previous is not None:
-        stale_phones = set(previous.phones) - set(customer.phones)
-        if stale_phones:
-            deps.cards.delete([phone_lookup_key(p) for p in sorted(stale_phones)])
+        stale = [phone_lookup_key(p) for p in sorted(set(previous.phones) - set(customer.phones))]
+        stale += [email_lookup_key(e) for e in sorted(set(previous.emails) - set(customer.emails))]
+        if stale:
+            deps.cards.delete(stale)
     # Unlink posts that were linked through an identity the customer no longer has.
     for key in removed_keys:
         if _author_key(key):

@@ -1,63 +1,73 @@
-"""The contact-centre lookup: caller number -> flat string map, in one DynamoDB GetItem.
+"""The contact-centre lookup: who is calling (or chatting) -> flat string map, in one DynamoDB GetItem.
 
-Kept light for a fast cold start: boto3, phonenumbers and the standard library only (no
-PynamoDB, no requests, no pydantic). It never raises: any failure answers found="false".
+Kept light for a fast cold start: boto3, phonenumbers and the standard library only (no PynamoDB,
+no requests, no pydantic, no X-Ray SDK). It never raises: any failure answers found="false" with a
+`reason`, well inside Amazon Connect's 8 s, so the caller never goes down the error branch.
+
+Identification, first that applies: the caller's phone number (E.164, national numbers read with the
+block parameter `default_country`, else DEFAULT_PHONE_REGION); for chat and task contacts, or a
+withheld number, the contact attribute `customer_id`, then `email`.
+Block parameters (all optional): `default_country`, `lookback_days` (1-365), `max_text` (20-1000).
 """
 
 from __future__ import annotations
 
 import json
 import re
+import time
 import unicodedata
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from functools import cache
 from typing import Any
 
-from socialcrm.cards import phone_lookup_key
+from socialcrm.cards import CARD_POSTS, customer_lookup_key, email_lookup_key, phone_lookup_key
 from socialcrm.phones import to_e164
 
+HISTORY_FIELDS = ("platform", "text", "sentiment", "at", "url")
+HISTORY_SIZE = CARD_POSTS - 1  # posts after the latest one, as history_<n>_<field>
 RESPONSE_KEYS = (
-    "found",
-    "customer_id",
-    "customer_name",
-    "recent_posts",
-    "last_post_platform",
-    "last_post_text",
-    "last_post_sentiment",
-    "last_post_at",
-    "last_post_url",
+    "found", "reason", "customer_id", "customer_name", "recent_posts", "last_post_platform", "last_post_text",
+    "last_post_sentiment", "last_post_at", "last_post_url", "spoken_summary", "screen_pop_url", "history_count",
+    *(f"history_{n}_{field}" for n in range(1, HISTORY_SIZE + 1) for field in HISTORY_FIELDS),
 )
-MAX_TEXT_CHARS = 500
+DEFAULT_MAX_TEXT = 500
 MAX_RESPONSE_BYTES = 32_768  # Amazon Connect's limit on a Lambda response
+BUDGET_BYTES = MAX_RESPONSE_BYTES - 512  # headroom for Connect's own framing
+SPOKEN_TEXT_CHARS = 160
+PLATFORM_NAMES = {"facebook": "Facebook", "instagram": "Instagram", "x": "X", "whatsapp": "WhatsApp",
+                  "linkedin": "LinkedIn", "youtube": "YouTube", "tiktok": "TikTok", "reddit": "Reddit",
+                  "google-business": "Google reviews"}
 _SPACES = re.compile(r"\s+")
+_URLS = re.compile(r"https?://\S+|www\.\S+")
+_UNSPEAKABLE = re.compile(r"[^\w\s.,!?'\u2019:;%-]")
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 
 class LookupUnavailable(Exception):
     """The card store did not answer in time; the caller still gets an answer."""
 
 
-def caller_address(event: dict[str, Any]) -> str | None:
-    try:
-        endpoint = event["Details"]["ContactData"].get("CustomerEndpoint")
-    except (KeyError, TypeError, AttributeError):
-        return None
-    if not isinstance(endpoint, dict):
-        return None
-    address = endpoint.get("Address")
-    return address if isinstance(address, str) else None
-
-
-def clean_text(text: str, limit: int = MAX_TEXT_CHARS) -> str:
+def clean_text(text: str, limit: int = DEFAULT_MAX_TEXT) -> str:
     """Printable text on one line: control and format characters removed, whitespace collapsed."""
     printable = "".join(ch if not unicodedata.category(ch).startswith("C") else " " for ch in text)
     return _SPACES.sub(" ", printable).strip()[:limit]
 
 
-def not_found(reason: str) -> dict[str, str]:
+def speakable(text: str, limit: int = SPOKEN_TEXT_CHARS) -> str:
+    """Safe for text-to-speech: no links, emoji or markup characters, short."""
+    words = _SPACES.sub(" ", _UNSPEAKABLE.sub(" ", _URLS.sub(" ", clean_text(text, 2000)))).strip()
+    return words if len(words) <= limit else words[:limit].rsplit(" ", 1)[0] + "..."
+
+
+def empty_answer() -> dict[str, str]:
     answer = dict.fromkeys(RESPONSE_KEYS, "")
-    answer["found"] = "false"
-    answer["recent_posts"] = "0"
+    answer.update(found="false", recent_posts="0", history_count="0")
+    return answer
+
+
+def not_found(reason: str) -> dict[str, str]:
+    answer = empty_answer()
     answer["reason"] = reason
     return answer
 
@@ -66,7 +76,81 @@ def response_size(answer: dict[str, str]) -> int:
     return len(json.dumps(answer, ensure_ascii=False).encode())
 
 
-def answer_from_card(card: dict[str, Any], now: datetime, lookback_days: int) -> dict[str, str]:
+def _bounded_int(raw: Any, low: int, high: int, default: int) -> int:
+    """A block parameter, or the default when it is absent, not a number or out of range."""
+    try:
+        value = int(str(raw).strip())
+    except (TypeError, ValueError):
+        return default
+    return value if low <= value <= high else default
+
+
+def _contact_data(event: Any) -> dict[str, Any]:
+    try:
+        data = event["Details"]["ContactData"]
+    except (KeyError, TypeError, IndexError):
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+def _parameters(event: Any) -> dict[str, Any]:
+    try:
+        params = event["Details"]["Parameters"]
+    except (KeyError, TypeError, IndexError):
+        return {}
+    return params if isinstance(params, dict) else {}
+
+
+def lookup_key_for(event: Any, default_region: str) -> tuple[str | None, str]:
+    """(card key, reason when None)."""
+    data = _contact_data(event)
+    region = str(_parameters(event).get("default_country") or default_region).upper()[:2]
+    endpoint = data.get("CustomerEndpoint")
+    address = endpoint.get("Address") if isinstance(endpoint, dict) else None
+    reason = "no_caller_number"
+    if isinstance(address, str) and address.strip():
+        e164 = to_e164(address, region)
+        if e164:
+            return phone_lookup_key(e164), ""
+        reason = "withheld_or_invalid_number"
+    attributes = data.get("Attributes") if isinstance(data.get("Attributes"), dict) else {}
+    customer_id = attributes.get("customer_id")
+    if isinstance(customer_id, str) and customer_id.strip():
+        return customer_lookup_key(customer_id.strip()), ""
+    email = attributes.get("email")
+    if isinstance(email, str) and _EMAIL.match(email.strip()):
+        return email_lookup_key(email), ""
+    return None, reason
+
+
+def _ago(moment: str, now: datetime) -> str:
+    try:
+        then = datetime.fromisoformat(moment.replace("Z", "+00:00"))
+    except (AttributeError, ValueError):
+        return ""
+    minutes = max(0, int((now - then).total_seconds() // 60))
+    if minutes < 60:
+        return f"{minutes} minutes ago" if minutes != 1 else "1 minute ago"
+    hours = minutes // 60
+    if hours < 48:
+        return f"{hours} hours ago" if hours != 1 else "1 hour ago"
+    return f"{hours // 24} days ago"
+
+
+def spoken_summary(name: str, recent: int, lookback_days: int, last: dict[str, Any], now: datetime) -> str:
+    who = speakable(name, 60) or "This customer"
+    if not last:
+        return f"{who}. No social posts on record."
+    platform = PLATFORM_NAMES.get(str(last.get("platform")), "social media")
+    posts = "1 social post" if recent == 1 else f"{recent} social posts"
+    said = speakable(str(last.get("text") or ""))
+    tail = f": {said}" if said else "."
+    return (f"{who}. {posts} in the last {lookback_days} days. Latest on {platform}, "
+            f"{_ago(str(last.get('created_at', '')), now)}, {last.get('sentiment') or 'neutral'}{tail}")
+
+
+def answer_from_card(card: dict[str, Any], now: datetime, lookback_days: int,
+                     max_text: int = DEFAULT_MAX_TEXT) -> dict[str, str]:
     since = now - timedelta(days=lookback_days)
     recent = 0
     for stamp in card.get("post_times", []):
@@ -75,39 +159,70 @@ def answer_from_card(card: dict[str, Any], now: datetime, lookback_days: int) ->
                 recent += 1
         except (AttributeError, ValueError):
             continue
-    posts = card.get("posts") or []
+    posts = [p for p in card.get("posts") or [] if isinstance(p, dict)]
     last = posts[0] if posts else {}
-    answer = {
+    answer = empty_answer()
+    answer.update({
         "found": "true",
         "customer_id": str(card.get("customer_id", "")),
         "customer_name": clean_text(str(card.get("customer_name") or ""), 200),
         "recent_posts": str(recent),
         "last_post_platform": str(last.get("platform", "")),
-        "last_post_text": clean_text(str(last.get("text") or "")),
+        "last_post_text": clean_text(str(last.get("text") or ""), max_text),
         "last_post_sentiment": str(last.get("sentiment", "")),
         "last_post_at": str(last.get("created_at", "")),
         "last_post_url": clean_text(str(last.get("url") or ""), 2000),
-    }
-    while response_size(answer) >= MAX_RESPONSE_BYTES and answer["last_post_text"]:
+        "spoken_summary": spoken_summary(str(card.get("customer_name") or ""), recent, lookback_days, last, now),
+        "history_count": str(min(len(posts) - 1, HISTORY_SIZE) if posts else 0),
+    })
+    for n, post in enumerate(posts[1:HISTORY_SIZE + 1], start=1):
+        answer.update({f"history_{n}_platform": str(post.get("platform", "")),
+                       f"history_{n}_text": clean_text(str(post.get("text") or ""), max_text),
+                       f"history_{n}_sentiment": str(post.get("sentiment", "")),
+                       f"history_{n}_at": str(post.get("created_at", "")),
+                       f"history_{n}_url": clean_text(str(post.get("url") or ""), 2000)})
+    return fit_budget(answer)
+
+
+def fit_budget(answer: dict[str, str]) -> dict[str, str]:
+    """Under the byte budget with the same keys: the oldest history goes first, the latest post last."""
+    for n in range(HISTORY_SIZE, 0, -1):
+        if response_size(answer) < BUDGET_BYTES:
+            return answer
+        for field in HISTORY_FIELDS:
+            answer[f"history_{n}_{field}"] = ""
+        answer["history_count"] = str(n - 1)
+    while response_size(answer) >= BUDGET_BYTES and answer["last_post_text"]:
         answer["last_post_text"] = answer["last_post_text"][: len(answer["last_post_text"]) // 2]
     return answer
 
 
 def lookup_contact(event: dict[str, Any], read_card: Callable[[str], dict[str, Any] | None], *,
-                   now: datetime, lookback_days: int, default_region: str) -> dict[str, str]:
-    address = caller_address(event)
-    if not address:
-        return not_found("no_caller_number")
-    e164 = to_e164(address, default_region)
-    if e164 is None:
-        return not_found("withheld_or_invalid_number")
+                   now: datetime, lookback_days: int, default_region: str,
+                   screen_pop: Callable[[str], str] | None = None) -> dict[str, str]:
+    key, reason = lookup_key_for(event, default_region)
+    if key is None:
+        return not_found(reason)
+    params = _parameters(event)
+    days = _bounded_int(params.get("lookback_days"), 1, 365, lookback_days)
+    max_text = _bounded_int(params.get("max_text"), 20, 1000, DEFAULT_MAX_TEXT)
     try:
-        card = read_card(phone_lookup_key(e164))
+        card = read_card(key)
     except LookupUnavailable:
         return not_found("lookup_unavailable")
     if card is None:
         return not_found("no_customer")
-    return answer_from_card(card, now, lookback_days)
+    answer = answer_from_card(card, now, days, max_text)
+    if screen_pop is not None and answer["customer_id"]:
+        answer["screen_pop_url"] = screen_pop(answer["customer_id"])
+    return answer
+
+
+# -- the card store: one GetItem, short timeouts, retries bounded by a deadline -----------------
+CONNECT_TIMEOUT = 0.25
+READ_TIMEOUT = 0.35
+DEADLINE_SECONDS = 0.9
+MAX_ATTEMPTS = 2
 
 
 @cache
@@ -115,21 +230,27 @@ def _dynamodb():
     import boto3
     from botocore.config import Config
 
-    # Short timeouts and few retries: a slow table must not push the contact flow to its error branch.
-    return boto3.client("dynamodb", config=Config(connect_timeout=1, read_timeout=1,
-                                                 retries={"max_attempts": 2, "mode": "standard"}))
+    # botocore's own retries are off: the loop below retries only while the deadline allows.
+    return boto3.client("dynamodb", config=Config(connect_timeout=CONNECT_TIMEOUT, read_timeout=READ_TIMEOUT,
+                                                 retries={"total_max_attempts": 1, "mode": "standard"}))
 
 
-def card_reader(table_name: str, client=None) -> Callable[[str], dict[str, Any] | None]:
+def card_reader(table_name: str, client=None, deadline_seconds: float = DEADLINE_SECONDS,
+                clock: Callable[[], float] = time.monotonic) -> Callable[[str], dict[str, Any] | None]:
     def read(lookup_key: str) -> dict[str, Any] | None:
         from botocore.exceptions import BotoCoreError, ClientError
 
-        try:
-            item = (client or _dynamodb()).get_item(
-                TableName=table_name, Key={"pk": {"S": lookup_key}}, ProjectionExpression="card"
-            ).get("Item")
-        except (BotoCoreError, ClientError) as error:
-            raise LookupUnavailable(type(error).__name__) from error
+        started = clock()
+        for attempt in range(1, MAX_ATTEMPTS + 1):
+            try:
+                item = (client or _dynamodb()).get_item(
+                    TableName=table_name, Key={"pk": {"S": lookup_key}}, ProjectionExpression="card"
+                ).get("Item")
+                break
+            except (BotoCoreError, ClientError) as error:
+                out_of_time = clock() - started + CONNECT_TIMEOUT + READ_TIMEOUT > deadline_seconds
+                if attempt == MAX_ATTEMPTS or out_of_time:
+                    raise LookupUnavailable(type(error).__name__) from error
         if not item or "card" not in item:
             return None
         try:

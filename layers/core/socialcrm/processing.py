@@ -169,6 +169,7 @@ def stored_view(analyzed: AnalyzedPost) -> dict:
         "created_at": post.created_at,
         "url": post.url,
         "customer_id": analyzed.customer_id,
+        "match_key": analyzed.match_key,
     }
 
 
