@@ -52,12 +52,13 @@ def test_matched_negative_post_updates_card_and_pushes(world):
     assert deps.cards.cards["PHONE#+447912345678"]["posts"] == []  # Bob is known, with no posts
 
 
-def test_neutral_public_comment_is_not_pushed_but_direct_message_is(world):
+def test_neutral_public_comment_is_pushed_not_actionable_but_a_direct_message_is(world):
     deps, _ = world
     process_post(a_post("p2", text="What time do you open?"), deps)
-    assert deps.push_queue.pushes == []
     process_post(a_post("m1", text="What time do you open?", kind="message"), deps)
-    assert [p.reason for p in deps.push_queue.pushes] == ["direct_message"]
+    assert [(p.post_id, p.reason, p.actionable) for p in deps.push_queue.pushes] == [
+        ("p2", "", False), ("m1", "direct_message", True)]
+    assert deps.push_queue.pushes[0].match_key == "id:facebook:1001"
 
 
 def test_unknown_author_is_stored_unmatched_and_counted(world):

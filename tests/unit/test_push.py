@@ -16,6 +16,10 @@ BODY = json.dumps(a_push("push-7").to_message())
 class ScriptedConnector:
     name = "scripted"
 
+    @staticmethod
+    def wants(push) -> bool:
+        return push.actionable
+
     def __init__(self, *outcomes: Exception | None) -> None:
         self.outcomes = list(outcomes)
         self.delivered: list[str] = []
@@ -116,3 +120,12 @@ def test_every_configured_connector_receives_the_push():
     deps, _ = deps_for(first, second)
     assert deliver_push(BODY, deps, plenty).status == "delivered"
     assert first.delivered == second.delivered == ["push-7"]
+
+
+def test_a_connector_gets_only_the_pushes_it_wants():
+    quiet = json.dumps({**a_push("push-8").to_message(), "reason": ""})
+    alerting, timeline = ScriptedConnector(), ScriptedConnector()
+    timeline.wants = lambda push: True
+    deps, _ = deps_for(alerting, timeline)
+    assert deliver_push(quiet, deps, plenty).status == "delivered"
+    assert (alerting.delivered, timeline.delivered) == ([], ["push-8"])

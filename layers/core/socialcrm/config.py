@@ -57,7 +57,7 @@ def choice(name: str, allowed: tuple[str, ...], default: str) -> str:
 def table_names() -> dict[str, str]:
     """Table names of the tables this function was given, by role."""
     roles = {"customers": "CUSTOMERS_TABLE", "posts": "POSTS_TABLE", "cards": "CARDS_TABLE", "metrics": "METRICS_TABLE",
-             "sources": "SOURCE_STATE_TABLE"}
+             "sources": "SOURCE_STATE_TABLE", "contact_state": "CONTACT_STATE_TABLE"}
     return {role: os.environ[var] for role, var in roles.items() if os.environ.get(var)}
 
 

@@ -54,3 +54,14 @@ def primary_author_key(author: Author) -> str | None:
 
 def indexed_handle_key(author: Author) -> str | None:
     return handle_key(author.platform, author.handle) if author.handle and normalize_handle(author.handle) else None
+
+
+def describe_match(match_key: str | None) -> str:
+    """What linked a post to its customer, for agents, without the identifier itself."""
+    if not match_key:
+        return ""
+    kind, _, rest = match_key.partition(":")
+    platform = rest.split(":", 1)[0] if kind in ("id", "handle") else ""
+    return {"id": f"{platform} account id on the customer record",
+            "handle": f"{platform} handle on the customer record", "phone": "phone number on the customer record",
+            "email": "email address on the customer record"}.get(kind, kind)

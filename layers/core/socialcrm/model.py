@@ -119,7 +119,12 @@ class ContactPush:
     sentiment: str
     created_at: str
     url: str | None
-    reason: str
+    reason: str  # why it is actionable (negative, direct_message); "" for a matched post that is not
+    match_key: str = ""  # the identity key that linked the author (the evidence)
+
+    @property
+    def actionable(self) -> bool:
+        return bool(self.reason)
 
     def to_message(self) -> dict[str, Any]:
         return asdict(self)

@@ -74,6 +74,10 @@ class ContactConnector(Protocol):
 
     name: str
 
+    def wants(self, push: ContactPush) -> bool:
+        """Whether this connector acts on the push (alerting connectors: only actionable ones)."""
+        ...
+
     def deliver(self, push: ContactPush) -> None: ...
 
 

@@ -129,8 +129,9 @@ def process_post(post: CanonicalPost, deps: ProcessorDeps) -> Outcome:
     if customer is not None:
         refresh_card(customer.customer_id, deps.posts, deps.customers, deps.cards, now,
                      just_linked=[stored_view(analyzed)])
-        if reason is not None:
-            deps.push_queue.enqueue(push_for(analyzed, customer.name, reason))
+        # Every matched post goes to the connectors (a profile timeline wants them all); `reason` is
+        # empty unless the post is actionable, and alerting connectors act only on actionable ones.
+        deps.push_queue.enqueue(push_for(analyzed, customer.name, reason or ""))
     deps.posts.mark_done(post.key)
     return Outcome("stored", matched=customer is not None, actionable=reason is not None)
 
@@ -176,6 +177,7 @@ def stored_view(analyzed: AnalyzedPost) -> dict:
 def push_for(analyzed: AnalyzedPost, customer_name: str | None, reason: str) -> ContactPush:
     post = analyzed.post
     return ContactPush(
+        match_key=analyzed.match_key or "",
         push_id=push_id_for(post.key),
         customer_id=analyzed.customer_id or "",
         customer_name=customer_name,

@@ -51,7 +51,7 @@ class PushDeps:
 
 @dataclass(frozen=True)
 class PushOutcome:
-    status: str  # delivered | dead-lettered
+    status: str  # delivered | dead-lettered (delivered also when no connector wanted it)
     attempts: int
     connector: str | None = None
     reason: str | None = None
@@ -88,6 +88,8 @@ def deliver_push(body: str, deps: PushDeps, seconds_left: Callable[[], float]) -
         return PushOutcome("dead-lettered", 0, None, reason)
     attempts = 0
     for connector in deps.connectors:
+        if not connector.wants(push):
+            continue
         try:
             attempts += deliver_with_retries(connector, push, deps, seconds_left)
         except PermanentDeliveryError as error:

@@ -357,3 +357,31 @@ class DynamoSourceStateStore:
 
     def save(self, source_id: str, state: dict[str, Any]) -> None:
         source_state_model()(pk=source_id, state=json.dumps(state, separators=(",", ":"))).save()
+
+
+@cache
+def contact_state_model() -> type[Model]:
+    class ContactStateItem(Model):
+        Meta = _meta("contact_state")
+        pk = UnicodeAttribute(hash_key=True)  # TASK#<customer id>
+        push_id = UnicodeAttribute()
+        expires_at = NumberAttribute()  # epoch seconds; also the table's TTL attribute
+
+    return ContactStateItem
+
+
+class DynamoTaskWindow:
+    """One open task per customer per window, claimed with a conditional write (no read first)."""
+
+    def claim(self, customer_id: str, push_id: str, until: int, now: int) -> bool:
+        from pynamodb.exceptions import PutError
+
+        model = contact_state_model()
+        item = model(pk=f"TASK#{customer_id}", push_id=push_id, expires_at=until)
+        try:
+            item.save(condition=model.pk.does_not_exist() | (model.expires_at < now) | (model.push_id == push_id))
+        except PutError as error:
+            if error.cause_response_code == "ConditionalCheckFailedException":
+                return False
+            raise
+        return True

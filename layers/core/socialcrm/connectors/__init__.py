@@ -24,7 +24,24 @@ def _https() -> ContactConnector:
     return HttpsConnector(url=url, signing_key=key)
 
 
-BUILDERS: dict[str, Callable[[], ContactConnector]] = {"https": _https}
+def _customer_profiles() -> ContactConnector:
+    from socialcrm.connectors.customer_profiles import OBJECT_TYPE, CustomerProfilesConnector
+
+    return CustomerProfilesConnector(config.required("CUSTOMER_PROFILES_DOMAIN"),
+                                     config.optional("SOCIAL_POST_OBJECT_TYPE", OBJECT_TYPE))
+
+
+def _connect_tasks() -> ContactConnector:
+    from socialcrm.adapters.dynamo import DynamoTaskWindow
+    from socialcrm.connectors.connect_tasks import ConnectTasksConnector
+
+    config.table_name("contact_state")
+    return ConnectTasksConnector(config.required("CONNECT_INSTANCE_ID"), config.required("TASK_CONTACT_FLOW_ID"),
+                                 DynamoTaskWindow(), config.positive_int("TASK_WINDOW_MINUTES", 240))
+
+
+BUILDERS: dict[str, Callable[[], ContactConnector]] = {
+    "https": _https, "customer-profiles": _customer_profiles, "connect-tasks": _connect_tasks}
 
 
 def build_connectors(names: str) -> list[ContactConnector]:

@@ -82,6 +82,10 @@ class HttpsConnector:
         self._session = session
         self.clock = clock
 
+    @staticmethod
+    def wants(push: ContactPush) -> bool:
+        return push.actionable
+
     @cached_property
     def session(self) -> requests.Session:
         return self._session or requests.Session()
