@@ -60,3 +60,16 @@ def test_a_receiver_that_keeps_failing_leaves_the_message_on_the_queue_for_redri
     assert answer == {"batchItemFailures": [{"itemIdentifier": event["Records"][0]["messageId"]}]}
     assert len(receiver.requests) == 3
     assert dead_letters(aws) == []  # SQS moves it after maxReceiveCount, not us
+
+
+def test_the_task_window_is_claimed_once_per_customer_in_dynamodb(aws):
+    from socialcrm.adapters.dynamo import DynamoTaskWindow
+
+    aws.use("ContactPushFunction")
+    window = DynamoTaskWindow()
+    now = 1_795_000_000
+    assert window.claim("cust-1", "push-a", now + 3600, now)
+    assert window.claim("cust-1", "push-a", now + 3600, now)  # a retry of the same push keeps its claim
+    assert not window.claim("cust-1", "push-b", now + 3600, now + 10)  # another post inside the window
+    assert window.claim("cust-2", "push-c", now + 3600, now)  # other customers are independent
+    assert window.claim("cust-1", "push-b", now + 7200, now + 3601)  # the window has passed
