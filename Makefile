@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install lint test unit integration e2e demo local clean
+.PHONY: install browser lint test unit integration e2e demo local bench clean
 
 install: $(STAMP)
 
@@ -17,7 +17,13 @@ lint: install
 	$(BIN)/ruff check .
 	$(BIN)/cfn-lint template.yaml
 
-test: lint
+# Headless Chromium (Debian package) for the screen-pop page test; installed only when missing.
+browser:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  SUDO=$$([ "$$(id -u)" = 0 ] || echo sudo); \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium >/dev/null; }
+
+test: lint browser
 	$(BIN)/python -m pytest -q
 
 unit: install
@@ -26,7 +32,7 @@ unit: install
 integration: install
 	$(BIN)/python -m pytest -q tests/integration
 
-e2e: install
+e2e: install browser
 	$(BIN)/python -m pytest -q tests/e2e
 
 # The main job end to end on the embedded local stack; stops everything and exits 0 on success.

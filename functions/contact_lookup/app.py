@@ -5,9 +5,9 @@ Imports only the light lookup path (no PynamoDB, requests or pydantic) for a fas
 
 from aws_lambda_powertools.metrics import MetricUnit
 
-from socialcrm.config import phone_region, positive_int, required
-from socialcrm.lookup import card_reader, lookup_contact, not_found, utc_now
-from socialcrm.observability import logger, metrics, tracer
+from socialcrm.config import optional, phone_region, positive_int, required
+from socialcrm.lookup import card_reader, lookup_contact, not_found, screen_pop_linker, utc_now
+from socialcrm.observability import logger, metrics
 
 _settings: dict = {}
 
@@ -18,12 +18,14 @@ def settings() -> dict:
             read_card=card_reader(required("CARDS_TABLE")),
             lookback_days=positive_int("LOOKBACK_DAYS", 7),
             default_region=phone_region(),
+            screen_pop=screen_pop_linker(optional("AGENT_PAGE_BASE_URL", "")),
         )
     return _settings
 
 
+# No Tracer here: the X-Ray SDK costs this hot path most of its cold start (docs/contact-centre.md);
+# Lambda's active tracing still records the invocation.
 @logger.inject_lambda_context
-@tracer.capture_lambda_handler
 @metrics.log_metrics
 def lambda_handler(event: dict, context) -> dict:
     try:

@@ -210,7 +210,11 @@ class LocalStack:
         self.parameters = parameters
         self.secrets_file = secrets_file
         self.host = host
-        self.ports = {"aws": aws_port or free_port(host), "api": api_port, "lambda": lambda_port}
+        self.ports = {"aws": aws_port or free_port(host), "api": api_port or free_port(host),
+                      "lambda": lambda_port or free_port(host)}
+        # Parameters may name the stack's own URLs, e.g. AgentPageBaseUrl = "{api_url}".
+        self.parameters = {k: v.format(api_url=self.api_url) if isinstance(v, str) else v
+                           for k, v in self.parameters.items()}
         self.max_seconds = max_seconds
         self.log_file = log_file
         self.retry_delay_seconds = retry_delay_seconds

@@ -38,3 +38,12 @@ def lambda_client(stack):
 @pytest.fixture(scope="session")
 def app_secret():
     return SECRETS["meta"]["app_secret"]
+
+
+@pytest.fixture(scope="session")
+def customers(stack, lambda_client):
+    """The sample customers of events/customer_sync.json, loaded through CustomerSyncFunction."""
+    sample = json.loads((ROOT / "events/customer_sync.json").read_text(encoding="utf-8"))
+    answer = lambda_client.invoke(FunctionName="CustomerSyncFunction", Payload=json.dumps(sample).encode())
+    assert "FunctionError" not in answer
+    assert json.loads(answer["Payload"].read()) == {"upserted": 3, "rejected": []}

@@ -41,13 +41,6 @@ def ingest_depth(stack):
     return sum(int(v) for v in attributes["Attributes"].values())
 
 
-@pytest.fixture(scope="module")
-def customers(stack, lambda_client):
-    with open("events/customer_sync.json", encoding="utf-8") as sample:
-        answer = invoke(lambda_client, "CustomerSyncFunction", json.load(sample))
-    assert answer == {"upserted": 3, "rejected": []}
-
-
 def test_handshake_echoes_the_challenge_only_for_the_right_token(stack):
     url = f"{stack.api_url}/webhooks/meta"
     good = requests.get(url, params={"hub.mode": "subscribe", "hub.verify_token": "dev-meta-verify-token",

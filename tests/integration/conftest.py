@@ -13,7 +13,8 @@ import pytest
 from moto import mock_aws
 
 ROOT = Path(__file__).resolve().parents[2]
-PARAMETERS = json.loads((ROOT / "infra/local/parameters.json").read_text())
+PARAMETERS = {name: value.format(api_url="http://127.0.0.1:3000") if isinstance(value, str) else value
+              for name, value in json.loads((ROOT / "infra/local/parameters.json").read_text()).items()}
 
 
 def reset_cached_clients() -> None:

@@ -97,6 +97,12 @@ def test_lookup_makes_exactly_one_dynamodb_request(synced, monkeypatch):
 
     monkeypatch.setattr(botocore.client.BaseClient, "_make_api_call", counting)
     answer = handler.lambda_handler(contact_event("+447911123456"), LambdaContext())
+    assert [c for c in calls if c[0] == "dynamodb"] == [("dynamodb", "GetItem")]
+    # the screen-pop signing key is read once per cold start (cached), and never again
+    assert [c for c in calls if c[0] != "dynamodb"] == [("secretsmanager", "GetSecretValue")]
+    assert answer["screen_pop_url"].startswith("http://127.0.0.1:3000/agent/customers/cust-1?exp=")
+    calls.clear()
+    assert handler.lambda_handler(contact_event("+447911123456"), LambdaContext())["found"] == "true"
     assert calls == [("dynamodb", "GetItem")]
     assert answer["found"] == "true"
     assert answer["customer_name"] == "Ada Lovelace"

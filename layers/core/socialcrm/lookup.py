@@ -214,8 +214,25 @@ def lookup_contact(event: dict[str, Any], read_card: Callable[[str], dict[str, A
         return not_found("no_customer")
     answer = answer_from_card(card, now, days, max_text)
     if screen_pop is not None and answer["customer_id"]:
-        answer["screen_pop_url"] = screen_pop(answer["customer_id"])
-    return answer
+        try:
+            answer["screen_pop_url"] = screen_pop(answer["customer_id"])
+        except Exception:  # a missing link must not cost the caller the answer
+            answer["screen_pop_url"] = ""
+    return fit_budget(answer)
+
+
+def screen_pop_linker(base_url: str) -> Callable[[str], str] | None:
+    """Signed screen-pop links for found customers, or None when no page URL is configured."""
+    if not base_url:
+        return None
+
+    def link(customer_id: str) -> str:
+        from socialcrm.adapters.secrets import screen_pop_key
+        from socialcrm.screen_pop import customer_path, signed_link
+
+        return signed_link(base_url, customer_path(customer_id), screen_pop_key(), int(time.time()))
+
+    return link
 
 
 # -- the card store: one GetItem, short timeouts, retries bounded by a deadline -----------------

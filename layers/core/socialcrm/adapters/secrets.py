@@ -39,3 +39,11 @@ class ConnectorSecrets:
 
     def connector_credentials(self, connector: str) -> dict[str, str]:
         return _section("CONNECTOR_SECRET_ID", connector)
+
+
+def screen_pop_key() -> bytes:
+    """The ScreenPopSecret's signing key: {"signing_key": "..."} (at least 32 characters)."""
+    key = str(_secret_map("SCREEN_POP_SECRET_ID").get("signing_key") or "")
+    if len(key) < 32:
+        raise ConfigurationError("the screen-pop secret needs a signing_key of at least 32 characters")
+    return key.encode()

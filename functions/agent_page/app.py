@@ -1,0 +1,34 @@
+"""AgentPageFunction: the screen-pop page, GET /agent/customers/{customer_id} and /agent/phones/{phone}."""
+
+import time
+from functools import cache
+
+from aws_lambda_powertools.metrics import MetricUnit
+
+from socialcrm import config
+from socialcrm.agent_page import content_security_policy, page_for, page_target
+from socialcrm.lookup import card_reader
+from socialcrm.observability import logger, metrics
+
+
+@cache
+def settings() -> dict:
+    from socialcrm.adapters.secrets import screen_pop_key
+
+    return {"read_card": card_reader(config.required("CARDS_TABLE")), "key": screen_pop_key(),
+            "region": config.phone_region(), "csp": content_security_policy(
+                config.optional("AGENT_PAGE_FRAME_ANCESTORS", "'none'"))}
+
+
+@logger.inject_lambda_context
+@metrics.log_metrics
+def lambda_handler(event: dict, context) -> dict:
+    chosen = settings()
+    path, key = page_target(event.get("pathParameters") or {}, chosen["region"])
+    status, html = page_for(path, key, event.get("queryStringParameters") or {}, chosen["key"], int(time.time()),
+                            chosen["read_card"])
+    metrics.add_dimension(name="status", value=str(status))
+    metrics.add_metric(name="ScreenPops", unit=MetricUnit.Count, value=1)
+    return {"statusCode": status, "body": html, "headers": {
+        "content-type": "text/html; charset=utf-8", "content-security-policy": chosen["csp"],
+        "cache-control": "no-store", "referrer-policy": "no-referrer", "x-content-type-options": "nosniff"}}
