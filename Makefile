@@ -43,5 +43,10 @@ demo: install
 local: install
 	$(BIN)/python -m infra.local.stack
 
+# Lookup latency (warm p50/p99) and cold-start ratio to a bare boto3 GetItem, on the local stack.
+bench: install
+	$(BIN)/python -m infra.local.bench --cold 15
+	$(BIN)/python -m infra.local.bench --cold 15 --warm 100 --screen-pop || true
+
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis

@@ -7,9 +7,10 @@ it again after a redelivery or a relink gives the same card.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from socialcrm.model import Customer
+if TYPE_CHECKING:  # the lookup imports this module; keep its cold start free of the model's imports
+    from socialcrm.model import Customer
 
 CARD_POSTS = 10  # full posts kept on the card (newest first)
 CARD_TIMES = 200  # timestamps kept for the recent_posts count
