@@ -85,8 +85,10 @@ def run() -> int:
             stack.wait_idle(timeout=120)
 
             answer = call_from(stack, "+44 7911 123456")
-            show("Incoming call from Ada (+44 7911 123456): what the agent sees", answer)
-            show("Incoming call from an unknown number", call_from(stack, "+1 415 555 2671"))
+            show("Incoming call from Ada (+44 7911 123456): what the agent sees",
+                 {k: v for k, v in answer.items() if v})
+            show("Incoming call from an unknown number",
+                 {k: v for k, v in call_from(stack, "+1 415 555 2671").items() if v})
             pushed = list(contact_centre.received.values())
             show("Contact centre received (actionable posts)", pushed)
 

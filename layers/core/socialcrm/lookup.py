@@ -129,6 +129,8 @@ def _ago(moment: str, now: datetime) -> str:
     except (AttributeError, ValueError):
         return ""
     minutes = max(0, int((now - then).total_seconds() // 60))
+    if minutes < 1:
+        return "just now"
     if minutes < 60:
         return f"{minutes} minutes ago" if minutes != 1 else "1 minute ago"
     hours = minutes // 60

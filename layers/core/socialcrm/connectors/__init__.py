@@ -35,9 +35,9 @@ def _connect_tasks() -> ContactConnector:
     from socialcrm.adapters.dynamo import DynamoTaskWindow
     from socialcrm.connectors.connect_tasks import ConnectTasksConnector
 
+    instance, flow = config.required("CONNECT_INSTANCE_ID"), config.required("TASK_CONTACT_FLOW_ID")
     config.table_name("contact_state")
-    return ConnectTasksConnector(config.required("CONNECT_INSTANCE_ID"), config.required("TASK_CONTACT_FLOW_ID"),
-                                 DynamoTaskWindow(), config.positive_int("TASK_WINDOW_MINUTES", 240))
+    return ConnectTasksConnector(instance, flow, DynamoTaskWindow(), config.positive_int("TASK_WINDOW_MINUTES", 240))
 
 
 BUILDERS: dict[str, Callable[[], ContactConnector]] = {
