@@ -73,3 +73,44 @@ def test_the_task_window_is_claimed_once_per_customer_in_dynamodb(aws):
     assert not window.claim("cust-1", "push-b", now + 3600, now + 10)  # another post inside the window
     assert window.claim("cust-2", "push-c", now + 3600, now)  # other customers are independent
     assert window.claim("cust-1", "push-b", now + 7200, now + 3601)  # the window has passed
+
+
+def test_a_push_delivered_three_times_makes_one_connect_task(aws, monkeypatch):
+    """The whole ContactPushFunction with the connect-tasks connector: SQS redelivers the same push and a
+    second complaint follows; Connect (emulated: ClientToken idempotency, requests validated against
+    the service model) ends with one task."""
+    import uuid
+
+    import botocore.client
+    from botocore.validate import ParamValidator
+
+    from socialcrm.model import ContactPush
+
+    aws.use("ContactPushFunction")
+    for name, value in {"CONNECTORS": "connect-tasks", "CONNECT_INSTANCE_ID": "9308c2a1-9bc6-4cea-8290-6c0b4a6d38fa",
+                        "TASK_CONTACT_FLOW_ID": "b1a2c3d4-0000-4000-8000-00000000f10e"}.items():
+        monkeypatch.setenv(name, value)
+    tasks: dict[str, str] = {}
+    requests_seen: list[dict] = []
+    real_call = botocore.client.BaseClient._make_api_call
+
+    def connect_emulator(client, operation, params):
+        if client.meta.service_model.service_name != "connect":
+            return real_call(client, operation, params)
+        model = client.meta.service_model.operation_model(operation)
+        report = ParamValidator().validate(params, model.input_shape)
+        assert not report.has_errors(), report.generate_report()
+        requests_seen.append(params)
+        return {"ContactId": tasks.setdefault(params["ClientToken"], str(uuid.uuid4()))}
+
+    monkeypatch.setattr(botocore.client.BaseClient, "_make_api_call", connect_emulator)
+    handler = load_handler("contact_push")
+    complaint = json.dumps(ContactPush(
+        push_id="p" * 32, customer_id="cust-1", customer_name="Ada", platform="facebook", kind="comment",
+        post_id="1_2_3", text="Broken again", sentiment="negative", created_at="2026-11-22T09:00:00Z",
+        url="https://www.facebook.com/1_2_3", reason="negative").to_message())
+    follow_up = json.dumps({**json.loads(complaint), "push_id": "q" * 32, "post_id": "1_2_4", "text": "Hello??"})
+    for body in (complaint, complaint, complaint, follow_up):
+        assert handler.lambda_handler(sqs_event([body]), LambdaContext()) == {"batchItemFailures": []}
+    assert len(tasks) == 1
+    assert {r["ClientToken"] for r in requests_seen} == {"p" * 32}

@@ -12,7 +12,8 @@ from html import escape
 from typing import Any
 
 from socialcrm.identity import describe_match
-from socialcrm.lookup import PLATFORM_NAMES, clean_text
+from socialcrm.lookup import clean_text
+from socialcrm.names import PLATFORM_NAMES
 
 STYLE = """
 body{font:14px/1.4 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;margin:0;padding:8px;color:#1b1b1b;

@@ -22,6 +22,7 @@ from functools import cache
 from typing import Any
 
 from socialcrm.cards import CARD_POSTS, customer_lookup_key, email_lookup_key, phone_lookup_key
+from socialcrm.names import PLATFORM_NAMES
 from socialcrm.phones import to_e164
 
 HISTORY_FIELDS = ("platform", "text", "sentiment", "at", "url")
@@ -35,9 +36,6 @@ DEFAULT_MAX_TEXT = 500
 MAX_RESPONSE_BYTES = 32_768  # Amazon Connect's limit on a Lambda response
 BUDGET_BYTES = MAX_RESPONSE_BYTES - 512  # headroom for Connect's own framing
 SPOKEN_TEXT_CHARS = 160
-PLATFORM_NAMES = {"facebook": "Facebook", "instagram": "Instagram", "x": "X", "whatsapp": "WhatsApp",
-                  "linkedin": "LinkedIn", "youtube": "YouTube", "tiktok": "TikTok", "reddit": "Reddit",
-                  "google-business": "Google reviews"}
 _SPACES = re.compile(r"\s+")
 _URLS = re.compile(r"https?://\S+|www\.\S+")
 _UNSPEAKABLE = re.compile(r"[^\w\s.,!?'\u2019:;%-]")

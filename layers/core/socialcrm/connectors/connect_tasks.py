@@ -17,9 +17,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 from socialcrm.connectors.aws_errors import delivery_error
 from socialcrm.model import ContactPush
-
-PLATFORM_NAMES = {"facebook": "Facebook", "instagram": "Instagram", "x": "X", "whatsapp": "WhatsApp",
-                  "linkedin": "LinkedIn", "youtube": "YouTube", "tiktok": "TikTok", "reddit": "Reddit"}
+from socialcrm.names import PLATFORM_NAMES
 
 
 class TaskWindow(Protocol):
