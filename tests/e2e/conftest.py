@@ -22,10 +22,17 @@ def contact_centre():
 
 
 @pytest.fixture(scope="session")
-def stack(contact_centre):
+def stack_log(tmp_path_factory) -> Path:
+    """Everything the stack's functions and its AWS print, for the log-hygiene test."""
+    return tmp_path_factory.mktemp("stack") / "functions.log"
+
+
+@pytest.fixture(scope="session")
+def stack(contact_centre, stack_log):
     parameters = json.loads((ROOT / "infra/local/parameters.json").read_text())
     parameters["ContactCentreUrl"] = contact_centre.url
-    with LocalStack(parameters=parameters, aws_port=0, api_port=0, lambda_port=0, max_seconds=900) as running:
+    with LocalStack(parameters=parameters, aws_port=0, api_port=0, lambda_port=0, max_seconds=900,
+                    log_file=stack_log) as running:
         yield running
 
 
