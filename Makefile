@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install browser lint test unit integration e2e demo local bench clean
+.PHONY: install browser lint test unit integration e2e demo local bench redrive clean
 
 install: $(STAMP)
 
@@ -42,6 +42,12 @@ demo: install
 # The local stack in the foreground: AWS on :5000, HTTP API on :3000, Lambda Invoke API on :3001.
 local: install
 	$(BIN)/python -m infra.local.stack
+
+# Move a dead-letter queue's messages back to its source queue, e.g.
+#   make redrive QUEUE=PushDeadLetterQueue                      (deployed stack: your AWS credentials)
+#   make redrive QUEUE=PushDeadLetterQueue ENDPOINT=http://127.0.0.1:5000   (make local)
+redrive: install
+	$(BIN)/python -m infra.redrive --queue "$(QUEUE)" $(if $(MAX),--max $(MAX)) $(if $(ENDPOINT),--endpoint-url $(ENDPOINT))
 
 # Lookup latency (warm p50/p99) and cold-start ratio to a bare boto3 GetItem, on the local stack.
 bench: install
