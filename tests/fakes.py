@@ -15,7 +15,23 @@ class FakeCustomers:
     def __init__(self) -> None:
         self.records: dict[str, Customer] = {}
         self.identities: dict[str, set[str]] = defaultdict(set)
+        self.markers: dict[str, int] = {}
         self.identity_reads = 0
+
+    def delete(self, customer_id: str) -> int:
+        customer = self.records.pop(customer_id, None)
+        if customer is None:
+            return 0
+        for key in customer.identity_keys:
+            self.identities[key].discard(customer_id)
+        return 1 + len(customer.identity_keys)
+
+    def mark_erased(self, keys, until: int) -> None:
+        for key in keys:
+            self.markers[key] = until
+
+    def erased(self, keys, now: int) -> bool:
+        return any(self.markers.get(key, 0) > now for key in keys)
 
     def customers_with_identity(self, identity_key: str) -> list[str]:
         self.identity_reads += 1
@@ -73,6 +89,9 @@ class FakePosts:
     def recent_for_customer(self, customer_id: str, limit: int) -> list[dict[str, Any]]:
         mine = [copy.deepcopy(p) for p in self.items.values() if p["customer_id"] == customer_id]
         return sorted(mine, key=lambda p: p["created_at"], reverse=True)[:limit]
+
+    def keys_for_customer(self, customer_id: str) -> list[str]:
+        return [key for key, p in self.items.items() if p["customer_id"] == customer_id]
 
     def keys_by_author(self, author_key: str) -> list[str]:
         field = "author_handle_key" if author_key.startswith("handle:") else "author_key"

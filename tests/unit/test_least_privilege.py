@@ -83,10 +83,10 @@ def test_tables_are_written_only_by_the_functions_that_own_them():
             for table in refs(argument):
                 writers.setdefault(table, set()).add(function)
     assert writers == {
-        "CustomersTable": {"CustomerSyncFunction"},  # the processor only reads customers
-        "PostsTable": {"ProcessorFunction", "CustomerSyncFunction"},
-        "CardsTable": {"ProcessorFunction", "CustomerSyncFunction"},
-        "MetricsTable": {"ProcessorFunction", "MetricsRollupFunction"},
+        "CustomersTable": {"CustomerSyncFunction", "ErasureFunction"},  # the processor only reads customers
+        "PostsTable": {"ProcessorFunction", "CustomerSyncFunction", "ErasureFunction"},
+        "CardsTable": {"ProcessorFunction", "CustomerSyncFunction", "ErasureFunction"},
+        "MetricsTable": {"ProcessorFunction", "MetricsRollupFunction"},  # aggregates: erasure leaves them
         "SourceStateTable": {"PollerFunction"},
-        "ContactStateTable": {"ContactPushFunction"},
+        "ContactStateTable": {"ContactPushFunction", "ErasureFunction"},
     }

@@ -38,6 +38,16 @@ class CustomerDirectory(Protocol):
         """Store the record and its identity keys; return the identity keys it no longer has."""
         ...
 
+    def delete(self, customer_id: str) -> int:
+        """Remove the record and its identity items; the number of items removed."""
+        ...
+
+    def mark_erased(self, keys: Sequence[str], until: int) -> None: ...
+
+    def erased(self, keys: Sequence[str], now: int) -> bool:
+        """Whether any of these identity keys (or customer:<id>) was erased and the marker is live."""
+        ...
+
 
 class PostRepository(Protocol):
     def store_new(self, post: AnalyzedPost, counters: dict[str, int], hour: str, shard: int) -> bool:
@@ -56,6 +66,10 @@ class PostRepository(Protocol):
 
     def keys_by_author(self, author_key: str) -> list[str]:
         """Keys of the posts whose author has this identity key (through an index, not a scan)."""
+        ...
+
+    def keys_for_customer(self, customer_id: str) -> list[str]:
+        """Keys of every post linked to the customer (through the customer index)."""
         ...
 
     def link(self, post_key: str, customer_id: str | None, match_key: str | None) -> dict[str, Any] | None:

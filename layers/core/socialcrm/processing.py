@@ -108,6 +108,8 @@ def process_post(post: CanonicalPost, deps: ProcessorDeps) -> Outcome:
         return _remove(post, deps, now)
     if post.kind == "reaction":
         return _count_reaction(post, deps, now)
+    if deps.customers.erased(identity.author_keys(post.author), int(now.timestamp())):
+        return Outcome("dropped")  # its author was erased while this post waited in the queue
     state = deps.posts.get_state(post.key)
     if state and state.get("status") == "done" and post.verb != "edit":
         return Outcome("duplicate", matched=bool(state.get("customer_id")))

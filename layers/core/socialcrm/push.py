@@ -47,6 +47,7 @@ class PushDeps:
     sleep: Callable[[float], None]
     policy: RetryPolicy = field(default_factory=RetryPolicy)
     rng: Callable[[], float] = random.random  # jitter, not security
+    erased: Callable[[str], bool] = lambda _customer_id: False  # erasure markers (socialcrm.erasure)
 
 
 @dataclass(frozen=True)
@@ -86,6 +87,8 @@ def deliver_push(body: str, deps: PushDeps, seconds_left: Callable[[], float]) -
         reason = f"not a contact push: {type(error).__name__}"
         deps.dead_letters.send(body, reason, "none")
         return PushOutcome("dead-lettered", 0, None, reason)
+    if deps.erased(push.customer_id):
+        return PushOutcome("dropped", 0, None, "customer erased")
     attempts = 0
     for connector in deps.connectors:
         if not connector.wants(push):

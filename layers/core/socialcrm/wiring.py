@@ -63,14 +63,18 @@ def rollup_deps():
 def push_deps():
     import time
 
+    from socialcrm.adapters.dynamo import DynamoCustomerDirectory
     from socialcrm.adapters.sqs import SqsDeadLetterSink
     from socialcrm.connectors import build_connectors
     from socialcrm.push import PushDeps
 
+    config.table_name("customers")
+    directory = DynamoCustomerDirectory()
     return PushDeps(
         connectors=build_connectors(config.required("CONNECTORS")),
         dead_letters=SqsDeadLetterSink(config.required("PUSH_DLQ_URL")),
         sleep=time.sleep,
+        erased=lambda customer_id: directory.erased([f"customer:{customer_id}"], int(time.time())),
     )
 
 
@@ -121,3 +125,25 @@ def poller_deps():
     if listings:
         config.table_name("sources")
     return tuple(listings), DynamoSourceStateStore(), SqsIngestQueue(config.required("INGEST_QUEUE_URL"))
+
+
+@cache
+def erasure_deps():
+    from socialcrm.adapters.dynamo import (
+        DynamoCardStore,
+        DynamoContactState,
+        DynamoCustomerDirectory,
+        DynamoPostRepository,
+    )
+    from socialcrm.erasure import ErasureDeps
+
+    for role in ("customers", "posts", "cards", "contact_state"):
+        config.table_name(role)
+    profiles = None
+    if "customer-profiles" in config.csv_list("CONNECTORS"):
+        from socialcrm.connectors.customer_profiles import OBJECT_TYPE, CustomerProfilesConnector
+
+        profiles = CustomerProfilesConnector(config.required("CUSTOMER_PROFILES_DOMAIN"),
+                                             config.optional("SOCIAL_POST_OBJECT_TYPE", OBJECT_TYPE))
+    return ErasureDeps(customers=DynamoCustomerDirectory(), posts=DynamoPostRepository(), cards=DynamoCardStore(),
+                       contact_state=DynamoContactState(), clock=utc_now, profiles=profiles)

@@ -54,9 +54,10 @@ def customer_models() -> tuple[type[Model], type[Model]]:
 
     class IdentityItem(Model):
         Meta = _meta("customers")
-        pk = UnicodeAttribute(hash_key=True)  # IDENTITY#<identity key>
-        sk = UnicodeAttribute(range_key=True)  # CUSTOMER#<customer id>
+        pk = UnicodeAttribute(hash_key=True)  # IDENTITY#<identity key>, or ERASED#<sha256 of a key>
+        sk = UnicodeAttribute(range_key=True)  # CUSTOMER#<customer id>, or MARKER
         customer_id = UnicodeAttribute()
+        expires_at = NumberAttribute(null=True)  # erasure markers only (TTL)
 
     return CustomerItem, IdentityItem
 
@@ -204,6 +205,38 @@ class DynamoCustomerDirectory:
                 batch.delete(identity_item(f"IDENTITY#{key}", f"CUSTOMER#{customer.customer_id}"))
         return tuple(sorted(old_keys - new_keys))
 
+    def delete(self, customer_id: str) -> int:
+        """Remove the customer's record and every identity item; returns the items removed."""
+        customer_item, identity_item = customer_models()
+        customer = self.get(customer_id)
+        if customer is None:
+            return 0
+        with identity_item.batch_write() as batch:
+            for key in customer.identity_keys:
+                batch.delete(identity_item(f"IDENTITY#{key}", f"CUSTOMER#{customer_id}"))
+        customer_item(f"CUSTOMER#{customer_id}", PROFILE).delete()
+        return 1 + len(customer.identity_keys)
+
+    def mark_erased(self, keys: Sequence[str], until: int) -> None:
+        """Erasure markers (hashed, so they hold no personal data) that consumers check until `until`."""
+        _, identity_item = customer_models()
+        with identity_item.batch_write() as batch:
+            for key in keys:
+                batch.save(identity_item(f"ERASED#{erasure_hash(key)}", "MARKER", customer_id="", expires_at=until))
+
+    def erased(self, keys: Sequence[str], now: int) -> bool:
+        if not keys:
+            return False
+        _, identity_item = customer_models()
+        wanted = [(f"ERASED#{erasure_hash(key)}", "MARKER") for key in keys]
+        return any((item.expires_at or 0) > now for item in identity_item.batch_get(wanted))
+
+
+def erasure_hash(key: str) -> str:
+    import hashlib
+
+    return hashlib.sha256(key.encode()).hexdigest()
+
 
 def _post_view(item: Any) -> dict[str, Any]:
     return {
@@ -280,6 +313,9 @@ class DynamoPostRepository:
     def recent_for_customer(self, customer_id: str, limit: int) -> list[dict[str, Any]]:
         query = post_model().by_customer.query(customer_id, scan_index_forward=False, limit=limit)
         return [_post_view(item) for item in query]
+
+    def keys_for_customer(self, customer_id: str) -> list[str]:
+        return [item.pk for item in post_model().by_customer.query(customer_id)]
 
     def keys_by_author(self, author_key: str) -> list[str]:
         post_item = post_model()
@@ -385,3 +421,12 @@ class DynamoTaskWindow:
                 return False
             raise
         return True
+
+
+class DynamoContactState:
+    def forget(self, customer_id: str) -> int:
+        try:
+            contact_state_model().get(f"TASK#{customer_id}").delete()
+        except DoesNotExist:
+            return 0
+        return 1

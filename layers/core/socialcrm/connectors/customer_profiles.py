@@ -57,3 +57,23 @@ class CustomerProfilesConnector:
             self.client.put_profile_object(ObjectTypeName=self.object_type, Object=body, DomainName=self.domain)
         except (ClientError, BotoCoreError) as error:
             raise delivery_error("customer-profiles", error) from None
+
+    def erase(self, customer_id: str, post_keys: list[str]) -> int:
+        """Delete this customer's SocialPost objects (erasure); the number deleted."""
+        try:
+            profiles = self.client.search_profiles(DomainName=self.domain, KeyName="_account",
+                                                   Values=[customer_id]).get("Items", [])
+            deleted = 0
+            for profile in profiles:
+                for post_key in post_keys:
+                    try:
+                        self.client.delete_profile_object(
+                            ProfileId=profile["ProfileId"], ProfileObjectUniqueKey=post_key,
+                            ObjectTypeName=self.object_type, DomainName=self.domain)
+                        deleted += 1
+                    except ClientError as error:
+                        if error.response.get("Error", {}).get("Code") != "ResourceNotFoundException":
+                            raise
+            return deleted
+        except (ClientError, BotoCoreError) as error:
+            raise delivery_error("customer-profiles", error) from None

@@ -1,0 +1,134 @@
+"""Erasure: a customer, or a social identity with no customer record, removed from every copy we hold.
+
+What goes: the customer record and identity items, every post they wrote or that was linked to them
+(through the customer and author indexes, never a scan), the cards under every lookup key, the open
+task window, and (when that connector is on) the SocialPost objects in Amazon Connect Customer
+Profiles. Erasure markers (SHA-256 of the identity keys and of the customer id, so they hold no
+personal data) stay for MARKER_DAYS, longer than a queue keeps a message: the processor drops a
+queued post by an erased author and the push function drops a queued push for an erased customer.
+Counters and rollups are aggregates and stay. Running it again erases nothing more and says so.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Protocol
+
+from socialcrm import identity
+from socialcrm.cards import lookup_keys
+from socialcrm.errors import InvalidRecord
+from socialcrm.ports import CardStore, CustomerDirectory, PostRepository
+
+MARKER_DAYS = 15  # SQS keeps a message at most 14 days
+
+
+class ContactState(Protocol):
+    def forget(self, customer_id: str) -> int: ...
+
+
+class ProfileEraser(Protocol):
+    def erase(self, customer_id: str, post_keys: Sequence[str]) -> int: ...
+
+
+@dataclass
+class ErasureDeps:
+    customers: CustomerDirectory
+    posts: PostRepository
+    cards: CardStore
+    contact_state: ContactState
+    clock: Callable[[], datetime]
+    profiles: ProfileEraser | None = None
+
+
+@dataclass
+class Receipt:
+    subject: str
+    counts: dict[str, int] = field(default_factory=lambda: dict.fromkeys(
+        ("customer_records", "identity_keys", "posts", "cards", "task_windows", "profile_objects",
+         "markers"), 0))
+
+    def as_dict(self) -> dict[str, Any]:
+        removed = sum(self.counts.values()) - self.counts["markers"]
+        return {"erased": self.subject, "counts": self.counts, "total": removed}
+
+
+def customer_key(customer_id: str) -> str:
+    return f"customer:{customer_id}"
+
+
+def subject_of(request: Any) -> tuple[str | None, str | None]:
+    """(customer id, identity key): exactly one of them."""
+    if not isinstance(request, dict):
+        raise InvalidRecord("request", "must be an object")
+    customer_id = request.get("customer_id")
+    if customer_id is not None:
+        if not isinstance(customer_id, str) or not customer_id.strip():
+            raise InvalidRecord("customer_id", "must be a non-empty string")
+        return customer_id.strip(), None
+    platform = request.get("platform")
+    if not isinstance(platform, str) or not platform.strip():
+        raise InvalidRecord("platform", "is required when customer_id is not given")
+    if isinstance(request.get("user_id"), (str, int)) and str(request["user_id"]).strip():
+        return None, identity.platform_user_key(platform, str(request["user_id"]))
+    if isinstance(request.get("handle"), str) and identity.normalize_handle(request["handle"]):
+        return None, identity.handle_key(platform, request["handle"])
+    raise InvalidRecord("user_id", "or handle is required with platform")
+
+
+def erase(request: Any, deps: ErasureDeps) -> dict[str, Any]:
+    customer_id, key = subject_of(request)
+    now = int(deps.clock().timestamp())
+    if customer_id is not None:
+        return _erase_customer(customer_id, deps, now)
+    return _erase_identity(key or "", deps, now)
+
+
+def _delete_posts(post_keys: Sequence[str], deps: ErasureDeps) -> int:
+    erased = 0
+    for post_key in dict.fromkeys(post_keys):
+        if deps.posts.get_state(post_key) is not None:
+            deps.posts.delete(post_key)
+            erased += 1
+    return erased
+
+
+def _erase_customer(customer_id: str, deps: ErasureDeps, now: int) -> dict[str, Any]:
+    receipt = Receipt(f"customer {customer_id}")
+    customer = deps.customers.get(customer_id)
+    keys = list(customer.identity_keys) if customer else []
+    # Markers first: anything still in a queue for this customer is dropped from now on.
+    deps.customers.mark_erased([customer_key(customer_id), *keys], now + MARKER_DAYS * 86400)
+    receipt.counts["markers"] = 1 + len(keys)
+    post_keys = deps.posts.keys_for_customer(customer_id)
+    for key in keys:
+        if key.startswith(("id:", "handle:", "phone:")):
+            post_keys += deps.posts.keys_by_author(key)
+    if deps.profiles is not None:
+        receipt.counts["profile_objects"] = deps.profiles.erase(customer_id, list(dict.fromkeys(post_keys)))
+    receipt.counts["posts"] = _delete_posts(post_keys, deps)
+    if customer is not None:
+        card_keys = lookup_keys(customer)
+        deps.cards.delete(card_keys)
+        receipt.counts["cards"] = len(card_keys)
+        removed = deps.customers.delete(customer_id)
+        receipt.counts["customer_records"] = 1 if removed else 0
+        receipt.counts["identity_keys"] = max(0, removed - 1)
+    receipt.counts["task_windows"] = deps.contact_state.forget(customer_id)
+    return receipt.as_dict()
+
+
+def _erase_identity(key: str, deps: ErasureDeps, now: int) -> dict[str, Any]:
+    receipt = Receipt(f"identity {key.split(':', 2)[0]}:{key.split(':', 2)[1]}")
+    deps.customers.mark_erased([key], now + MARKER_DAYS * 86400)
+    receipt.counts["markers"] = 1
+    post_keys = deps.posts.keys_by_author(key)
+    linked_customers = {state["customer_id"] for k in post_keys
+                        if (state := deps.posts.get_state(k)) and state.get("customer_id")}
+    receipt.counts["posts"] = _delete_posts(post_keys, deps)
+    from socialcrm.processing import refresh_card
+
+    for customer_id in linked_customers:  # their cards no longer show this identity's posts
+        refresh_card(customer_id, deps.posts, deps.customers, deps.cards, deps.clock())
+    return receipt.as_dict()
