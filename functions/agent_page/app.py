@@ -16,7 +16,8 @@ def settings() -> dict:
     from socialcrm.adapters.secrets import screen_pop_key
 
     return {"read_card": card_reader(config.required("CARDS_TABLE")), "key": screen_pop_key(),
-            "region": config.phone_region(), "csp": content_security_policy(
+            "region": config.phone_region(), "retention_days": config.positive_int("RETENTION_DAYS", 365),
+            "csp": content_security_policy(
                 config.optional("AGENT_PAGE_FRAME_ANCESTORS", "'none'"))}
 
 
@@ -26,7 +27,7 @@ def lambda_handler(event: dict, context) -> dict:
     chosen = settings()
     path, key = page_target(event.get("pathParameters") or {}, chosen["region"])
     status, html = page_for(path, key, event.get("queryStringParameters") or {}, chosen["key"], int(time.time()),
-                            chosen["read_card"])
+                            chosen["read_card"], chosen["retention_days"])
     metrics.add_dimension(name="status", value=str(status))
     metrics.add_metric(name="ScreenPops", unit=MetricUnit.Count, value=1)
     return {"statusCode": status, "body": html, "headers": {

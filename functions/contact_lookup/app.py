@@ -19,6 +19,7 @@ def settings() -> dict:
             lookback_days=positive_int("LOOKBACK_DAYS", 7),
             default_region=phone_region(),
             screen_pop=screen_pop_linker(optional("AGENT_PAGE_BASE_URL", "")),
+            retention_days=positive_int("RETENTION_DAYS", 365),
         )
     return _settings
 

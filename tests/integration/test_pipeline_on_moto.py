@@ -150,3 +150,25 @@ def test_rollup_publishes_to_cloudwatch_once_and_emits_valid_emf(synced, capsys)
     assert documents, "the functions printed no EMF line"
     for document in documents:
         assert emf_problems(document) == []
+
+
+def test_posts_expire_after_the_retention_and_reads_ignore_them_before_ttl_does(synced, monkeypatch):
+    from socialcrm.adapters.dynamo import DynamoPostRepository
+    from socialcrm.model import AnalyzedPost
+
+    monkeypatch.setenv("RETENTION_DAYS", "30")
+    handler = load_handler("processor")
+    old = json.loads(a_post("old-1"))
+    old["created_at"] = "2026-01-01T00:00:00Z"  # older than 30 days
+    for body in (json.dumps(old), a_post("new-1")):
+        assert handler.lambda_handler(sqs_event([body]), LambdaContext()) == {"batchItemFailures": []}
+    item = {i["pk"]["S"]: i for i in count_table_items(synced, "PostsTable")}
+    assert int(item["facebook#old-1"]["expires_at"]["N"]) == 1767225600 + 30 * 86400
+    repository = DynamoPostRepository(30)
+    assert repository.get_state("facebook#old-1") is None  # still in the table, no longer readable
+    assert [p["post_key"] for p in repository.recent_for_customer("cust-1", 10)] == ["facebook#new-1"]
+    assert repository.store_new(AnalyzedPost(CanonicalPost.from_message(old), "neutral", 0.0), {}, "h", 0) is False
+    synced.use("ContactLookupFunction")
+    monkeypatch.setenv("RETENTION_DAYS", "30")
+    answer = load_handler("contact_lookup").lambda_handler(contact_event("+447911123456"), LambdaContext())
+    assert answer["last_post_at"] != "2026-01-01T00:00:00Z" and answer["history_count"] == "0"

@@ -147,3 +147,12 @@ def test_a_table_that_does_not_answer_gives_found_false_in_under_a_second(silent
         lookup._dynamodb.cache_clear()
     assert (answer["found"], answer["reason"]) == ("false", "lookup_unavailable")
     assert elapsed < 1.0, elapsed
+
+
+def test_posts_past_the_retention_are_not_read_from_a_card_that_still_holds_them():
+    reader = cards([a_stored_post("new", "2026-11-19T09:00:00Z", "recent"),
+                    a_stored_post("old", "2026-01-05T09:00:00Z", "expired but still on the card")])
+    answer = lookup_contact(event("+447911123456", parameters={"lookback_days": "365"}), reader, now=NOW,
+                            lookback_days=7, default_region="GB", retention_days=30)
+    assert (answer["last_post_text"], answer["history_count"], answer["recent_posts"]) == ("recent", "0", "1")
+    assert "expired" not in json.dumps(answer)

@@ -99,7 +99,7 @@ def page_target(path_parameters: dict[str, str], region: str) -> tuple[str, str 
 
 
 def page_for(path: str, lookup_key: str | None, query: dict[str, str], key: bytes, now: int,
-             read_card) -> tuple[int, str]:
+             read_card, retention_days: int | None = None) -> tuple[int, str]:
     """(HTTP status, HTML) for a screen-pop request: refused unless the link is signed and unexpired."""
     from socialcrm.lookup import LookupUnavailable
     from socialcrm.screen_pop import link_is_valid
@@ -114,4 +114,9 @@ def page_for(path: str, lookup_key: str | None, query: dict[str, str], key: byte
         return 503, render_message("Try again", "The timeline is not available right now.")
     if card is None:
         return 404, render_message("Not found", "No social posts for this customer.")
+    if retention_days:  # a card may still hold a post whose retention has passed
+        from datetime import UTC, datetime, timedelta
+
+        kept_since = (datetime.fromtimestamp(now, UTC) - timedelta(days=retention_days)).strftime("%Y-%m-%dT%H:%M:%SZ")
+        card = {**card, "posts": [p for p in card.get("posts") or [] if str(p.get("created_at", "")) >= kept_since]}
     return 200, render_timeline(card)

@@ -149,17 +149,20 @@ def spoken_summary(name: str, recent: int, lookback_days: int, last: dict[str, A
             f"{_ago(str(last.get('created_at', '')), now)}, {last.get('sentiment') or 'neutral'}{tail}")
 
 
+def _after(stamp: Any, moment: datetime) -> bool:
+    try:
+        return datetime.fromisoformat(str(stamp).replace("Z", "+00:00")) >= moment
+    except ValueError:
+        return False
+
+
 def answer_from_card(card: dict[str, Any], now: datetime, lookback_days: int,
-                     max_text: int = DEFAULT_MAX_TEXT) -> dict[str, str]:
+                     max_text: int = DEFAULT_MAX_TEXT, retention_days: int | None = None) -> dict[str, str]:
     since = now - timedelta(days=lookback_days)
-    recent = 0
-    for stamp in card.get("post_times", []):
-        try:
-            if datetime.fromisoformat(stamp.replace("Z", "+00:00")) >= since:
-                recent += 1
-        except (AttributeError, ValueError):
-            continue
-    posts = [p for p in card.get("posts") or [] if isinstance(p, dict)]
+    recent = sum(1 for stamp in card.get("post_times", []) if _after(stamp, since))
+    kept_since = now - timedelta(days=retention_days) if retention_days else None
+    posts = [p for p in card.get("posts") or [] if isinstance(p, dict)
+             and (kept_since is None or _after(p.get("created_at"), kept_since))]  # a card may outlive a post
     last = posts[0] if posts else {}
     answer = empty_answer()
     answer.update({
@@ -199,7 +202,7 @@ def fit_budget(answer: dict[str, str]) -> dict[str, str]:
 
 def lookup_contact(event: dict[str, Any], read_card: Callable[[str], dict[str, Any] | None], *,
                    now: datetime, lookback_days: int, default_region: str,
-                   screen_pop: Callable[[str], str] | None = None) -> dict[str, str]:
+                   screen_pop: Callable[[str], str] | None = None, retention_days: int | None = None) -> dict[str, str]:
     key, reason = lookup_key_for(event, default_region)
     if key is None:
         return not_found(reason)
@@ -212,7 +215,7 @@ def lookup_contact(event: dict[str, Any], read_card: Callable[[str], dict[str, A
         return not_found("lookup_unavailable")
     if card is None:
         return not_found("no_customer")
-    answer = answer_from_card(card, now, days, max_text)
+    answer = answer_from_card(card, now, min(days, retention_days or days), max_text, retention_days)
     if screen_pop is not None and answer["customer_id"]:
         try:
             answer["screen_pop_url"] = screen_pop(answer["customer_id"])

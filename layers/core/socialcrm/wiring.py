@@ -25,7 +25,7 @@ def processor_deps():
     for role in ("customers", "posts", "cards", "metrics"):
         config.table_name(role)
     return ProcessorDeps(
-        posts=DynamoPostRepository(),
+        posts=DynamoPostRepository(config.positive_int("RETENTION_DAYS", 365)),
         customers=DynamoCustomerDirectory(),
         cards=DynamoCardStore(),
         push_queue=SqsPushQueue(config.required("PUSH_QUEUE_URL")),
@@ -43,7 +43,7 @@ def sync_deps():
         config.table_name(role)
     return SyncDeps(
         customers=DynamoCustomerDirectory(),
-        posts=DynamoPostRepository(),
+        posts=DynamoPostRepository(config.positive_int("RETENTION_DAYS", 365)),
         cards=DynamoCardStore(),
         default_region=config.phone_region(),
         clock=utc_now,

@@ -255,7 +255,26 @@ def _post_view(item: Any) -> dict[str, Any]:
     }
 
 
+def _epoch(iso: str) -> int:
+    from datetime import datetime
+
+    return int(datetime.fromisoformat(iso.replace("Z", "+00:00")).timestamp())
+
+
+def _live(item: Any, now: float) -> bool:
+    """DynamoDB deletes expired items within days, not at once: reads must ignore them meanwhile."""
+    return item.expires_at is None or item.expires_at > now
+
+
 class DynamoPostRepository:
+    """Posts, kept `retention_days` after they were written (TTL `expires_at`); reads ignore expired ones."""
+
+    def __init__(self, retention_days: int | None = None, clock=None) -> None:
+        import time
+
+        self.retention_seconds = retention_days * 86400 if retention_days else None
+        self.clock = clock or time.time
+
     def store_new(self, analyzed: AnalyzedPost, counters: dict[str, int], hour: str, shard: int) -> bool:
         post_item = post_model()
         counter_item, _ = metrics_models()
@@ -278,6 +297,7 @@ class DynamoPostRepository:
             sentiment_score=analyzed.sentiment_score,
             customer_id=analyzed.customer_id,
             match_key=analyzed.match_key,
+            expires_at=_epoch(post.created_at) + self.retention_seconds if self.retention_seconds else None,
         )
         try:
             with TransactWrite(connection=_connection()) as transaction:
@@ -294,9 +314,10 @@ class DynamoPostRepository:
 
     def get_state(self, post_key: str) -> dict[str, Any] | None:
         try:
-            return _post_view(post_model().get(post_key, consistent_read=True))
+            item = post_model().get(post_key, consistent_read=True)
         except DoesNotExist:
             return None
+        return _post_view(item) if _live(item, self.clock()) else None
 
     def update_text(self, post_key: str, text: str, sentiment: str, score: float) -> None:
         post_item = post_model()
@@ -312,7 +333,8 @@ class DynamoPostRepository:
 
     def recent_for_customer(self, customer_id: str, limit: int) -> list[dict[str, Any]]:
         query = post_model().by_customer.query(customer_id, scan_index_forward=False, limit=limit)
-        return [_post_view(item) for item in query]
+        now = self.clock()
+        return [_post_view(item) for item in query if _live(item, now)]
 
     def keys_for_customer(self, customer_id: str) -> list[str]:
         return [item.pk for item in post_model().by_customer.query(customer_id)]
