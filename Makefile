@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install browser lint test unit integration e2e demo local bench redrive clean
+.PHONY: install browser lint test unit integration e2e demo local bench redrive eval-matching clean
 
 install: $(STAMP)
 
@@ -50,6 +50,10 @@ redrive: install
 	$(BIN)/python -m infra.redrive --queue "$(QUEUE)" $(if $(MAX),--max $(MAX)) $(if $(ENDPOINT),--endpoint-url $(ENDPOINT))
 
 # Lookup latency (warm p50/p99) and cold-start ratio to a bare boto3 GetItem, on the local stack.
+# Identity resolution on a labelled data set: precision, recall, throughput (docs/matching.md).
+eval-matching: install
+	$(BIN)/python -m infra.eval_matching --customers $(or $(CUSTOMERS),10000) --posts $(or $(POSTS),50000) --seed $(or $(SEED),7)
+
 bench: install
 	$(BIN)/python -m infra.local.bench --cold 15
 	$(BIN)/python -m infra.local.bench --cold 15 --warm 100 --screen-pop || true

@@ -4,51 +4,118 @@ from __future__ import annotations
 
 import copy
 from collections import defaultdict
+from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 
 from socialcrm import identity
-from socialcrm.model import AnalyzedPost, ContactPush, Customer
+from socialcrm.model import AnalyzedPost, ContactPush, Customer, IdentityLink
 
 
 class FakeCustomers:
+    """Identity links as the table holds them: key -> {(customer id, source)}; `reads` counts requests."""
+
     def __init__(self) -> None:
         self.records: dict[str, Customer] = {}
-        self.identities: dict[str, set[str]] = defaultdict(set)
+        self.links: dict[str, set[tuple[str, str]]] = defaultdict(set)
+        self.linked_keys: dict[str, set[str]] = defaultdict(set)
         self.markers: dict[str, int] = {}
-        self.identity_reads = 0
+        self.reads = 0
 
     def delete(self, customer_id: str) -> int:
         customer = self.records.pop(customer_id, None)
         if customer is None:
             return 0
         for key in customer.identity_keys:
-            self.identities[key].discard(customer_id)
-        return 1 + len(customer.identity_keys)
+            self.links[key].discard((customer_id, "crm"))
+        linked = self.linked_keys.pop(customer_id, set())
+        for key in linked:
+            self.links[key] = {link for link in self.links[key] if link[0] != customer_id}
+        return 1 + len(customer.identity_keys) + len(linked)
 
     def mark_erased(self, keys, until: int) -> None:
         for key in keys:
             self.markers[key] = until
 
     def erased(self, keys, now: int) -> bool:
+        self.reads += 1
         return any(self.markers.get(key, 0) > now for key in keys)
 
+    def identity_links(self, identity_key: str) -> list[IdentityLink]:
+        self.reads += 1
+        return [IdentityLink(customer_id, source) for customer_id, source in sorted(self.links.get(identity_key, ()))]
+
     def customers_with_identity(self, identity_key: str) -> list[str]:
-        self.identity_reads += 1
-        return sorted(self.identities.get(identity_key, set()))[:2]
+        found = {customer_id for customer_id, source in self.links.get(identity_key, ()) if source != "rejected"}
+        return sorted(found)
+
+    def add_link(self, identity_key: str, customer_id: str, source: str) -> None:
+        if customer_id in self.records:
+            self.links[identity_key].add((customer_id, source))
+            self.linked_keys[customer_id].add(identity_key)
+
+    def remove_link(self, identity_key: str, customer_id: str) -> None:
+        self.links[identity_key] = {link for link in self.links[identity_key]
+                                    if link[0] != customer_id or link[1] == "crm"}
 
     def get(self, customer_id: str) -> Customer | None:
-        return self.records.get(customer_id)
+        record = self.records.get(customer_id)
+        return replace(record, linked_keys=tuple(sorted(self.linked_keys[customer_id]))) if record else None
+
+    def get_many(self, customer_ids) -> dict[str, Customer]:
+        self.reads += 1
+        return {c: self.records[c] for c in customer_ids if c in self.records}
 
     def upsert(self, customer: Customer) -> tuple[str, ...]:
         previous = self.records.get(customer.customer_id)
         old = set(previous.identity_keys) if previous else set()
         for key in old - set(customer.identity_keys):
-            self.identities[key].discard(customer.customer_id)
+            self.links[key].discard((customer.customer_id, "crm"))
         for key in customer.identity_keys:
-            self.identities[key].add(customer.customer_id)
+            self.links[key].add((customer.customer_id, "crm"))
         self.records[customer.customer_id] = customer
         return tuple(sorted(old - set(customer.identity_keys)))
+
+
+class FakeReviews:
+    def __init__(self) -> None:
+        self.held: dict[str, dict[str, Any]] = {}
+
+    def hold(self, post_key: str, created_at: str, candidates) -> None:
+        self.held[post_key] = {"post_key": post_key, "created_at": created_at, "candidates": list(candidates)}
+
+    def release(self, post_key: str) -> None:
+        self.held.pop(post_key, None)
+
+    def pending(self, limit: int) -> list[dict[str, Any]]:
+        return [copy.deepcopy(item) for item in list(self.held.values())[:limit]]
+
+    def for_customer(self, customer_id: str) -> list[str]:
+        return [key for key, item in self.held.items()
+                if any(c["customer_id"] == customer_id for c in item["candidates"])]
+
+
+class FakeLinkCodes:
+    def __init__(self) -> None:
+        self.codes: dict[str, dict[str, Any]] = {}
+        self.reads = 0
+
+    def save(self, code_hash: str, customer_id: str, expires_at: int) -> None:
+        self.codes[code_hash] = {"customer_id": customer_id, "expires_at": expires_at, "used_at": None}
+
+    def redeem(self, code_hash: str, now: int) -> str | None:
+        self.reads += 1
+        code = self.codes.get(code_hash)
+        if code is None or code["used_at"] is not None or code["expires_at"] <= now:
+            return None
+        code["used_at"] = now
+        return code["customer_id"]
+
+    def forget_customer(self, customer_id: str) -> int:
+        mine = [h for h, code in self.codes.items() if code["customer_id"] == customer_id]
+        for code_hash in mine:
+            del self.codes[code_hash]
+        return len(mine)
 
 
 class FakePosts:
@@ -67,7 +134,9 @@ class FakePosts:
             "sentiment": analyzed.sentiment, "created_at": post.created_at, "url": post.url,
             "customer_id": analyzed.customer_id, "match_key": analyzed.match_key, "status": "stored",
             "author_key": identity.primary_author_key(author),
-            "author_handle_key": identity.indexed_handle_key(author),
+            "author_handle_key": identity.indexed_handle_key(author), "author_name": author.name,
+            "match_status": "linked" if analyzed.customer_id else ("candidate" if analyzed.candidates else "unmatched"),
+            "match_score": analyzed.match_score, "evidence": list(analyzed.evidence),
         }
         for name, amount in counters.items():
             self.counters[(hour, name, shard)] += amount
@@ -97,10 +166,13 @@ class FakePosts:
         field = "author_handle_key" if author_key.startswith("handle:") else "author_key"
         return [key for key, p in self.items.items() if p[field] == author_key]
 
-    def link(self, post_key: str, customer_id: str | None, match_key: str | None) -> dict[str, Any] | None:
+    def link(self, post_key: str, customer_id: str | None, match_key: str | None, *, evidence=(), score: int = 0,
+             status: str | None = None) -> dict[str, Any] | None:
         before = self.get_state(post_key)
         if before is not None:
-            self.items[post_key].update(customer_id=customer_id, match_key=match_key)
+            self.items[post_key].update(customer_id=customer_id, match_key=match_key, evidence=list(evidence),
+                                        match_score=score, match_status=status or ("linked" if customer_id else
+                                                                                    "unmatched"))
         return before
 
     # CounterStore

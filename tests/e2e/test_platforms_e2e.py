@@ -40,8 +40,8 @@ CASES = [
 ]
 COMMUNITY_MAPPING = {
     "platform": "community", "items": "", "kind": "comment",
-    "fields": {"post_id": "reply.uid", "author_handle": "reply.author", "text": "reply.message",
-               "created_at": "reply.posted"},
+    "fields": {"post_id": "reply.uid", "author_handle": "reply.author", "author_name": "reply.author_name",
+               "text": "reply.message", "created_at": "reply.posted"},
     "signature": {"header": "X-Community-Signature", "algorithm": "sha512", "encoding": "hex", "prefix": ""},
 }
 
@@ -59,7 +59,7 @@ def platform_customers(stack, lambda_client):
     for platform, _, identity, phone, _, _ in CASES:
         records.append({"customer_id": f"e2e-{platform.replace('/', '-')}", "name": f"Customer on {platform}",
                         "phones": [phone], "country": "GB", "social": [identity] if identity else []})
-    records.append({"customer_id": "e2e-community", "name": "Forum regular", "phones": ["07911 100008"],
+    records.append({"customer_id": "e2e-community", "name": "Grace Hopper", "phones": ["07911 100008"],
                     "social": [{"platform": "community", "handle": "@Grace.H"}]})
     answer = invoke(lambda_client, "CustomerSyncFunction", {"customers": records})
     assert answer == {"upserted": len(records), "rejected": []}
@@ -82,7 +82,9 @@ def test_a_platform_added_by_configuration_alone(stack, lambda_client, platform_
     """No code: a mapping in SSM Parameter Store and credentials in the platform secret."""
     stack.client("ssm").put_parameter(Name="/socialcrm/platforms/community", Type="String",
                                       Value=json.dumps(COMMUNITY_MAPPING), Overwrite=True)
-    body = json.dumps({"reply": {"uid": "r-981-4", "author": "grace.h", "message": "Has anyone else lost their order?",
+    # A handle on the record and the display name: enough evidence to link (docs/matching.md).
+    body = json.dumps({"reply": {"uid": "r-981-4", "author": "grace.h", "author_name": "Grace Hopper",
+                                 "message": "Has anyone else lost their order?",
                                  "posted": "2026-11-22T09:30:00Z"}}).encode()
     import hashlib
     import hmac

@@ -38,6 +38,7 @@ def test_every_function_of_the_template_has_a_sample_event(stack):
     ("PollerFunction", "", lambda answer: answer == {"sources": []}),  # no polled source configured locally
     ("AgentPageFunction", "", lambda answer: answer["statusCode"] == 403),  # a sample link has long expired
     ("ErasureFunction", "", lambda answer: answer["erased"] == "customer cust-0003" and "counts" in answer),
+    ("MatchReviewFunction", "", lambda answer: isinstance(answer.get("pending"), list)),
 ])
 def test_each_sample_event_runs_on_the_local_stack(stack, lambda_client, function, suffix, check):
     event = json.loads(event_file(function, suffix).read_text(encoding="utf-8"))

@@ -2,7 +2,7 @@ import pytest
 
 from socialcrm.customers import SyncDeps, parse_customer, sync_customers
 from socialcrm.errors import InvalidRecord
-from tests.fakes import FakeCards, FakeCustomers, FakePosts, FixedClock
+from tests.fakes import FakeCards, FakeCustomers, FakeLinkCodes, FakePosts, FakeReviews, FixedClock
 
 
 def test_phones_are_normalized_with_the_country_hint():
@@ -29,7 +29,7 @@ def test_a_bad_field_is_named(record, field):
 
 
 def test_good_records_are_stored_when_others_are_rejected():
-    deps = SyncDeps(FakeCustomers(), FakePosts(), FakeCards(), "GB", FixedClock())
+    deps = SyncDeps(FakeCustomers(), FakePosts(), FakeCards(), "GB", FixedClock(), FakeReviews(), FakeLinkCodes())
     answer = sync_customers([
         {"customer_id": "ok-1", "emails": ["A@Example.COM"]},
         {"customer_id": "bad", "phones": ["12"]},
@@ -43,7 +43,7 @@ def test_good_records_are_stored_when_others_are_rejected():
 
 
 def test_a_changed_phone_drops_the_old_card_copy():
-    deps = SyncDeps(FakeCustomers(), FakePosts(), FakeCards(), "GB", FixedClock())
+    deps = SyncDeps(FakeCustomers(), FakePosts(), FakeCards(), "GB", FixedClock(), FakeReviews(), FakeLinkCodes())
     sync_customers([{"customer_id": "c", "phones": ["07911 123456"]}], deps)
     assert "PHONE#+447911123456" in deps.cards.cards
     sync_customers([{"customer_id": "c", "phones": ["07911 777888"]}], deps)

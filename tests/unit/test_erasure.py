@@ -11,7 +11,7 @@ from socialcrm.errors import InvalidRecord
 from socialcrm.model import Author, CanonicalPost
 from socialcrm.processing import process_post
 from socialcrm.push import deliver_push
-from tests.unit.test_processing import a_post, world  # noqa: F401 (fixture)
+from tests.unit.test_processing import a_post
 from tests.unit.test_push import BODY, ScriptedConnector, deps_for, plenty
 
 
@@ -21,12 +21,13 @@ class ContactState:
 
 
 @pytest.fixture
-def erasure(world):  # noqa: F811
+def erasure(world):
     deps, _ = world
     process_post(a_post("p1", text="Ada's complaint"), deps)
     process_post(a_post("ig", user_id=None, handle="ada.l", platform="instagram", text="Ada on IG"), deps)
     process_post(a_post("anon", user_id="5555", text="someone else"), deps)
-    return deps, ErasureDeps(deps.customers, deps.posts, deps.cards, ContactState(), deps.clock)
+    return deps, ErasureDeps(deps.customers, deps.posts, deps.cards, ContactState(), deps.clock, deps.reviews,
+                             deps.codes, "GB")
 
 
 def test_erasing_a_customer_removes_posts_cards_and_identities(erasure):

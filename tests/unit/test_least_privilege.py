@@ -83,9 +83,10 @@ def test_tables_are_written_only_by_the_functions_that_own_them():
             for table in refs(argument):
                 writers.setdefault(table, set()).add(function)
     assert writers == {
-        "CustomersTable": {"CustomerSyncFunction", "ErasureFunction"},  # the processor only reads customers
-        "PostsTable": {"ProcessorFunction", "CustomerSyncFunction", "ErasureFunction"},
-        "CardsTable": {"ProcessorFunction", "CustomerSyncFunction", "ErasureFunction"},
+        # the processor writes links it learned, posts held for review and used one-time codes
+        "CustomersTable": {"ProcessorFunction", "CustomerSyncFunction", "ErasureFunction", "MatchReviewFunction"},
+        "PostsTable": {"ProcessorFunction", "CustomerSyncFunction", "ErasureFunction", "MatchReviewFunction"},
+        "CardsTable": {"ProcessorFunction", "CustomerSyncFunction", "ErasureFunction", "MatchReviewFunction"},
         "MetricsTable": {"ProcessorFunction", "MetricsRollupFunction"},  # aggregates: erasure leaves them
         "SourceStateTable": {"PollerFunction"},
         "ContactStateTable": {"ContactPushFunction", "ErasureFunction"},

@@ -1,33 +1,17 @@
 from datetime import UTC, datetime
 
-import pytest
-
-from socialcrm.customers import SyncDeps, sync_customers
+from socialcrm.customers import sync_customers
 from socialcrm.model import Author, CanonicalPost
-from socialcrm.processing import ProcessorDeps, is_actionable, process_post
-from tests.fakes import FakeCards, FakeCustomers, FakePosts, FakePushQueue, FakeSentiment, FixedClock
-
-
-@pytest.fixture
-def world():
-    customers, posts, cards, pushes = FakeCustomers(), FakePosts(), FakeCards(), FakePushQueue()
-    clock = FixedClock()
-    deps = ProcessorDeps(posts, customers, cards, pushes, FakeSentiment(), clock)
-    sync = SyncDeps(customers, posts, cards, "GB", clock)
-    answer = sync_customers([
-        {"customer_id": "c-1", "name": "Ada Lovelace", "phones": ["07911 123456"], "segment": "gold",
-         "social": [{"platform": "facebook", "user_id": "1001"}, {"platform": "instagram", "handle": "@Ada.L"}]},
-        {"customer_id": "c-2", "name": "Bob", "phones": ["+44 7912 345678"],
-         "social": [{"platform": "facebook", "user_id": "2002"}]},
-    ], sync)
-    assert answer == {"upserted": 2, "rejected": []}
-    return deps, sync
+from socialcrm.processing import is_actionable, process_post
+from tests.fakes import (
+    FixedClock,
+)
 
 
 def a_post(post_id="p1", user_id="1001", handle=None, text="My order arrived broken", kind="comment",
-           platform="facebook", created="2026-11-20T09:00:00Z", verb="add"):
+           platform="facebook", created="2026-11-20T09:00:00Z", verb="add", name="Someone"):
     return CanonicalPost(platform=platform, post_id=post_id, kind=kind,
-                         author=Author(platform, user_id, handle, "Someone"), text=text, created_at=created,
+                         author=Author(platform, user_id, handle, name), text=text, created_at=created,
                          url=f"https://example.test/{post_id}", source="meta", verb=verb)
 
 
@@ -72,9 +56,30 @@ def test_unknown_author_is_stored_unmatched_and_counted(world):
 
 def test_handle_match_is_case_and_at_insensitive(world):
     deps, _ = world
-    outcome = process_post(a_post("ig1", user_id=None, handle="ada.l", platform="instagram"), deps)
+    outcome = process_post(a_post("ig1", user_id=None, handle="ADA.L", platform="instagram", name="Ada Lovelace"),
+                           deps)
     assert outcome.matched
     assert deps.posts.items["instagram#ig1"]["customer_id"] == "c-1"
+    assert deps.posts.items["instagram#ig1"]["evidence"] == ["handle_on_record", "name_match"]
+
+
+def test_a_handle_on_the_record_links_without_a_name(world):
+    deps, _ = world  # Instagram comments carry a username and no display name
+    outcome = process_post(a_post("ig2", user_id=None, handle="@ada.l", platform="instagram", name="xX_gamer_Xx"),
+                           deps)
+    assert outcome.matched
+    assert deps.posts.items["instagram#ig2"]["evidence"] == ["handle_on_record"]
+
+
+def test_a_handle_under_another_real_name_is_held_for_review_and_not_shown(world):
+    deps, _ = world
+    outcome = process_post(a_post("ig2", user_id=None, handle="@ada.l", platform="instagram", name="Grace Hopper"),
+                           deps)
+    assert not outcome.matched
+    assert "name_differs" in deps.reviews.held["instagram#ig2"]["candidates"][0]["evidence"]
+    assert deps.posts.items["instagram#ig2"]["match_status"] == "candidate"
+    assert [c["customer_id"] for c in deps.reviews.held["instagram#ig2"]["candidates"]] == ["c-1"]
+    assert all(p["post_key"] != "instagram#ig2" for p in deps.cards.cards["CUSTOMER#c-1"]["posts"])
 
 
 def test_identity_shared_by_two_customers_never_links(world):

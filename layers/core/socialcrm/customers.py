@@ -9,10 +9,11 @@ from typing import Any
 from socialcrm import identity
 from socialcrm.cards import email_lookup_key, phone_lookup_key
 from socialcrm.errors import InvalidRecord
+from socialcrm.linking import LinkingDeps, rematch
 from socialcrm.model import Customer, SocialIdentity
 from socialcrm.phones import to_e164
-from socialcrm.ports import CardStore, CustomerDirectory, PostRepository
-from socialcrm.processing import refresh_card
+from socialcrm.ports import CardStore, CustomerDirectory, LinkCodes, PostRepository, ReviewList
+from socialcrm.processing import refresh_cards
 
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _REGION = re.compile(r"^[A-Za-z]{2}$")
@@ -27,6 +28,13 @@ class SyncDeps:
     cards: CardStore
     default_region: str
     clock: Any
+    reviews: ReviewList
+    codes: LinkCodes
+
+    @property
+    def linking(self) -> LinkingDeps:
+        return LinkingDeps(self.customers, self.posts, self.cards, self.reviews, self.codes, self.default_region,
+                           self.clock)
 
 
 def _text(record: dict, field: str, *, required: bool = False) -> str | None:
@@ -116,6 +124,7 @@ def parse_customer(record: Any, default_region: str) -> Customer:
         social=tuple(social),
         segment=_text(record, "segment"),
         country=country.upper() if country else None,
+        city=_text(record, "city"),
         identity_keys=tuple(dict.fromkeys(keys)),
     )
 
@@ -149,21 +158,9 @@ def apply_customer(customer: Customer, deps: SyncDeps) -> None:
         stale += [email_lookup_key(e) for e in sorted(set(previous.emails) - set(customer.emails))]
         if stale:
             deps.cards.delete(stale)
-    # Unlink posts that were linked through an identity the customer no longer has.
-    for key in removed_keys:
-        if _author_key(key):
-            for post_key in deps.posts.keys_by_author(key):
-                state = deps.posts.get_state(post_key)
-                if state and state.get("customer_id") == customer.customer_id and state.get("match_key") == key:
-                    deps.posts.link(post_key, None, None)
-    # Link posts already captured from this customer's social identities (index reads, no scan).
-    linked = []
-    for key in customer.identity_keys:
-        if not _author_key(key) or len(deps.customers.customers_with_identity(key)) != 1:
-            continue  # a key shared by two customers never links
-        for post_key in deps.posts.keys_by_author(key):
-            state = deps.posts.get_state(post_key)
-            if state and state.get("customer_id") is None:
-                deps.posts.link(post_key, customer.customer_id, key)
-                linked.append({**state, "customer_id": customer.customer_id})
-    refresh_card(customer.customer_id, deps.posts, deps.customers, deps.cards, deps.clock(), just_linked=linked)
+    # Posts already captured from the accounts this record names (or named): matched again, found
+    # through the author index, never a scan. Linking, unlinking and review follow from the evidence.
+    post_keys = [post_key for key in (*customer.identity_keys, *removed_keys) if _author_key(key)
+                 for post_key in deps.posts.keys_by_author(key)]
+    refresh_cards(rematch(post_keys, deps.linking), deps.posts, deps.customers, deps.cards, deps.clock(),
+                  also=[customer.customer_id])

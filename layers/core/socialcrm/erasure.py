@@ -19,7 +19,8 @@ from typing import Any, Protocol
 from socialcrm import identity
 from socialcrm.cards import lookup_keys
 from socialcrm.errors import InvalidRecord
-from socialcrm.ports import CardStore, CustomerDirectory, PostRepository
+from socialcrm.linking import LinkingDeps, rematch
+from socialcrm.ports import CardStore, CustomerDirectory, LinkCodes, PostRepository, ReviewList
 
 MARKER_DAYS = 15  # SQS keeps a message at most 14 days
 
@@ -39,15 +40,23 @@ class ErasureDeps:
     cards: CardStore
     contact_state: ContactState
     clock: Callable[[], datetime]
+    reviews: ReviewList
+    codes: LinkCodes
+    default_region: str
     profiles: ProfileEraser | None = None
+
+    @property
+    def linking(self) -> LinkingDeps:
+        return LinkingDeps(self.customers, self.posts, self.cards, self.reviews, self.codes, self.default_region,
+                           self.clock)
 
 
 @dataclass
 class Receipt:
     subject: str
     counts: dict[str, int] = field(default_factory=lambda: dict.fromkeys(
-        ("customer_records", "identity_keys", "posts", "cards", "task_windows", "profile_objects",
-         "markers"), 0))
+        ("customer_records", "identity_keys", "posts", "match_candidates", "link_codes", "cards", "task_windows",
+         "profile_objects", "markers"), 0))
 
     def as_dict(self) -> dict[str, Any]:
         removed = sum(self.counts.values()) - self.counts["markers"]
@@ -88,16 +97,26 @@ def erase(request: Any, deps: ErasureDeps) -> dict[str, Any]:
 def _delete_posts(post_keys: Sequence[str], deps: ErasureDeps) -> int:
     erased = 0
     for post_key in dict.fromkeys(post_keys):
-        if deps.posts.get_state(post_key) is not None:
+        state = deps.posts.get_state(post_key)
+        if state is not None:
+            if state.get("match_status") == "candidate":
+                deps.reviews.release(post_key)
             deps.posts.delete(post_key)
             erased += 1
     return erased
+
+
+def _accounts_linked_to(customer_id: str, keys: Sequence[str], deps: ErasureDeps) -> list[str]:
+    """Accounts linked to the customer beyond the record (learned, confirmed, verified): theirs to erase too."""
+    return [key for key in keys if any(link.customer_id == customer_id and link.source not in ("crm", "rejected")
+                                       for link in deps.customers.identity_links(key))]
 
 
 def _erase_customer(customer_id: str, deps: ErasureDeps, now: int) -> dict[str, Any]:
     receipt = Receipt(f"customer {customer_id}")
     customer = deps.customers.get(customer_id)
     keys = list(customer.identity_keys) if customer else []
+    keys += _accounts_linked_to(customer_id, customer.linked_keys if customer else (), deps)
     # Markers first: anything still in a queue for this customer is dropped from now on.
     deps.customers.mark_erased([customer_key(customer_id), *keys], now + MARKER_DAYS * 86400)
     receipt.counts["markers"] = 1 + len(keys)
@@ -108,6 +127,7 @@ def _erase_customer(customer_id: str, deps: ErasureDeps, now: int) -> dict[str, 
     if deps.profiles is not None:
         receipt.counts["profile_objects"] = deps.profiles.erase(customer_id, list(dict.fromkeys(post_keys)))
     receipt.counts["posts"] = _delete_posts(post_keys, deps)
+    held_naming_them = deps.reviews.for_customer(customer_id)  # other people's posts, with them as a candidate
     if customer is not None:
         card_keys = lookup_keys(customer)
         deps.cards.delete(card_keys)
@@ -115,6 +135,11 @@ def _erase_customer(customer_id: str, deps: ErasureDeps, now: int) -> dict[str, 
         removed = deps.customers.delete(customer_id)
         receipt.counts["customer_records"] = 1 if removed else 0
         receipt.counts["identity_keys"] = max(0, removed - 1)
+    for post_key in held_naming_them:
+        deps.reviews.release(post_key)
+    rematch(held_naming_them, deps.linking)  # held again without them, or unmatched
+    receipt.counts["match_candidates"] = len(held_naming_them)
+    receipt.counts["link_codes"] = deps.codes.forget_customer(customer_id)
     receipt.counts["task_windows"] = deps.contact_state.forget(customer_id)
     return receipt.as_dict()
 
@@ -127,6 +152,10 @@ def _erase_identity(key: str, deps: ErasureDeps, now: int) -> dict[str, Any]:
     linked_customers = {state["customer_id"] for k in post_keys
                         if (state := deps.posts.get_state(k)) and state.get("customer_id")}
     receipt.counts["posts"] = _delete_posts(post_keys, deps)
+    for link in deps.customers.identity_links(key):  # links people or matching made; the CRM's stay with it
+        if link.source != "crm":
+            deps.customers.remove_link(key, link.customer_id)
+            receipt.counts["identity_keys"] += 1
     from socialcrm.processing import refresh_card
 
     for customer_id in linked_customers:  # their cards no longer show this identity's posts

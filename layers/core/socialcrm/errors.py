@@ -40,6 +40,12 @@ class UnknownPlatform(SocialCrmError):
     public_message = "unknown platform"
 
 
+class NotFound(SocialCrmError):
+    """A post or customer named in a request does not exist."""
+
+    http_status = 404
+
+
 class ConfigurationError(SocialCrmError):
     """A setting that must be present is missing or invalid."""
 

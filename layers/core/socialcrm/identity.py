@@ -27,20 +27,54 @@ def phone_key(e164: str) -> str:
     return f"phone:{e164}"
 
 
+# Providers where a "+tag" does not change the mailbox, and Gmail, where dots do not either.
+_PLUS_TAG_DOMAINS = frozenset({"gmail.com", "googlemail.com", "outlook.com", "hotmail.com", "live.com",
+                               "icloud.com", "me.com", "fastmail.com", "proton.me", "protonmail.com"})
+_DOTLESS_DOMAINS = frozenset({"gmail.com", "googlemail.com"})
+
+
+def canonical_email(email: str) -> str:
+    """One form per mailbox: lowercased; Gmail without dots; '+tag' dropped where the provider ignores it."""
+    local, _, domain = email.strip().lower().rpartition("@")
+    domain = domain.rstrip(".")
+    if domain in _PLUS_TAG_DOMAINS:
+        local = local.split("+", 1)[0]
+    if domain in _DOTLESS_DOMAINS:
+        local, domain = local.replace(".", ""), "gmail.com"
+    return f"{local}@{domain}"
+
+
 def email_key(email: str) -> str:
-    return f"email:{email.strip().lower()}"
+    return f"email:{canonical_email(email)}"
+
+
+def author_probes(author: Author) -> list[tuple[str, str]]:
+    """(identity key, what the platform told us) for a post's author, strongest first."""
+    probes = []
+    if author.user_id:
+        probes.append((platform_user_key(author.platform, author.user_id), "user_id"))
+    if author.handle and normalize_handle(author.handle):
+        probes.append((handle_key(author.platform, author.handle), "handle"))
+    if author.phone:
+        probes.append((phone_key(author.phone), "phone"))
+    return probes
 
 
 def author_keys(author: Author) -> list[str]:
-    """Keys to try for a post's author, strongest first (a platform id beats a handle)."""
-    keys = []
-    if author.user_id:
-        keys.append(platform_user_key(author.platform, author.user_id))
-    if author.handle and normalize_handle(author.handle):
-        keys.append(handle_key(author.platform, author.handle))
-    if author.phone:
-        keys.append(phone_key(author.phone))
-    return keys
+    """Keys of a post's author, strongest first (a platform id beats a handle)."""
+    return [key for key, _ in author_probes(author)]
+
+
+def author_from_keys(platform: str, author_key: str | None, handle_key_: str | None, name: str | None) -> Author:
+    """The author of a stored post, rebuilt from its indexed keys (for re-matching without the payload)."""
+    user_id = phone = handle = None
+    if author_key and author_key.startswith("id:"):
+        user_id = author_key.split(":", 2)[2]
+    elif author_key and author_key.startswith("phone:"):
+        phone = author_key.split(":", 1)[1]
+    if handle_key_ and handle_key_.startswith("handle:"):
+        handle = handle_key_.split(":", 2)[2]
+    return Author(platform, user_id, handle, name, phone)
 
 
 def primary_author_key(author: Author) -> str | None:
@@ -56,6 +90,21 @@ def indexed_handle_key(author: Author) -> str | None:
     return handle_key(author.platform, author.handle) if author.handle and normalize_handle(author.handle) else None
 
 
+EVIDENCE_TEXT = {
+    "verified_by_customer": "the customer verified this account with a one-time code",
+    "confirmed_by_agent": "an agent confirmed this account",
+    "platform_id_on_record": "account id on the customer record",
+    "linked_before": "this account was linked to the customer before",
+    "platform_phone_on_record": "the platform's verified phone number is on the customer record",
+    "handle_on_record": "handle on the customer record",
+    "phone_in_message": "a phone number on the record was written in this message",
+    "email_in_message": "an email address on the record was written in this message",
+    "name_match": "display name matches the customer's name",
+    "name_similar": "display name is similar to the customer's name",
+    "location_match": "profile location matches the customer's city",
+}
+
+
 def describe_match(match_key: str | None) -> str:
     """What linked a post to its customer, for agents, without the identifier itself."""
     if not match_key:
@@ -65,3 +114,7 @@ def describe_match(match_key: str | None) -> str:
     return {"id": f"{platform} account id on the customer record",
             "handle": f"{platform} handle on the customer record", "phone": "phone number on the customer record",
             "email": "email address on the customer record"}.get(kind, kind)
+
+
+def describe_evidence(evidence: list[str] | tuple[str, ...]) -> str:
+    return "; ".join(EVIDENCE_TEXT.get(kind, kind.replace("_", " ")) for kind in evidence)

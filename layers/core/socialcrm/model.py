@@ -28,6 +28,7 @@ class Author:
     handle: str | None = None
     name: str | None = None
     phone: str | None = None  # E.164, when the platform identifies people by phone (WhatsApp)
+    location: str | None = None  # free text from the profile, when the platform gives it
 
 
 @dataclass(frozen=True)
@@ -81,6 +82,9 @@ class AnalyzedPost:
     sentiment_score: float
     customer_id: str | None = None
     match_key: str | None = None
+    match_score: int = 0
+    evidence: tuple[str, ...] = ()  # signal kinds behind the link (docs/matching.md)
+    candidates: tuple[dict, ...] = ()  # customers held for review when the match is not certain
 
     def with_customer(self, customer_id: str | None, match_key: str | None) -> AnalyzedPost:
         return replace(self, customer_id=customer_id, match_key=match_key)
@@ -102,7 +106,30 @@ class Customer:
     social: tuple[SocialIdentity, ...] = ()
     segment: str | None = None
     country: str | None = None
+    city: str | None = None
     identity_keys: tuple[str, ...] = field(default=())
+    linked_keys: tuple[str, ...] = ()  # accounts linked beyond the record (by matching, agents, the customer)
+
+
+@dataclass(frozen=True)
+class IdentityLink:
+    """A customer an identity key points to, and who made the link.
+
+    source: crm (on the customer record), linked (learned from an automatic link), confirmed (an
+    agent), verified (the customer, with a one-time code), rejected (an agent said: not this one), or
+    holder:<platform id key> on a handle: the account that held the customer's handle when it was
+    linked, so a handle that later passes to someone else is noticed.
+    """
+
+    customer_id: str
+    source: str = "crm"
+
+    @property
+    def holder(self) -> str | None:
+        return self.source[len(HOLDER):] if self.source.startswith(HOLDER) else None
+
+
+HOLDER = "holder:"
 
 
 @dataclass(frozen=True)

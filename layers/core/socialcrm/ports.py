@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any, Protocol
 
-from socialcrm.model import AnalyzedPost, CanonicalPost, ContactPush, Customer
+from socialcrm.model import AnalyzedPost, CanonicalPost, ContactPush, Customer, IdentityLink
 
 
 class SecretStore(Protocol):
@@ -30,9 +30,25 @@ class SentimentAnalyzer(Protocol):
 
 
 class CustomerDirectory(Protocol):
-    def customers_with_identity(self, identity_key: str) -> list[str]: ...
+    def customers_with_identity(self, identity_key: str) -> list[str]:
+        """Customers the key links to (any source but rejected); at most a few."""
+        ...
+
+    def identity_links(self, identity_key: str) -> list[IdentityLink]:
+        """Every link of the key, rejections included (one Query on one partition)."""
+        ...
+
+    def add_link(self, identity_key: str, customer_id: str, source: str) -> None:
+        """A link made by matching, an agent or the customer (kept on the record, so erasure finds it)."""
+        ...
+
+    def remove_link(self, identity_key: str, customer_id: str) -> None:
+        """Drop a link that is not on the CRM record (learned, confirmed, verified or rejected)."""
+        ...
 
     def get(self, customer_id: str) -> Customer | None: ...
+
+    def get_many(self, customer_ids: Sequence[str]) -> dict[str, Customer]: ...
 
     def upsert(self, customer: Customer) -> tuple[str, ...]:
         """Store the record and its identity keys; return the identity keys it no longer has."""
@@ -72,9 +88,36 @@ class PostRepository(Protocol):
         """Keys of every post linked to the customer (through the customer index)."""
         ...
 
-    def link(self, post_key: str, customer_id: str | None, match_key: str | None) -> dict[str, Any] | None:
-        """Set (or clear) the customer of a stored post; returns its previous state."""
+    def link(self, post_key: str, customer_id: str | None, match_key: str | None, *, evidence: Sequence[str] = (),
+             score: int = 0, status: str | None = None) -> dict[str, Any] | None:
+        """Set (or clear) the customer of a stored post, with the evidence; returns its previous state."""
         ...
+
+
+class ReviewList(Protocol):
+    """Posts whose author may be a customer but not surely: for people to confirm or reject."""
+
+    def hold(self, post_key: str, created_at: str, candidates: Sequence[dict]) -> None: ...
+
+    def release(self, post_key: str) -> None: ...
+
+    def pending(self, limit: int) -> list[dict[str, Any]]: ...
+
+    def for_customer(self, customer_id: str) -> list[str]:
+        """Keys of the held posts that name this customer as a candidate."""
+        ...
+
+
+class LinkCodes(Protocol):
+    """One-time codes a customer sends in a direct message to verify a social account; stored hashed."""
+
+    def save(self, code_hash: str, customer_id: str, expires_at: int) -> None: ...
+
+    def redeem(self, code_hash: str, now: int) -> str | None:
+        """The customer of a live, unused code, marking it used (atomically); else None."""
+        ...
+
+    def forget_customer(self, customer_id: str) -> int: ...
 
 
 class CardStore(Protocol):

@@ -7,14 +7,23 @@ counters are one transaction), and a post whose processing completed is skipped.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
 from socialcrm import identity
 from socialcrm.cards import build_card, lookup_keys
+from socialcrm.linking import LinkingDeps, Relinked, match_new_post, posts_of_account, rematch
 from socialcrm.model import AnalyzedPost, Author, CanonicalPost, ContactPush, push_id_for, utc_iso
-from socialcrm.ports import CardStore, CustomerDirectory, PostRepository, PushQueue, SentimentAnalyzer
+from socialcrm.ports import (
+    CardStore,
+    CustomerDirectory,
+    LinkCodes,
+    PostRepository,
+    PushQueue,
+    ReviewList,
+    SentimentAnalyzer,
+)
 
 COUNTER_SHARDS = 8
 CARD_SOURCE_POSTS = 200
@@ -28,6 +37,14 @@ class ProcessorDeps:
     push_queue: PushQueue
     sentiment: SentimentAnalyzer
     clock: Callable[[], datetime]
+    reviews: ReviewList
+    codes: LinkCodes
+    default_region: str
+
+    @property
+    def linking(self) -> LinkingDeps:
+        return LinkingDeps(self.customers, self.posts, self.cards, self.reviews, self.codes, self.default_region,
+                           self.clock)
 
 
 @dataclass(frozen=True)
@@ -43,20 +60,6 @@ def hour_of(moment: datetime) -> str:
 
 def shard_of(post_key: str) -> int:
     return int(hashlib.sha256(post_key.encode()).hexdigest(), 16) % COUNTER_SHARDS
-
-
-def match_author(post: CanonicalPost, customers: CustomerDirectory) -> tuple[str | None, str | None]:
-    """The one customer the author's strongest identity key points to, else None.
-
-    A key that points to two or more customers is a conflict and never links.
-    """
-    for key in identity.author_keys(post.author):
-        found = customers.customers_with_identity(key)
-        if len(found) == 1:
-            return found[0], key
-        if len(found) > 1:
-            return None, None
-    return None, None
 
 
 def is_actionable(analyzed: AnalyzedPost) -> str | None:
@@ -81,6 +84,8 @@ def counters_for(analyzed: AnalyzedPost, segment: str | None, actionable: bool) 
         f"{'MatchedPosts' if analyzed.customer_id else 'UnmatchedPosts'}|Platform={post.platform}": 1,
         f"PostsBySentiment|Sentiment={analyzed.sentiment}": 1,
     }
+    if analyzed.candidates:
+        counters[f"HeldForReview|Platform={post.platform}"] = 1
     if analyzed.customer_id:
         counters[f"MatchedPostsBySegment|Segment={segment or 'none'}|Sentiment={analyzed.sentiment}"] = 1
     if actionable:
@@ -89,17 +94,25 @@ def counters_for(analyzed: AnalyzedPost, segment: str | None, actionable: bool) 
 
 
 def refresh_card(customer_id: str, posts: PostRepository, customers: CustomerDirectory, cards: CardStore,
-                 now: datetime, just_linked: Sequence[dict] = ()) -> bool:
+                 now: datetime, just_linked: Sequence[dict] = (), just_unlinked: Collection[str] = ()) -> bool:
     """Rebuild a customer's card from their stored posts and write it under every lookup key.
 
-    `just_linked` are posts written a moment ago, which the customer index may not show yet.
+    `just_linked` and `just_unlinked` are changes made a moment ago, which the customer index may not show yet.
     """
     customer = customers.get(customer_id)
     if customer is None:
         return False
-    recent = [*posts.recent_for_customer(customer_id, CARD_SOURCE_POSTS), *just_linked]
-    cards.put(lookup_keys(customer), build_card(customer, recent, utc_iso(now)))
+    recent = [p for p in posts.recent_for_customer(customer_id, CARD_SOURCE_POSTS)
+              if p["post_key"] not in just_unlinked]
+    cards.put(lookup_keys(customer), build_card(customer, [*recent, *just_linked], utc_iso(now)))
     return True
+
+
+def refresh_cards(changes: Relinked, posts: PostRepository, customers: CustomerDirectory, cards: CardStore,
+                  now: datetime, also: Collection[str] = ()) -> None:
+    for customer_id in sorted(changes.customers | set(also)):
+        refresh_card(customer_id, posts, customers, cards, now, changes.linked.get(customer_id, ()),
+                     changes.unlinked.get(customer_id, set()))
 
 
 def process_post(post: CanonicalPost, deps: ProcessorDeps) -> Outcome:
@@ -115,19 +128,25 @@ def process_post(post: CanonicalPost, deps: ProcessorDeps) -> Outcome:
         return Outcome("duplicate", matched=bool(state.get("customer_id")))
 
     label, score = deps.sentiment.analyze(post.text)
-    customer_id, match_key = match_author(post, deps.customers)
-    analyzed = AnalyzedPost(post, label, score, customer_id, match_key)
     if state and post.verb == "edit":
         deps.posts.update_text(post.key, post.text, label, score)
         if state.get("customer_id"):
             refresh_card(state["customer_id"], deps.posts, deps.customers, deps.cards, now)
         return Outcome("updated", matched=bool(state.get("customer_id")))
 
-    customer = deps.customers.get(customer_id) if customer_id else None
+    match, verified_for = match_new_post(post, deps.linking)
+    analyzed = AnalyzedPost(post, label, score, match.customer_id, match.match_key, match.score, match.evidence,
+                            match.candidates)
+    customer = deps.customers.get(match.customer_id) if match.customer_id else None
     reason = is_actionable(analyzed)
     counters = counters_for(analyzed, customer.segment if customer else None, reason is not None)
     deps.posts.store_new(analyzed, counters, hour_of(now), shard_of(post.key))
     # From here on every step is idempotent, so a retry after a failure simply redoes them.
+    if match.outcome == "candidate":
+        deps.reviews.hold(post.key, post.created_at, match.candidates)
+    if verified_for is not None:  # the account's earlier posts follow the customer's proof
+        changes = rematch(posts_of_account(stored_view(analyzed), deps.linking), deps.linking)
+        refresh_cards(changes, deps.posts, deps.customers, deps.cards, now)
     if customer is not None:
         refresh_card(customer.customer_id, deps.posts, deps.customers, deps.cards, now,
                      just_linked=[stored_view(analyzed)])
@@ -173,6 +192,9 @@ def stored_view(analyzed: AnalyzedPost) -> dict:
         "url": post.url,
         "customer_id": analyzed.customer_id,
         "match_key": analyzed.match_key,
+        "evidence": list(analyzed.evidence),
+        "author_key": identity.primary_author_key(post.author),
+        "author_handle_key": identity.indexed_handle_key(post.author),
     }
 
 

@@ -17,7 +17,13 @@ def utc_now() -> datetime:
 
 @cache
 def processor_deps():
-    from socialcrm.adapters.dynamo import DynamoCardStore, DynamoCustomerDirectory, DynamoPostRepository
+    from socialcrm.adapters.dynamo import (
+        DynamoCardStore,
+        DynamoCustomerDirectory,
+        DynamoLinkCodes,
+        DynamoPostRepository,
+        DynamoReviewList,
+    )
     from socialcrm.adapters.sqs import SqsPushQueue
     from socialcrm.processing import ProcessorDeps
     from socialcrm.sentiment import analyzer_for
@@ -31,12 +37,21 @@ def processor_deps():
         push_queue=SqsPushQueue(config.required("PUSH_QUEUE_URL")),
         sentiment=analyzer_for(config.choice("SENTIMENT_ENGINE", ("vader", "comprehend"), "vader")),
         clock=utc_now,
+        reviews=DynamoReviewList(),
+        codes=DynamoLinkCodes(),
+        default_region=config.phone_region(),
     )
 
 
 @cache
 def sync_deps():
-    from socialcrm.adapters.dynamo import DynamoCardStore, DynamoCustomerDirectory, DynamoPostRepository
+    from socialcrm.adapters.dynamo import (
+        DynamoCardStore,
+        DynamoCustomerDirectory,
+        DynamoLinkCodes,
+        DynamoPostRepository,
+        DynamoReviewList,
+    )
     from socialcrm.customers import SyncDeps
 
     for role in ("customers", "posts", "cards"):
@@ -47,6 +62,8 @@ def sync_deps():
         cards=DynamoCardStore(),
         default_region=config.phone_region(),
         clock=utc_now,
+        reviews=DynamoReviewList(),
+        codes=DynamoLinkCodes(),
     )
 
 
@@ -133,7 +150,9 @@ def erasure_deps():
         DynamoCardStore,
         DynamoContactState,
         DynamoCustomerDirectory,
+        DynamoLinkCodes,
         DynamoPostRepository,
+        DynamoReviewList,
     )
     from socialcrm.erasure import ErasureDeps
 
@@ -146,4 +165,25 @@ def erasure_deps():
         profiles = CustomerProfilesConnector(config.required("CUSTOMER_PROFILES_DOMAIN"),
                                              config.optional("SOCIAL_POST_OBJECT_TYPE", OBJECT_TYPE))
     return ErasureDeps(customers=DynamoCustomerDirectory(), posts=DynamoPostRepository(), cards=DynamoCardStore(),
-                       contact_state=DynamoContactState(), clock=utc_now, profiles=profiles)
+                       contact_state=DynamoContactState(), clock=utc_now, reviews=DynamoReviewList(),
+                       codes=DynamoLinkCodes(), default_region=config.phone_region(), profiles=profiles)
+
+
+@cache
+def linking_deps():
+    """The match-review function's dependencies (confirm, reject, unlink, one-time codes, the review list)."""
+    from socialcrm.adapters.dynamo import (
+        DynamoCardStore,
+        DynamoCustomerDirectory,
+        DynamoLinkCodes,
+        DynamoPostRepository,
+        DynamoReviewList,
+    )
+    from socialcrm.linking import LinkingDeps
+
+    for role in ("customers", "posts", "cards"):
+        config.table_name(role)
+    return LinkingDeps(customers=DynamoCustomerDirectory(),
+                       posts=DynamoPostRepository(config.positive_int("RETENTION_DAYS", 365)),
+                       cards=DynamoCardStore(), reviews=DynamoReviewList(), codes=DynamoLinkCodes(),
+                       default_region=config.phone_region(), clock=utc_now)

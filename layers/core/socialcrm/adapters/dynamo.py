@@ -12,15 +12,15 @@ from collections.abc import Sequence
 from functools import cache
 from typing import Any
 
-from pynamodb.attributes import ListAttribute, NumberAttribute, UnicodeAttribute
+from pynamodb.attributes import ListAttribute, NumberAttribute, UnicodeAttribute, UnicodeSetAttribute
 from pynamodb.connection import Connection
-from pynamodb.exceptions import DoesNotExist, TransactWriteError
+from pynamodb.exceptions import DoesNotExist, TransactWriteError, UpdateError
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex, KeysOnlyProjection
 from pynamodb.models import Model
 from pynamodb.transactions import TransactWrite
 
 from socialcrm import config, identity
-from socialcrm.model import AnalyzedPost, Customer, SocialIdentity
+from socialcrm.model import HOLDER, AnalyzedPost, Customer, IdentityLink, SocialIdentity
 
 PROFILE = "PROFILE"
 
@@ -50,14 +50,22 @@ def customer_models() -> tuple[type[Model], type[Model]]:
         social = UnicodeAttribute(default="[]")  # JSON list of {platform, user_id, handle}
         segment = UnicodeAttribute(null=True)
         country = UnicodeAttribute(null=True)
+        city = UnicodeAttribute(null=True)
         identity_keys = ListAttribute(of=UnicodeAttribute, default=list)
+        linked_keys = UnicodeSetAttribute(null=True)  # keys of links not on the record (for erasure)
 
     class IdentityItem(Model):
         Meta = _meta("customers")
-        pk = UnicodeAttribute(hash_key=True)  # IDENTITY#<identity key>, or ERASED#<sha256 of a key>
-        sk = UnicodeAttribute(range_key=True)  # CUSTOMER#<customer id>, or MARKER
+        # IDENTITY#<identity key> | ERASED#<sha256 of a key> | REVIEW | CODE#<sha256 of a code> | CUSTOMER#<id>
+        pk = UnicodeAttribute(hash_key=True)
+        # CUSTOMER#<id> (on the record) | LINK#<id> | REJECTED#<id> | HOLDER#<id> | MARKER | <post key> | CODE
+        # | REVIEW#<post key> and CODE#<hash> (pointers in the customer's partition, for erasure)
+        sk = UnicodeAttribute(range_key=True)
         customer_id = UnicodeAttribute()
-        expires_at = NumberAttribute(null=True)  # erasure markers only (TTL)
+        source = UnicodeAttribute(null=True)  # links: linked | confirmed | verified | rejected | holder:<key>
+        details = UnicodeAttribute(null=True)  # review: JSON of the candidates and their evidence
+        used_at = NumberAttribute(null=True)  # codes
+        expires_at = NumberAttribute(null=True)  # TTL: erasure markers and codes
 
     return CustomerItem, IdentityItem
 
@@ -109,6 +117,9 @@ def post_model() -> type[Model]:
         sentiment_score = NumberAttribute()
         customer_id = UnicodeAttribute(null=True)
         match_key = UnicodeAttribute(null=True)
+        match_status = UnicodeAttribute(null=True)  # linked | candidate | unmatched
+        match_score = NumberAttribute(null=True)
+        evidence = UnicodeAttribute(null=True)  # JSON list of signal kinds
         status = UnicodeAttribute(default="stored")  # stored -> done once card and push are handled
         expires_at = NumberAttribute(null=True)
         by_author = ByAuthor()
@@ -163,15 +174,53 @@ def _customer_from(item: Any) -> Customer:
         social=social,
         segment=item.segment,
         country=item.country,
+        city=item.city,
         identity_keys=tuple(item.identity_keys or ()),
+        linked_keys=tuple(sorted(item.linked_keys or ())),
     )
 
 
+_LINK_PREFIXES = ("LINK#", "REJECTED#", "HOLDER#")
+
+
+def _link_prefix(source: str) -> str:
+    if source == "rejected":
+        return "REJECTED#"
+    return "HOLDER#" if source.startswith(HOLDER) else "LINK#"
+
+MAX_LINKS_READ = 10  # more than two is already a conflict; the rest are not needed
+
+
+def _link_of(item: Any) -> IdentityLink:
+    return IdentityLink(item.customer_id, "crm" if item.sk.startswith("CUSTOMER#") else (item.source or "linked"))
+
+
 class DynamoCustomerDirectory:
-    def customers_with_identity(self, identity_key: str) -> list[str]:
+    def identity_links(self, identity_key: str) -> list[IdentityLink]:
         _, identity_item = customer_models()
-        # At most 2 are needed to tell "one customer" from "a conflict".
-        return [item.customer_id for item in identity_item.query(f"IDENTITY#{identity_key}", limit=2)]
+        return [_link_of(item) for item in identity_item.query(f"IDENTITY#{identity_key}", limit=MAX_LINKS_READ)]
+
+    def customers_with_identity(self, identity_key: str) -> list[str]:
+        links = self.identity_links(identity_key)
+        return list(dict.fromkeys(link.customer_id for link in links if link.source != "rejected"))
+
+    def add_link(self, identity_key: str, customer_id: str, source: str) -> None:
+        customer_item, identity_item = customer_models()
+        try:  # the record first: a link to a customer that does not exist is never written
+            customer_item(f"CUSTOMER#{customer_id}", PROFILE).update(
+                actions=[customer_item.linked_keys.add({identity_key})], condition=customer_item.pk.exists())
+        except UpdateError as error:
+            if error.cause_response_code == "ConditionalCheckFailedException":
+                return
+            raise
+        identity_item(f"IDENTITY#{identity_key}", f"{_link_prefix(source)}{customer_id}",
+                      customer_id=customer_id, source=source).save()
+
+    def remove_link(self, identity_key: str, customer_id: str) -> None:
+        _, identity_item = customer_models()
+        with identity_item.batch_write() as batch:
+            for prefix in _LINK_PREFIXES:
+                batch.delete(identity_item(f"IDENTITY#{identity_key}", f"{prefix}{customer_id}"))
 
     def get(self, customer_id: str) -> Customer | None:
         customer_item, _ = customer_models()
@@ -179,6 +228,11 @@ class DynamoCustomerDirectory:
             return _customer_from(customer_item.get(f"CUSTOMER#{customer_id}", PROFILE))
         except DoesNotExist:
             return None
+
+    def get_many(self, customer_ids: Sequence[str]) -> dict[str, Customer]:
+        customer_item, _ = customer_models()
+        wanted = [(f"CUSTOMER#{customer_id}", PROFILE) for customer_id in dict.fromkeys(customer_ids)]
+        return {item.customer_id: _customer_from(item) for item in customer_item.batch_get(wanted)}
 
     def upsert(self, customer: Customer) -> tuple[str, ...]:
         customer_item, identity_item = customer_models()
@@ -195,7 +249,9 @@ class DynamoCustomerDirectory:
             social=json.dumps([vars(s) for s in customer.social]),
             segment=customer.segment,
             country=customer.country,
+            city=customer.city,
             identity_keys=sorted(new_keys),
+            linked_keys=self._linked_keys(customer.customer_id) or None,
         ).save()
         with identity_item.batch_write() as batch:
             for key in sorted(new_keys - old_keys):
@@ -205,17 +261,28 @@ class DynamoCustomerDirectory:
                 batch.delete(identity_item(f"IDENTITY#{key}", f"CUSTOMER#{customer.customer_id}"))
         return tuple(sorted(old_keys - new_keys))
 
+    def _linked_keys(self, customer_id: str) -> set[str]:
+        customer_item, _ = customer_models()
+        try:
+            return set(customer_item.get(f"CUSTOMER#{customer_id}", PROFILE).linked_keys or ())
+        except DoesNotExist:
+            return set()
+
     def delete(self, customer_id: str) -> int:
-        """Remove the customer's record and every identity item; returns the items removed."""
+        """Remove the customer's record, identity items and links of every source; returns the items removed."""
         customer_item, identity_item = customer_models()
         customer = self.get(customer_id)
         if customer is None:
             return 0
+        linked = sorted(self._linked_keys(customer_id))
         with identity_item.batch_write() as batch:
             for key in customer.identity_keys:
                 batch.delete(identity_item(f"IDENTITY#{key}", f"CUSTOMER#{customer_id}"))
+            for key in linked:
+                for prefix in _LINK_PREFIXES:
+                    batch.delete(identity_item(f"IDENTITY#{key}", f"{prefix}{customer_id}"))
         customer_item(f"CUSTOMER#{customer_id}", PROFILE).delete()
-        return 1 + len(customer.identity_keys)
+        return 1 + len(customer.identity_keys) + len(linked)
 
     def mark_erased(self, keys: Sequence[str], until: int) -> None:
         """Erasure markers (hashed, so they hold no personal data) that consumers check until `until`."""
@@ -230,6 +297,71 @@ class DynamoCustomerDirectory:
         _, identity_item = customer_models()
         wanted = [(f"ERASED#{erasure_hash(key)}", "MARKER") for key in keys]
         return any((item.expires_at or 0) > now for item in identity_item.batch_get(wanted))
+
+
+class DynamoReviewList:
+    """Held posts under one partition (REVIEW), with a pointer in each candidate's partition."""
+
+    def hold(self, post_key: str, created_at: str, candidates: Sequence[dict]) -> None:
+        _, identity_item = customer_models()
+        with identity_item.batch_write() as batch:
+            batch.save(identity_item("REVIEW", post_key, customer_id="", details=json.dumps(
+                {"created_at": created_at, "candidates": list(candidates)})))
+            for candidate in candidates:
+                batch.save(identity_item(f"CUSTOMER#{candidate['customer_id']}", f"REVIEW#{post_key}",
+                                         customer_id=candidate["customer_id"]))
+
+    def release(self, post_key: str) -> None:
+        _, identity_item = customer_models()
+        try:
+            held = identity_item.get("REVIEW", post_key, consistent_read=True)
+        except DoesNotExist:
+            return
+        with identity_item.batch_write() as batch:
+            for candidate in json.loads(held.details or "{}").get("candidates", []):
+                batch.delete(identity_item(f"CUSTOMER#{candidate['customer_id']}", f"REVIEW#{post_key}"))
+            batch.delete(held)
+
+    def pending(self, limit: int) -> list[dict[str, Any]]:
+        _, identity_item = customer_models()
+        return [{"post_key": item.sk, **json.loads(item.details or "{}")}
+                for item in identity_item.query("REVIEW", limit=limit)]
+
+    def for_customer(self, customer_id: str) -> list[str]:
+        _, identity_item = customer_models()
+        query = identity_item.query(f"CUSTOMER#{customer_id}", identity_item.sk.startswith("REVIEW#"))
+        return [item.sk.removeprefix("REVIEW#") for item in query]
+
+
+class DynamoLinkCodes:
+    def save(self, code_hash: str, customer_id: str, expires_at: int) -> None:
+        _, identity_item = customer_models()
+        with identity_item.batch_write() as batch:
+            batch.save(identity_item(f"CODE#{code_hash}", "CODE", customer_id=customer_id, expires_at=expires_at))
+            batch.save(identity_item(f"CUSTOMER#{customer_id}", f"CODE#{code_hash}", customer_id=customer_id,
+                                     expires_at=expires_at))
+
+    def redeem(self, code_hash: str, now: int) -> str | None:
+        _, identity_item = customer_models()
+        code = identity_item(f"CODE#{code_hash}", "CODE")
+        try:
+            code.update(actions=[identity_item.used_at.set(now)],
+                        condition=identity_item.pk.exists() & identity_item.used_at.does_not_exist()
+                        & (identity_item.expires_at > now))
+        except UpdateError as error:
+            if error.cause_response_code == "ConditionalCheckFailedException":
+                return None
+            raise
+        return code.customer_id
+
+    def forget_customer(self, customer_id: str) -> int:
+        _, identity_item = customer_models()
+        pointers = list(identity_item.query(f"CUSTOMER#{customer_id}", identity_item.sk.startswith("CODE#")))
+        with identity_item.batch_write() as batch:
+            for pointer in pointers:
+                batch.delete(identity_item(pointer.sk, "CODE"))
+                batch.delete(pointer)
+        return len(pointers)
 
 
 def erasure_hash(key: str) -> str:
@@ -252,6 +384,10 @@ def _post_view(item: Any) -> dict[str, Any]:
         "status": item.status,
         "author_key": item.author_key,
         "author_handle_key": item.author_handle_key,
+        "author_name": item.author_name,
+        "match_status": item.match_status or ("linked" if item.customer_id else "unmatched"),
+        "match_score": int(item.match_score or 0),
+        "evidence": json.loads(item.evidence or "[]"),
     }
 
 
@@ -297,6 +433,9 @@ class DynamoPostRepository:
             sentiment_score=analyzed.sentiment_score,
             customer_id=analyzed.customer_id,
             match_key=analyzed.match_key,
+            match_status="linked" if analyzed.customer_id else ("candidate" if analyzed.candidates else "unmatched"),
+            match_score=analyzed.match_score,
+            evidence=json.dumps(list(analyzed.evidence)),
             expires_at=_epoch(post.created_at) + self.retention_seconds if self.retention_seconds else None,
         )
         try:
@@ -344,15 +483,19 @@ class DynamoPostRepository:
         index = post_item.by_author_handle if author_key.startswith("handle:") else post_item.by_author
         return [item.pk for item in index.query(author_key)]
 
-    def link(self, post_key: str, customer_id: str | None, match_key: str | None) -> dict[str, Any] | None:
+    def link(self, post_key: str, customer_id: str | None, match_key: str | None, *, evidence: Sequence[str] = (),
+             score: int = 0, status: str | None = None) -> dict[str, Any] | None:
         post_item = post_model()
         before = self.get_state(post_key)
         if before is None:
             return None
+        status = status or ("linked" if customer_id else "unmatched")
+        actions = [post_item.match_status.set(status), post_item.match_score.set(score),
+                   post_item.evidence.set(json.dumps(list(evidence)))]
         if customer_id is None:
-            actions = [post_item.customer_id.remove(), post_item.match_key.remove()]
+            actions += [post_item.customer_id.remove(), post_item.match_key.remove()]
         else:
-            actions = [post_item.customer_id.set(customer_id), post_item.match_key.set(match_key)]
+            actions += [post_item.customer_id.set(customer_id), post_item.match_key.set(match_key or "")]
         post_item(post_key).update(actions=actions)
         return before
 

@@ -1,0 +1,25 @@
+"""MatchReviewFunction: confirm, reject or unlink a match, list the posts held for review, issue a link code."""
+
+from aws_lambda_powertools.metrics import MetricUnit
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from socialcrm import wiring
+from socialcrm.errors import SocialCrmError
+from socialcrm.observability import logger, metrics, tracer
+from socialcrm.review import handle
+
+
+@logger.inject_lambda_context
+@tracer.capture_lambda_handler
+@metrics.log_metrics
+def lambda_handler(event: dict, context: LambdaContext) -> dict:
+    action = event.get("action") if isinstance(event, dict) else None
+    try:
+        answer = handle(event, wiring.linking_deps())
+    except SocialCrmError as error:
+        if error.http_status >= 500:
+            raise
+        return {"error": error.message, "status": error.http_status}
+    logger.info("match review", extra={"action": action})  # never the post, customer or code
+    metrics.add_metric(name="MatchReviews", unit=MetricUnit.Count, value=1)
+    return answer

@@ -1,0 +1,218 @@
+"""Links between social accounts and customers: made by matching, learned, verified, confirmed, corrected.
+
+- A post is matched when it arrives (`match_new_post`); an automatic link through a weaker key teaches
+  the author's platform id, so the link survives a handle change.
+- A customer proves an account by sending a one-time code in a direct message (single use, expiring,
+  stored as a SHA-256 hash).
+- People correct: confirm a candidate, reject one (never linked again automatically), unlink a wrong match.
+- Whenever links change, the posts of the accounts concerned are matched again (through the author
+  index, never a scan) and the affected customers' cards are rebuilt.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import secrets
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from socialcrm import identity
+from socialcrm.errors import InvalidRecord, NotFound
+from socialcrm.matching import Match, resolve
+from socialcrm.model import HOLDER, CanonicalPost, utc_iso
+from socialcrm.ports import CardStore, CustomerDirectory, LinkCodes, PostRepository, ReviewList
+
+CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no I, O, 0, 1: read aloud and typed without doubt
+CODE_MINUTES = 30
+_CODE_IN_TEXT = re.compile(r"(?<![A-Z0-9])([A-HJ-NP-Z2-9]{4})-([A-HJ-NP-Z2-9]{4})(?![A-Z0-9])")
+MAX_CODES_TRIED = 2
+STRONG = ("platform_id_on_record", "linked_before", "confirmed_by_agent", "verified_by_customer",
+          "platform_phone_on_record")
+
+
+@dataclass
+class LinkingDeps:
+    customers: CustomerDirectory
+    posts: PostRepository
+    cards: CardStore
+    reviews: ReviewList
+    codes: LinkCodes
+    default_region: str
+    clock: Callable[[], datetime]
+
+
+def code_hash(code: str) -> str:
+    return hashlib.sha256(code.upper().replace("-", "").encode()).hexdigest()
+
+
+def issue_code(customer_id: str, deps: LinkingDeps) -> dict[str, str]:
+    """A one-time code the customer sends us in a direct message, from the account to link."""
+    if deps.customers.get(customer_id) is None:
+        raise NotFound(f"no customer {customer_id}")
+    code = "".join(secrets.choice(CODE_ALPHABET) for _ in range(8))
+    code = f"{code[:4]}-{code[4:]}"
+    expires = deps.clock() + timedelta(minutes=CODE_MINUTES)
+    deps.codes.save(code_hash(code), customer_id, int(expires.timestamp()))
+    return {"customer_id": customer_id, "code": code, "expires_at": utc_iso(expires)}
+
+
+def account_key(author_key: str | None, handle_key: str | None) -> str | None:
+    """The key a link for an account is kept under: its platform id (or phone), else its handle."""
+    return author_key or handle_key
+
+
+def redeem_code(post: CanonicalPost, deps: LinkingDeps) -> str | None:
+    """A direct message with a live code links its account to the code's customer, once."""
+    key = account_key(identity.primary_author_key(post.author), identity.indexed_handle_key(post.author))
+    if not post.is_direct_message or key is None:
+        return None
+    for first, second in _CODE_IN_TEXT.findall(post.text.upper())[:MAX_CODES_TRIED]:
+        customer_id = deps.codes.redeem(code_hash(first + second), int(deps.clock().timestamp()))
+        if customer_id is not None:
+            deps.customers.remove_link(key, customer_id)  # the customer's word beats an earlier rejection
+            deps.customers.add_link(key, customer_id, "verified")
+            return customer_id
+    return None
+
+
+def match_new_post(post: CanonicalPost, deps: LinkingDeps) -> tuple[Match, str | None]:
+    """The match of an incoming post, and the customer who verified the account with it (if any)."""
+    verified_for = redeem_code(post, deps)
+    match = resolve(post, deps.customers, deps.default_region)
+    learn(post, match, deps)
+    return match, verified_for
+
+
+def learn(post: CanonicalPost, match: Match, deps: LinkingDeps) -> None:
+    """After an automatic link through weaker evidence, remember the author's platform id (handles change),
+    and which account held the customer's handle (a handle that later passes to someone else is noticed)."""
+    key = identity.primary_author_key(post.author)
+    if not match.linked or key is None or match.customer_id is None:
+        return
+    if not any(kind in STRONG for kind in match.evidence):
+        deps.customers.add_link(key, match.customer_id, "linked")
+        handle_key = identity.indexed_handle_key(post.author)
+        if "handle_on_record" in match.evidence and handle_key:
+            deps.customers.add_link(handle_key, match.customer_id, HOLDER + key)
+
+
+def stored_author_post(state: dict[str, Any]) -> CanonicalPost:
+    author = identity.author_from_keys(state["platform"], state.get("author_key"), state.get("author_handle_key"),
+                                       state.get("author_name"))
+    post_id = state["post_key"].split("#", 1)[1]
+    return CanonicalPost(state["platform"], post_id, state["kind"], author, state.get("text") or "",
+                         state["created_at"])
+
+
+@dataclass
+class Relinked:
+    """Posts that changed customer: the cards to rebuild (an index read may lag the write just made)."""
+
+    linked: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    unlinked: dict[str, set[str]] = field(default_factory=dict)
+
+    @property
+    def customers(self) -> set[str]:
+        return set(self.linked) | set(self.unlinked)
+
+    def record(self, state: dict[str, Any], customer_id: str | None) -> None:
+        before = state.get("customer_id")
+        if before == customer_id:
+            self.linked.setdefault(customer_id, []) if customer_id else None
+            return
+        if before:
+            self.unlinked.setdefault(before, set()).add(state["post_key"])
+        if customer_id:
+            self.linked.setdefault(customer_id, []).append({**state, "customer_id": customer_id})
+
+
+def rematch(post_keys: Iterable[str], deps: LinkingDeps) -> Relinked:
+    """Match stored posts again after links changed; says which customers' cards must be rebuilt."""
+    changes = Relinked()
+    for post_key in dict.fromkeys(post_keys):
+        state = deps.posts.get_state(post_key)
+        if state is None or state["kind"] == "reaction":
+            continue
+        match = resolve(stored_author_post(state), deps.customers, deps.default_region)
+        if match.outcome == state.get("match_status") and match.customer_id == state.get("customer_id") \
+                and list(match.evidence) == list(state.get("evidence") or []):
+            continue
+        deps.posts.link(post_key, match.customer_id, match.match_key, evidence=match.evidence, score=match.score,
+                        status=match.outcome)
+        if match.outcome == "candidate":
+            deps.reviews.hold(post_key, state["created_at"], match.candidates)
+        elif state.get("match_status") == "candidate":
+            deps.reviews.release(post_key)
+        changes.record({**state, "match_key": match.match_key, "evidence": list(match.evidence)}, match.customer_id)
+    return changes
+
+
+def posts_of_account(state: dict[str, Any], deps: LinkingDeps) -> list[str]:
+    keys = [k for k in (state.get("author_key"), state.get("author_handle_key")) if k]
+    return [post_key for key in keys for post_key in deps.posts.keys_by_author(key)]
+
+
+def _post(post_key: Any, deps: LinkingDeps) -> dict[str, Any]:
+    if not isinstance(post_key, str) or not post_key.strip():
+        raise InvalidRecord("post_key", "is required")
+    state = deps.posts.get_state(post_key)
+    if state is None:
+        raise NotFound(f"no post {post_key}")
+    return state
+
+
+def _customer(customer_id: Any, deps: LinkingDeps) -> str:
+    if not isinstance(customer_id, str) or not customer_id.strip():
+        raise InvalidRecord("customer_id", "is required")
+    if deps.customers.get(customer_id) is None:
+        raise NotFound(f"no customer {customer_id}")
+    return customer_id
+
+
+def confirm(post_key: Any, customer_id: Any, deps: LinkingDeps,
+            refresh: Callable[[Relinked], None]) -> dict[str, Any]:
+    """An agent confirms that the post's account is this customer's: every post of the account follows."""
+    state, customer_id = _post(post_key, deps), _customer(customer_id, deps)
+    key = account_key(state.get("author_key"), state.get("author_handle_key"))
+    if key is None:  # an account with no identifier (a review with only a display name): this post alone
+        deps.posts.link(state["post_key"], customer_id, None, evidence=("confirmed_by_agent",), score=100)
+        deps.reviews.release(state["post_key"])
+        changes = Relinked()
+        changes.record({**state, "evidence": ["confirmed_by_agent"]}, customer_id)
+    else:
+        deps.customers.remove_link(key, customer_id)
+        deps.customers.add_link(key, customer_id, "confirmed")
+        changes = rematch(posts_of_account(state, deps), deps)
+    refresh(changes)
+    return {"post_key": state["post_key"], "customer_id": customer_id, "linked": True}
+
+
+def reject(post_key: Any, customer_id: Any, deps: LinkingDeps,
+           refresh: Callable[[Relinked], None]) -> dict[str, Any]:
+    """Not this customer: the pair is never linked again automatically; the account's posts move back."""
+    state, customer_id = _post(post_key, deps), _customer(customer_id, deps)
+    keys = [k for k in (state.get("author_key"), state.get("author_handle_key")) if k]
+    for key in keys:
+        deps.customers.remove_link(key, customer_id)
+        deps.customers.add_link(key, customer_id, "rejected")
+    if keys:
+        changes = rematch(posts_of_account(state, deps), deps)
+    else:
+        changes = Relinked()
+        if state.get("customer_id") == customer_id:
+            deps.posts.link(state["post_key"], None, None)
+            changes.record(state, None)
+        deps.reviews.release(state["post_key"])
+    refresh(changes)
+    return {"post_key": state["post_key"], "customer_id": customer_id, "rejected": True}
+
+
+def unlink(post_key: Any, deps: LinkingDeps, refresh: Callable[[Relinked], None]) -> dict[str, Any]:
+    """A wrong match: the same as rejecting the pair it links."""
+    state = _post(post_key, deps)
+    if not state.get("customer_id"):
+        raise InvalidRecord("post_key", "is not linked to a customer")
+    return reject(post_key, state["customer_id"], deps, refresh)

@@ -1,0 +1,197 @@
+"""Identity resolution: the right customer for a post's author, with evidence, or no one.
+
+Candidates come only from key reads (the author's platform id, handle and phone, and in a direct
+message the phones and emails written in it), so the cost per post does not grow with the customer
+base. Each signal adds a documented weight (docs/matching.md). Three outcomes:
+
+- linked: the best candidate's score, counting only unambiguous keys, reaches LINK_THRESHOLD and no
+  other candidate reaches it; agents see the post as this customer's;
+- candidate: someone reaches REVIEW_THRESHOLD (or a key points to two customers): held for review,
+  never shown to agents as fact;
+- unmatched.
+
+A pair an agent rejected is never linked again automatically.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from socialcrm import identity
+from socialcrm.model import Author, CanonicalPost, Customer
+from socialcrm.person_names import looks_like_person_name, name_similarity
+from socialcrm.phones import to_e164
+from socialcrm.ports import CustomerDirectory
+
+LINK_THRESHOLD = 90
+REVIEW_THRESHOLD = 50
+MAX_KEYS_FROM_TEXT = 2  # of each kind, so a long message cannot make many reads
+
+# Signal kind -> weight. A kind counts once per candidate.
+WEIGHTS = {
+    "verified_by_customer": 100,
+    "confirmed_by_agent": 100,
+    "platform_id_on_record": 100,
+    "linked_before": 95,
+    "platform_phone_on_record": 90,
+    "handle_on_record": 90,
+    "phone_in_message": 60,
+    "email_in_message": 60,
+    "name_match": 35,
+    "name_similar": 20,
+    "location_match": 5,
+    "name_differs": 0,
+}
+NAME_MATCH = 90.0
+NAME_SIMILAR = 78.0
+NAME_DIFFERS = 50.0
+# Keys that someone else can come to hold (a released handle, a relative's phone or email written in a
+# message): a real name that differs from the record's stops them from linking, and sends them to review.
+TRANSFERABLE = ("handle_on_record", "phone_in_message", "email_in_message")
+
+_EMAIL_IN_TEXT = re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}")
+_PHONE_IN_TEXT = re.compile(r"(?<![\w+])\+?\d[\d ().-]{6,18}\d(?!\w)")
+
+
+def signal_kind(origin: str, source: str) -> str | None:
+    """What a link found through a key means, by where the key came from and who made the link."""
+    if source == "verified":
+        return "verified_by_customer"
+    if source == "confirmed":
+        return "confirmed_by_agent"
+    if source == "linked":
+        return "linked_before"
+    if source != "crm":
+        return None
+    return {"user_id": "platform_id_on_record", "phone": "platform_phone_on_record", "handle": "handle_on_record",
+            "message_phone": "phone_in_message", "message_email": "email_in_message"}.get(origin)
+
+
+@dataclass
+class Candidate:
+    customer_id: str
+    evidence: dict[str, str] = field(default_factory=dict)  # kind -> identity key it came from ("" for names)
+    conflicted: set[str] = field(default_factory=set)  # kinds whose key points to two or more customers
+
+    @property
+    def score(self) -> int:
+        return sum(WEIGHTS[kind] for kind in self.evidence)
+
+    @property
+    def clean_score(self) -> int:
+        return sum(WEIGHTS[kind] for kind in self.evidence if kind not in self.conflicted)
+
+    def as_dict(self) -> dict:
+        return {"customer_id": self.customer_id, "score": self.score, "evidence": self.kinds(),
+                "conflict": bool(self.conflicted)}
+
+    def kinds(self) -> list[str]:
+        return sorted(self.evidence, key=lambda kind: -WEIGHTS[kind])
+
+
+@dataclass(frozen=True)
+class Match:
+    outcome: str  # linked | candidate | unmatched
+    customer_id: str | None = None
+    match_key: str | None = None  # the strongest identity key behind the link
+    score: int = 0
+    evidence: tuple[str, ...] = ()
+    candidates: tuple[dict, ...] = ()  # for review: customer id, score, evidence, conflict
+
+    @property
+    def linked(self) -> bool:
+        return self.outcome == "linked"
+
+
+UNMATCHED = Match("unmatched")
+
+
+def keys_in_message(text: str, default_region: str) -> list[tuple[str, str]]:
+    """Phones and emails a customer wrote in a direct message, as identity keys."""
+    probes: list[tuple[str, str]] = []
+    for raw in _EMAIL_IN_TEXT.findall(text)[:MAX_KEYS_FROM_TEXT]:
+        probes.append((identity.email_key(raw), "message_email"))
+    phones = 0
+    for raw in _PHONE_IN_TEXT.findall(text):
+        e164 = to_e164(raw, default_region)
+        if e164 and phones < MAX_KEYS_FROM_TEXT:
+            probes.append((identity.phone_key(e164), "message_phone"))
+            phones += 1
+    return probes
+
+
+def probes_for(post: CanonicalPost, default_region: str) -> list[tuple[str, str]]:
+    probes = identity.author_probes(post.author)
+    if post.is_direct_message and post.text:
+        probes += keys_in_message(post.text, default_region)
+    return list(dict.fromkeys(probes))
+
+
+def resolve(post: CanonicalPost, directory: CustomerDirectory, default_region: str,
+            extra: Sequence[tuple[str, str]] = ()) -> Match:
+    """Score every customer the author's keys point to and decide. `extra`: (kind, customer id) already proven."""
+    candidates: dict[str, Candidate] = {}
+    rejected: set[str] = set()
+    author_key = identity.primary_author_key(post.author)
+    for key, origin in probes_for(post, default_region):
+        links = directory.identity_links(key)
+        if origin in ("user_id", "handle", "phone"):  # a rejection is about the author's own account
+            rejected |= {link.customer_id for link in links if link.source == "rejected"}
+        pointed: dict[str, str] = {}  # customer -> the strongest kind this key gives them
+        for link in links:
+            kind = signal_kind(origin, link.source)
+            if kind and WEIGHTS[kind] > WEIGHTS.get(pointed.get(link.customer_id, ""), -1):
+                pointed[link.customer_id] = kind
+        # The customer's handle was held by another account of theirs: it has passed to someone else.
+        moved = {link.customer_id for link in links if link.holder and link.holder != author_key}
+        for customer_id, kind in pointed.items():
+            candidate = candidates.setdefault(customer_id, Candidate(customer_id))
+            candidate.evidence.setdefault(kind, key)
+            if len(pointed) > 1 or (kind == "handle_on_record" and customer_id in moved):
+                candidate.conflicted.add(kind)
+    for kind, customer_id in extra:
+        candidates.setdefault(customer_id, Candidate(customer_id)).evidence[kind] = ""
+    for customer_id in rejected - {customer_id for kind, customer_id in extra}:
+        candidates.pop(customer_id, None)
+    if not candidates:
+        return UNMATCHED
+    records = directory.get_many(sorted(candidates))
+    for candidate in list(candidates.values()):
+        record = records.get(candidate.customer_id)
+        if record is None:  # a key left behind by a deleted record
+            candidates.pop(candidate.customer_id)
+            continue
+        add_profile_signals(candidate, post.author, record)
+    return decide(list(candidates.values()))
+
+
+def add_profile_signals(candidate: Candidate, author: Author, record: Customer) -> None:
+    similarity = name_similarity(author.name, record.name)
+    if similarity >= NAME_MATCH:
+        candidate.evidence["name_match"] = ""
+    elif similarity >= NAME_SIMILAR:
+        candidate.evidence["name_similar"] = ""
+    elif similarity < NAME_DIFFERS and looks_like_person_name(author.name):
+        candidate.evidence["name_differs"] = ""
+        candidate.conflicted |= {kind for kind in TRANSFERABLE if kind in candidate.evidence}
+    if author.location and record.city and name_similarity(author.location, record.city) >= NAME_MATCH:
+        candidate.evidence["location_match"] = ""
+
+
+def decide(candidates: list[Candidate]) -> Match:
+    if not candidates:
+        return UNMATCHED
+    ranked = sorted(candidates, key=lambda c: (-c.clean_score, -c.score, c.customer_id))
+    best = ranked[0]
+    rivals = [c for c in ranked[1:] if c.clean_score >= LINK_THRESHOLD]
+    if best.clean_score >= LINK_THRESHOLD and not rivals:
+        strongest = next((best.evidence[kind] for kind in best.kinds() if best.evidence[kind]), None)
+        return Match("linked", best.customer_id, strongest, best.score, tuple(best.kinds()))
+    review = [c for c in ranked if c.score >= REVIEW_THRESHOLD or c.conflicted]
+    if not review:
+        return UNMATCHED
+    by_score = sorted(review, key=lambda c: (-c.score, c.customer_id))[:5]
+    return Match("candidate", None, None, by_score[0].score, tuple(by_score[0].kinds()),
+                 tuple(c.as_dict() for c in by_score))

@@ -1,0 +1,32 @@
+"""The unit tests' shared world: two customers synced into fakes, and the processor's dependencies."""
+
+import pytest
+
+from socialcrm.customers import SyncDeps, sync_customers
+from socialcrm.processing import ProcessorDeps
+from tests.fakes import (
+    FakeCards,
+    FakeCustomers,
+    FakeLinkCodes,
+    FakePosts,
+    FakePushQueue,
+    FakeReviews,
+    FakeSentiment,
+    FixedClock,
+)
+
+
+@pytest.fixture
+def world():
+    customers, posts, cards, pushes = FakeCustomers(), FakePosts(), FakeCards(), FakePushQueue()
+    clock, reviews, codes = FixedClock(), FakeReviews(), FakeLinkCodes()
+    deps = ProcessorDeps(posts, customers, cards, pushes, FakeSentiment(), clock, reviews, codes, "GB")
+    sync = SyncDeps(customers, posts, cards, "GB", clock, reviews, codes)
+    answer = sync_customers([
+        {"customer_id": "c-1", "name": "Ada Lovelace", "phones": ["07911 123456"], "segment": "gold",
+         "social": [{"platform": "facebook", "user_id": "1001"}, {"platform": "instagram", "handle": "@Ada.L"}]},
+        {"customer_id": "c-2", "name": "Bob", "phones": ["+44 7912 345678"],
+         "social": [{"platform": "facebook", "user_id": "2002"}]},
+    ], sync)
+    assert answer == {"upserted": 2, "rejected": []}
+    return deps, sync
