@@ -172,3 +172,16 @@ def test_posts_expire_after_the_retention_and_reads_ignore_them_before_ttl_does(
     monkeypatch.setenv("RETENTION_DAYS", "30")
     answer = load_handler("contact_lookup").lambda_handler(contact_event("+447911123456"), LambdaContext())
     assert answer["last_post_at"] != "2026-01-01T00:00:00Z" and answer["history_count"] == "0"
+
+
+def test_an_erasure_also_deletes_expired_posts_that_ttl_has_not_removed_yet(synced, monkeypatch):
+    monkeypatch.setenv("RETENTION_DAYS", "30")
+    old = json.loads(a_post("old-1"))
+    old["created_at"] = "2026-01-01T00:00:00Z"  # past the retention, still in the table
+    for body in (json.dumps(old), a_post("new-1")):
+        assert load_handler("processor").lambda_handler(sqs_event([body]), LambdaContext()) == {"batchItemFailures": []}
+    assert {i["pk"]["S"] for i in count_table_items(synced, "PostsTable")} == {"facebook#old-1", "facebook#new-1"}
+    synced.use("ErasureFunction")
+    receipt = load_handler("erasure").lambda_handler({"customer_id": "cust-1"}, LambdaContext())
+    assert receipt["counts"]["posts"] == 1  # the readable one; the expired one is removed all the same
+    assert count_table_items(synced, "PostsTable") == []

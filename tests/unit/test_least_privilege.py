@@ -91,3 +91,10 @@ def test_tables_are_written_only_by_the_functions_that_own_them():
         "SourceStateTable": {"PollerFunction"},
         "ContactStateTable": {"ContactPushFunction", "ErasureFunction"},
     }
+
+
+def test_the_erasure_may_make_exactly_the_customer_profiles_calls_it_makes():
+    # CustomerProfilesConnector.erase: SearchProfiles, ListProfileObjects, DeleteProfileObject (Stubber-tested)
+    granted = {action for statement in statements("ErasureFunction") for action in statement["Action"]
+               if action.startswith("profile:")}
+    assert granted == {"profile:SearchProfiles", "profile:ListProfileObjects", "profile:DeleteProfileObject"}

@@ -2,9 +2,10 @@
 
 What goes: the customer record and identity items, every post they wrote or that was linked to them
 (through the customer and author indexes, never a scan), the cards under every lookup key, the open
-task window, and (when that connector is on) the SocialPost objects in Amazon Connect Customer
-Profiles. Erasure markers (SHA-256 of the identity keys and of the customer id, so they hold no
-personal data) stay for MARKER_DAYS, longer than a queue keeps a message: the processor drops a
+task window, and (when that connector is on) the customer's SocialPost objects in Amazon Connect
+Customer Profiles; for an identity, its posts and their SocialPost objects on the profiles of the
+customers they were linked to. Erasure markers (SHA-256 of the identity keys and of the customer id, so
+no identifier in clear) stay for MARKER_DAYS, longer than a queue keeps a message: the processor drops a
 queued post by an erased author and the push function drops a queued push for an erased customer.
 Counters and rollups are aggregates and stay. Running it again erases nothing more and says so.
 """
@@ -30,7 +31,9 @@ class ContactState(Protocol):
 
 
 class ProfileEraser(Protocol):
-    def erase(self, customer_id: str, post_keys: Sequence[str]) -> int: ...
+    def erase(self, customer_id: str, post_keys: Sequence[str] | None = None) -> int:
+        """Delete the customer's SocialPost objects (all, or only those of `post_keys`); the number deleted."""
+        ...
 
 
 @dataclass
@@ -95,14 +98,16 @@ def erase(request: Any, deps: ErasureDeps) -> dict[str, Any]:
 
 
 def _delete_posts(post_keys: Sequence[str], deps: ErasureDeps) -> int:
+    """Delete every post the indexes name; the number of readable ones. An expired post is deleted too:
+    reads ignore it, but it stays in the table until TTL removes it, which can take days."""
     erased = 0
     for post_key in dict.fromkeys(post_keys):
         state = deps.posts.get_state(post_key)
         if state is not None:
             if state.get("match_status") == "candidate":
                 deps.reviews.release(post_key)
-            deps.posts.delete(post_key)
             erased += 1
+        deps.posts.delete(post_key)
     return erased
 
 
@@ -124,8 +129,8 @@ def _erase_customer(customer_id: str, deps: ErasureDeps, now: int) -> dict[str, 
     for key in keys:
         if key.startswith(("id:", "handle:", "phone:")):
             post_keys += deps.posts.keys_by_author(key)
-    if deps.profiles is not None:
-        receipt.counts["profile_objects"] = deps.profiles.erase(customer_id, list(dict.fromkeys(post_keys)))
+    if deps.profiles is not None:  # every SocialPost object, also those of posts we no longer hold
+        receipt.counts["profile_objects"] = deps.profiles.erase(customer_id)
     receipt.counts["posts"] = _delete_posts(post_keys, deps)
     held_naming_them = deps.reviews.for_customer(customer_id)  # other people's posts, with them as a candidate
     if customer is not None:
@@ -149,13 +154,27 @@ def _erase_identity(key: str, deps: ErasureDeps, now: int) -> dict[str, Any]:
     deps.customers.mark_erased([key], now + MARKER_DAYS * 86400)
     receipt.counts["markers"] = 1
     post_keys = deps.posts.keys_by_author(key)
-    linked_customers = {state["customer_id"] for k in post_keys
-                        if (state := deps.posts.get_state(k)) and state.get("customer_id")}
+    linked_customers: dict[str, list[str]] = {}  # customer id -> this identity's posts linked to them
+    handles: set[str] = set()  # the handles this account posted under (they may note it as their holder)
+    for post_key in post_keys:
+        state = deps.posts.get_state(post_key)
+        if state and state.get("customer_id"):
+            linked_customers.setdefault(state["customer_id"], []).append(post_key)
+        if state and state.get("author_handle_key"):
+            handles.add(state["author_handle_key"])
+    if deps.profiles is not None:  # while the posts still tell which profile objects are this identity's
+        receipt.counts["profile_objects"] = sum(deps.profiles.erase(customer_id, keys)
+                                                for customer_id, keys in linked_customers.items())
     receipt.counts["posts"] = _delete_posts(post_keys, deps)
     for link in deps.customers.identity_links(key):  # links people or matching made; the CRM's stay with it
         if link.source != "crm":
             deps.customers.remove_link(key, link.customer_id)
             receipt.counts["identity_keys"] += 1
+    for handle_key in sorted(handles):  # a note that this account held a customer's handle names the account
+        for link in deps.customers.identity_links(handle_key):
+            if link.holder == key:
+                deps.customers.remove_link(handle_key, link.customer_id)
+                receipt.counts["identity_keys"] += 1
     from socialcrm.processing import refresh_card
 
     for customer_id in linked_customers:  # their cards no longer show this identity's posts

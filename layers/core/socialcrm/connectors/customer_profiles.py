@@ -3,11 +3,14 @@ customer's profile, so agents see the social timeline in the Connect agent works
 
 The object type (template.yaml: SocialPostObjectType) keys the object by `post_key` (UNIQUE: a redelivery
 updates the same object) and attaches it to the profile whose AccountNumber is our customer id.
+Erasure lists the profile's SocialPost objects and deletes each by the ProfileObjectUniqueKey the service
+generated for it (DeleteProfileObject wants that identifier, not our `post_key`).
 """
 
 from __future__ import annotations
 
 import json
+from collections.abc import Callable, Iterator, Sequence
 from functools import cached_property
 from typing import Any
 
@@ -18,6 +21,7 @@ from socialcrm.identity import describe_match
 from socialcrm.model import ContactPush
 
 OBJECT_TYPE = "SocialPost"
+PAGE_SIZE = 100  # the most SearchProfiles and ListProfileObjects return per page
 
 
 class CustomerProfilesConnector:
@@ -58,22 +62,57 @@ class CustomerProfilesConnector:
         except (ClientError, BotoCoreError) as error:
             raise delivery_error("customer-profiles", error) from None
 
-    def erase(self, customer_id: str, post_keys: list[str]) -> int:
-        """Delete this customer's SocialPost objects (erasure); the number deleted."""
+    def erase(self, customer_id: str, post_keys: Sequence[str] | None = None) -> int:
+        """Delete SocialPost objects from the customer's profiles (erasure): all of them, or only those of
+        `post_keys`. Returns the number deleted; an object already gone is erased, not counted."""
+        wanted = None if post_keys is None else set(post_keys)
         try:
-            profiles = self.client.search_profiles(DomainName=self.domain, KeyName="_account",
-                                                   Values=[customer_id]).get("Items", [])
             deleted = 0
-            for profile in profiles:
-                for post_key in post_keys:
-                    try:
-                        self.client.delete_profile_object(
-                            ProfileId=profile["ProfileId"], ProfileObjectUniqueKey=post_key,
-                            ObjectTypeName=self.object_type, DomainName=self.domain)
-                        deleted += 1
-                    except ClientError as error:
-                        if error.response.get("Error", {}).get("Code") != "ResourceNotFoundException":
-                            raise
+            for profile_id in self._profile_ids(customer_id):
+                # Read every page before deleting, so the deletes cannot shift the pages being read.
+                object_keys = [item["ProfileObjectUniqueKey"] for item in self._social_posts(profile_id)
+                               if wanted is None or _post_key_of(item) in wanted]
+                deleted += sum(self._delete(profile_id, object_key) for object_key in object_keys)
             return deleted
         except (ClientError, BotoCoreError) as error:
             raise delivery_error("customer-profiles", error) from None
+
+    def _profile_ids(self, customer_id: str) -> list[str]:
+        """Profiles whose AccountNumber is our customer id (the object type's PROFILE key)."""
+        request = {"DomainName": self.domain, "KeyName": "_account", "Values": [customer_id],
+                   "MaxResults": PAGE_SIZE}
+        return list(dict.fromkeys(p["ProfileId"] for p in _every_item(self.client.search_profiles, request)))
+
+    def _social_posts(self, profile_id: str) -> list[dict[str, Any]]:
+        request = {"DomainName": self.domain, "ObjectTypeName": self.object_type, "ProfileId": profile_id,
+                   "MaxResults": PAGE_SIZE}
+        return list(_every_item(self.client.list_profile_objects, request))
+
+    def _delete(self, profile_id: str, object_key: str) -> int:
+        try:
+            self.client.delete_profile_object(DomainName=self.domain, ProfileId=profile_id,
+                                              ObjectTypeName=self.object_type, ProfileObjectUniqueKey=object_key)
+        except ClientError as error:
+            if error.response.get("Error", {}).get("Code") == "ResourceNotFoundException":
+                return 0  # gone already (expired, or an earlier run): erased all the same
+            raise
+        return 1
+
+
+def _every_item(operation: Callable[..., dict[str, Any]], request: dict[str, Any]) -> Iterator[dict[str, Any]]:
+    """The items of every page of a Customer Profiles listing (these calls have no boto3 paginator)."""
+    while True:
+        answer = operation(**request)
+        yield from answer.get("Items", [])
+        if not answer.get("NextToken"):
+            return
+        request = {**request, "NextToken": answer["NextToken"]}
+
+
+def _post_key_of(item: dict[str, Any]) -> str | None:
+    """The post key inside a listed object (the JSON we put)."""
+    try:
+        body = json.loads(item.get("Object") or "")
+    except ValueError:
+        return None
+    return body.get("post_key") if isinstance(body, dict) else None
