@@ -126,7 +126,7 @@ def load_centre():
 @pytest.fixture(scope="module")
 def load_stack(load_centre, tmp_path_factory):
     parameters = json.loads((ROOT / "infra/local/parameters.json").read_text())
-    parameters.update(ContactCentreUrl=load_centre.url, LogLevel="WARNING")
+    parameters.update(ContactCentreUrl=load_centre.url, LogLevel="WARNING")  # no info line per post
     log = tmp_path_factory.mktemp("load") / "functions.log"
     with LocalStack(parameters=parameters, max_seconds=600, log_file=log, concurrency=CONCURRENCY,
                     faults=True) as running:

@@ -4,8 +4,11 @@ DynamoDB, and only DynamoDB, while it is switched on."""
 
 from __future__ import annotations
 
+import http.client
+import json
 import subprocess
 import sys
+from urllib.parse import urlsplit
 
 import boto3
 import pytest
@@ -129,3 +132,19 @@ def test_throttling_answers_dynamodb_only_and_counts_what_it_served(endpoint, ta
         assert faults.throttle_dynamodb(False) == {"throttle_dynamodb": False, "throttled": 3}
     assert "Item" in table.get_item(TableName="t", Key={"pk": {"S": "a"}, "sk": {"S": "1"}})
     assert faults.stats()["throttled"] == 3
+
+
+def test_one_connection_serves_request_after_request(endpoint, table):
+    address = urlsplit(endpoint)
+    connection = http.client.HTTPConnection(address.hostname, address.port, timeout=10)
+    headers = {"X-Amz-Target": "DynamoDB_20120810.ListTables", "Content-Type": "application/x-amz-json-1.0",
+               "Authorization": "AWS4-HMAC-SHA256 Credential=testing/20260101/us-east-1/dynamodb/aws4_request, "
+                                "SignedHeaders=host, Signature=0"}
+    try:
+        for _ in range(3):
+            connection.request("POST", "/", body=b"{}", headers=headers)
+            answer = connection.getresponse()
+            assert (answer.status, json.loads(answer.read())["TableNames"]) == (200, ["t"])
+            assert answer.getheader("Connection", "").lower() != "close"
+    finally:
+        connection.close()
