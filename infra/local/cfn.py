@@ -206,6 +206,7 @@ class FunctionSpec:
     environment: dict[str, str]
     layer_dirs: tuple[str, ...]
     events: tuple[FunctionEvent, ...]
+    reserved_concurrency: int | None = None
 
 
 def function_specs(template: dict[str, Any], resources: LocalResources) -> dict[str, FunctionSpec]:
@@ -237,6 +238,8 @@ def function_specs(template: dict[str, Any], resources: LocalResources) -> dict[
             environment={key: str(resources.resolve(value)) for key, value in environment.items()},
             layer_dirs=layer_dirs,
             events=tuple(events),
+            reserved_concurrency=(int(properties["ReservedConcurrentExecutions"])
+                                  if "ReservedConcurrentExecutions" in properties else None),
         )
     return specs
 

@@ -19,6 +19,7 @@ import contextlib
 import hashlib
 import json
 import os
+import queue
 import re
 import selectors
 import signal
@@ -28,6 +29,7 @@ import sys
 import threading
 import time
 import uuid
+from collections import Counter
 from datetime import datetime, timezone
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -37,6 +39,7 @@ from urllib.parse import parse_qsl, unquote, urlsplit
 import boto3
 
 from infra.local.cfn import REGION, FunctionSpec, create_resources, function_specs, load_template, queue_name_of_arn
+from infra.local.faults import Faults
 
 ROOT = Path(__file__).resolve().parents[2]
 FAKE_CREDENTIALS = {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing"}
@@ -132,6 +135,29 @@ class FunctionRunner:
             process.wait()
 
 
+class FunctionPool:
+    """Up to `size` execution environments of one function, each serving one invocation at a time."""
+
+    def __init__(self, spec: FunctionSpec, environment: dict[str, str], log: TextIO, size: int = 1) -> None:
+        self.spec = spec
+        self.size = size
+        self.runners = [FunctionRunner(spec, environment, log) for _ in range(size)]
+        self._idle: queue.LifoQueue[FunctionRunner] = queue.LifoQueue()
+        for runner in self.runners:
+            self._idle.put(runner)
+
+    def invoke(self, event: Any) -> Any:
+        runner = self._idle.get()  # the most recently used one first: warm, as Lambda prefers
+        try:
+            return runner.invoke(event)
+        finally:
+            self._idle.put(runner)
+
+    def stop(self) -> None:
+        for runner in self.runners:
+            runner.stop()
+
+
 class SqsPoller(threading.Thread):
     def __init__(self, stack: LocalStack, function: str, queue_url: str, queue_arn: str, batch_size: int,
                  partial_responses: bool) -> None:
@@ -175,6 +201,9 @@ class SqsPoller(threading.Thread):
         if done:
             sqs.delete_message_batch(QueueUrl=self.queue_url, Entries=[
                 {"Id": str(i), "ReceiptHandle": m["ReceiptHandle"]} for i, m in enumerate(done)])
+        if failed:
+            with self.stack._active_lock:
+                self.stack.returned[self.function] += len(failed)
         for message in messages:
             if message["MessageId"] in failed:
                 sqs.change_message_visibility(QueueUrl=self.queue_url, ReceiptHandle=message["ReceiptHandle"],
@@ -203,7 +232,8 @@ class LocalStack:
     def __init__(self, *, template_path: str | Path = ROOT / "template.yaml", parameters: dict[str, Any] | None = None,
                  secrets_file: str | Path = ROOT / "infra/local/secrets.json", host: str = "127.0.0.1",
                  aws_port: int = 0, api_port: int = 0, lambda_port: int = 0, max_seconds: float = 0,
-                 log_file: str | Path | None = None, retry_delay_seconds: int = 1) -> None:
+                 log_file: str | Path | None = None, retry_delay_seconds: int = 1,
+                 concurrency: dict[str, int] | None = None, faults: bool = False) -> None:
         if parameters is None:
             parameters = json.loads((ROOT / "infra/local/parameters.json").read_text(encoding="utf-8"))
         self.template_path = Path(template_path)
@@ -212,15 +242,19 @@ class LocalStack:
         self.host = host
         self.ports = {"aws": aws_port or free_port(host), "api": api_port or free_port(host),
                       "lambda": lambda_port or free_port(host)}
+        # DynamoDB throttling on demand, injected in front of moto (infra/local/faults.py).
+        self.faults = Faults(self.aws_endpoint) if faults else None
         # Parameters may name the stack's own URLs, e.g. AgentPageBaseUrl = "{api_url}".
         self.parameters = {k: v.format(api_url=self.api_url) if isinstance(v, str) else v
                            for k, v in self.parameters.items()}
         self.max_seconds = max_seconds
         self.log_file = log_file
         self.retry_delay_seconds = retry_delay_seconds
+        self.concurrency = concurrency or {}  # environments per function (default 1, as before)
         self.stopping = threading.Event()
-        self.runners: dict[str, FunctionRunner] = {}
+        self.runners: dict[str, FunctionPool] = {}
         self.pollers: list[SqsPoller] = []
+        self.returned: Counter[str] = Counter()  # SQS records given back to their queue, per function
         self._active = 0
         self._active_lock = threading.Lock()
         self._servers: list[ThreadingHTTPServer] = []
@@ -256,7 +290,8 @@ class LocalStack:
             Path(self.log_file).parent.mkdir(parents=True, exist_ok=True)
             self._log = open(self.log_file, "a", encoding="utf-8")  # noqa: SIM115 (closed in stop)
         self._moto = subprocess.Popen(  # noqa: S603 (our own module)
-            [sys.executable, "-m", "infra.local.aws_process", self.host, str(self.ports["aws"])],
+            [sys.executable, "-m", "infra.local.aws_process", self.host, str(self.ports["aws"]),
+             *(["--faults"] if self.faults else [])],
             cwd=ROOT, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self._log)
         if self._moto.stdout is None or self._moto.stdout.readline().strip() != b"ready":
             self.stop()
@@ -265,7 +300,8 @@ class LocalStack:
         self.resources = create_resources(_EndpointSession(self), template, self.parameters, self.secrets_file)
         self.specs = function_specs(template, self.resources)
         for name, spec in self.specs.items():
-            self.runners[name] = FunctionRunner(spec, self._function_environment(spec), self._log)
+            size = max(1, min(self.concurrency.get(name, 1), spec.reserved_concurrency or sys.maxsize))
+            self.runners[name] = FunctionPool(spec, self._function_environment(spec), self._log, size)
         self.routes = self._routes()
         self._serve("api", _api_handler(self))
         self._serve("lambda", _lambda_handler(self))
@@ -273,11 +309,12 @@ class LocalStack:
             for event in spec.events:
                 if event.kind == "SQS":
                     arn = event.properties["Queue"]
-                    poller = SqsPoller(self, name, self.resources.queue_urls[queue_name_of_arn(arn)], arn,
-                                       int(event.properties.get("BatchSize", 10)),
-                                       "ReportBatchItemFailures" in event.properties.get("FunctionResponseTypes", []))
-                    self.pollers.append(poller)
-                    poller.start()
+                    for _ in range(self.runners[name].size):  # one poller per environment
+                        poller = SqsPoller(self, name, self.resources.queue_urls[queue_name_of_arn(arn)], arn,
+                                           int(event.properties.get("BatchSize", 10)), "ReportBatchItemFailures"
+                                           in event.properties.get("FunctionResponseTypes", []))
+                        self.pollers.append(poller)
+                        poller.start()
         if self.max_seconds:
             watchdog = threading.Timer(self.max_seconds, self.stop)
             watchdog.daemon = True
@@ -361,8 +398,8 @@ class LocalStack:
         quiet_checks = 0
         while time.monotonic() < deadline:
             pending = 0
-            for poller in self.pollers:
-                attributes = sqs.get_queue_attributes(QueueUrl=poller.queue_url, AttributeNames=[
+            for queue_url in {poller.queue_url for poller in self.pollers}:
+                attributes = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=[
                     "ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"])["Attributes"]
                 pending += sum(int(v) for v in attributes.values())
             with self._active_lock:

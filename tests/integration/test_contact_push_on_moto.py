@@ -41,6 +41,17 @@ def test_a_push_is_delivered_signed_with_the_key_from_secrets_manager(pusher):
     assert dead_letters(aws) == []
 
 
+def test_a_copy_of_a_delivered_push_is_not_sent_again(pusher):
+    aws, receiver, module = pusher
+    body = json.dumps(a_push("push-2").to_message())
+    for _ in range(3):  # a processor retry enqueued it again; SQS redelivered it
+        assert module.lambda_handler(sqs_event([body]), LambdaContext()) == {"batchItemFailures": []}
+    assert [json.loads(sent)["push_id"] for _, sent in receiver.requests] == ["push-2"]
+    table = aws.specs["ContactPushFunction"].environment["CONTACT_STATE_TABLE"]
+    marker = aws.client("dynamodb").get_item(TableName=table, Key={"pk": {"S": "PUSHED#push-2#https"}})["Item"]
+    assert int(marker["expires_at"]["N"]) > 0
+
+
 def test_a_4xx_goes_to_the_dlq_with_its_reason_and_the_rest_of_the_batch_is_delivered(pusher):
     aws, receiver, module = pusher
     receiver.script.append((422, {}, 0.0))

@@ -1,5 +1,7 @@
 from datetime import UTC, datetime
 
+import pytest
+
 from socialcrm.customers import sync_customers
 from socialcrm.model import Author, CanonicalPost
 from socialcrm.processing import is_actionable, process_post
@@ -22,6 +24,33 @@ def test_five_deliveries_store_one_post_and_count_once(world):
     assert list(deps.posts.items) == ["facebook#p1"]
     assert deps.posts.read_hour("2026-11-20T10:00:00Z")["Posts|Platform=facebook|Kind=comment"] == 1
     assert len(deps.push_queue.pushes) == 1
+
+
+def test_a_redelivery_that_loses_the_race_to_store_leaves_the_push_to_the_winner(world):
+    deps, _ = world
+    deps.posts.get_state = lambda _key: None  # both deliveries looked before either stored (two workers)
+    assert process_post(a_post(), deps).status == "stored"
+    assert process_post(a_post(), deps).status == "duplicate"
+    assert len(deps.push_queue.pushes) == 1
+    assert deps.posts.read_hour("2026-11-20T10:00:00Z")["Posts|Platform=facebook|Kind=comment"] == 1
+
+
+def test_a_retry_after_a_failure_past_the_store_finishes_the_post(world, monkeypatch):
+    deps, _ = world
+    put = deps.cards.put
+
+    def fail_once(keys, card):
+        monkeypatch.setattr(deps.cards, "put", put)
+        raise TimeoutError("table throttled")
+
+    monkeypatch.setattr(deps.cards, "put", fail_once)
+    with pytest.raises(TimeoutError):
+        process_post(a_post(), deps)
+    assert (deps.posts.items["facebook#p1"]["status"], deps.push_queue.pushes) == ("stored", [])
+    assert process_post(a_post(), deps).status == "stored"
+    assert deps.posts.items["facebook#p1"]["status"] == "done"
+    assert len(deps.push_queue.pushes) == 1
+    assert deps.posts.read_hour("2026-11-20T10:00:00Z")["Posts|Platform=facebook|Kind=comment"] == 1
 
 
 def test_matched_negative_post_updates_card_and_pushes(world):

@@ -129,3 +129,41 @@ def test_a_connector_gets_only_the_pushes_it_wants():
     deps, _ = deps_for(alerting, timeline)
     assert deliver_push(quiet, deps, plenty).status == "delivered"
     assert (alerting.delivered, timeline.delivered) == ([], ["push-8"])
+
+
+class MemoryLog:
+    def __init__(self, writable: bool = True) -> None:
+        self.entries: set[tuple[str, str]] = set()
+        self.writable = writable
+
+    def delivered(self, push_id: str, connector: str) -> bool:
+        return (push_id, connector) in self.entries
+
+    def record(self, push_id: str, connector: str) -> bool:
+        if self.writable:
+            self.entries.add((push_id, connector))
+        return self.writable
+
+
+def test_a_copy_of_a_delivered_push_is_not_sent_to_the_same_connector_again():
+    first, second = ScriptedConnector(), ScriptedConnector(TransientDeliveryError("503"),
+                                                           TransientDeliveryError("503"),
+                                                           TransientDeliveryError("503"))
+    second.name = "other"
+    deps, _ = deps_for(first, second)
+    deps.log = MemoryLog()
+    with pytest.raises(TransientDeliveryError):
+        deliver_push(BODY, deps, plenty)  # the first connector took it, the second failed
+    assert deliver_push(BODY, deps, plenty).status == "delivered"  # the retry goes to the second only
+    assert (first.delivered, second.delivered) == (["push-7"], ["push-7"])
+    assert deliver_push(BODY, deps, plenty).status == "duplicate"  # a later copy goes nowhere
+    assert (first.attempts, second.attempts) == (1, 4)
+
+
+def test_a_delivery_that_cannot_be_recorded_still_counts_as_delivered():
+    connector = ScriptedConnector()
+    deps, _ = deps_for(connector)
+    deps.log = MemoryLog(writable=False)
+    outcome = deliver_push(BODY, deps, plenty)
+    assert (outcome.status, outcome.reason) == ("delivered", "delivery not recorded: scripted")
+    assert connector.delivered == ["push-7"]

@@ -67,7 +67,10 @@ class CustomerDirectory(Protocol):
 
 class PostRepository(Protocol):
     def store_new(self, post: AnalyzedPost, counters: dict[str, int], hour: str, shard: int) -> bool:
-        """Store the post and add its counters to one shard atomically; False when already stored."""
+        """Store the post and add its counters to one shard atomically; False when already stored.
+
+        False means stored by another call: a retry of this call's own request must not report it.
+        """
         ...
 
     def update_text(self, post_key: str, text: str, sentiment: str, score: float) -> None: ...

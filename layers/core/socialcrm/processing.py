@@ -1,7 +1,8 @@
 """What happens to each captured post: sentiment, match, store, card, count, push.
 
 Idempotent per post key: a redelivered post is stored and counted once (the store and the
-counters are one transaction), and a post whose processing completed is skipped.
+counters are one transaction), a post whose processing completed is skipped, and a redelivery
+that loses the race to store the post leaves the rest to the delivery that won it.
 """
 
 from __future__ import annotations
@@ -140,7 +141,10 @@ def process_post(post: CanonicalPost, deps: ProcessorDeps) -> Outcome:
     customer = deps.customers.get(match.customer_id) if match.customer_id else None
     reason = is_actionable(analyzed)
     counters = counters_for(analyzed, customer.segment if customer else None, reason is not None)
-    deps.posts.store_new(analyzed, counters, hour_of(now), shard_of(post.key))
+    if not deps.posts.store_new(analyzed, counters, hour_of(now), shard_of(post.key)) and state is None:
+        # Another delivery of this post stored it after we looked: that one finishes the post (or is
+        # retried until it does). Going on here would enqueue the same push a second time.
+        return Outcome("duplicate")
     # From here on every step is idempotent, so a retry after a failure simply redoes them.
     if match.outcome == "candidate":
         deps.reviews.hold(post.key, post.created_at, match.candidates)

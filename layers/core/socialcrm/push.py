@@ -6,8 +6,10 @@
   moves it to the push DLQ after maxReceiveCount receives.
 - A permanent failure (4xx other than 429, or a message that is not a push) can never succeed:
   it goes to the push DLQ at once, with the reason, and the message is acknowledged.
-Receivers deduplicate on the push id (Idempotency-Key), so redelivering to a connector that
-already accepted the push is harmless.
+Each connector that accepts a push is recorded (`DeliveryLog`), and a later copy of the same push
+(a processor retry after a failure past its enqueue, a queue redelivery) skips it: delivered once.
+Receivers still deduplicate on the push id (Idempotency-Key) for what the log cannot see: two copies
+at the same moment, or a record that failed to be written.
 """
 
 from __future__ import annotations
@@ -25,6 +27,24 @@ from socialcrm.ports import ContactConnector
 
 class DeadLetterSink(Protocol):
     def send(self, body: str, reason: str, connector: str) -> None: ...
+
+
+class DeliveryLog(Protocol):
+    def delivered(self, push_id: str, connector: str) -> bool: ...
+
+    def record(self, push_id: str, connector: str) -> bool:
+        """False when it could not be recorded; never raises, as the connector has accepted the push."""
+        ...
+
+
+class NoDeliveryLog:
+    @staticmethod
+    def delivered(_push_id: str, _connector: str) -> bool:
+        return False
+
+    @staticmethod
+    def record(_push_id: str, _connector: str) -> bool:
+        return True
 
 
 @dataclass(frozen=True)
@@ -48,11 +68,12 @@ class PushDeps:
     policy: RetryPolicy = field(default_factory=RetryPolicy)
     rng: Callable[[], float] = random.random  # jitter, not security
     erased: Callable[[str], bool] = lambda _customer_id: False  # erasure markers (socialcrm.erasure)
+    log: DeliveryLog = field(default_factory=NoDeliveryLog)
 
 
 @dataclass(frozen=True)
 class PushOutcome:
-    status: str  # delivered | dead-lettered (delivered also when no connector wanted it)
+    status: str  # delivered | duplicate | dead-lettered | dropped (delivered also when no connector wanted it)
     attempts: int
     connector: str | None = None
     reason: str | None = None
@@ -89,13 +110,20 @@ def deliver_push(body: str, deps: PushDeps, seconds_left: Callable[[], float]) -
         return PushOutcome("dead-lettered", 0, None, reason)
     if deps.erased(push.customer_id):
         return PushOutcome("dropped", 0, None, "customer erased")
-    attempts = 0
+    attempts = repeated = 0
+    unrecorded: list[str] = []
     for connector in deps.connectors:
         if not connector.wants(push):
+            continue
+        if deps.log.delivered(push.push_id, connector.name):
+            repeated += 1
             continue
         try:
             attempts += deliver_with_retries(connector, push, deps, seconds_left)
         except PermanentDeliveryError as error:
             deps.dead_letters.send(body, error.message, connector.name)
             return PushOutcome("dead-lettered", attempts + 1, connector.name, error.message)
-    return PushOutcome("delivered", attempts)
+        if not deps.log.record(push.push_id, connector.name):
+            unrecorded.append(connector.name)
+    reason = f"delivery not recorded: {', '.join(unrecorded)}" if unrecorded else None
+    return PushOutcome("duplicate" if repeated and not attempts else "delivered", attempts, reason=reason)

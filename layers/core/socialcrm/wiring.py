@@ -80,18 +80,20 @@ def rollup_deps():
 def push_deps():
     import time
 
-    from socialcrm.adapters.dynamo import DynamoCustomerDirectory
+    from socialcrm.adapters.dynamo import DynamoCustomerDirectory, DynamoDeliveryLog
     from socialcrm.adapters.sqs import SqsDeadLetterSink
     from socialcrm.connectors import build_connectors
     from socialcrm.push import PushDeps
 
-    config.table_name("customers")
+    for role in ("customers", "contact_state"):
+        config.table_name(role)
     directory = DynamoCustomerDirectory()
     return PushDeps(
         connectors=build_connectors(config.required("CONNECTORS")),
         dead_letters=SqsDeadLetterSink(config.required("PUSH_DLQ_URL")),
         sleep=time.sleep,
         erased=lambda customer_id: directory.erased([f"customer:{customer_id}"], int(time.time())),
+        log=DynamoDeliveryLog(),
     )
 
 

@@ -8,13 +8,14 @@ from __future__ import annotations
 
 import json
 import os
+import uuid
 from collections.abc import Sequence
 from functools import cache
 from typing import Any
 
 from pynamodb.attributes import ListAttribute, NumberAttribute, UnicodeAttribute, UnicodeSetAttribute
 from pynamodb.connection import Connection
-from pynamodb.exceptions import DoesNotExist, TransactWriteError, UpdateError
+from pynamodb.exceptions import DoesNotExist, PynamoDBException, TransactWriteError, UpdateError
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex, KeysOnlyProjection
 from pynamodb.models import Model
 from pynamodb.transactions import TransactWrite
@@ -439,7 +440,9 @@ class DynamoPostRepository:
             expires_at=_epoch(post.created_at) + self.retention_seconds if self.retention_seconds else None,
         )
         try:
-            with TransactWrite(connection=_connection()) as transaction:
+            # The token makes the SDK's own retry of this request (say, after a lost response) succeed
+            # instead of failing its condition: False then always means another call stored the post.
+            with TransactWrite(connection=_connection(), client_request_token=str(uuid.uuid4())) as transaction:
                 transaction.save(item, condition=post_item.pk.does_not_exist())
                 for name, amount in sorted(counters.items()):
                     counter = counter_item(f"COUNTER#{hour}", f"{name}#{shard}")
@@ -585,6 +588,33 @@ class DynamoTaskWindow:
             if error.cause_response_code == "ConditionalCheckFailedException":
                 return False
             raise
+        return True
+
+
+class DynamoDeliveryLog:
+    """Which connector took which push: PUSHED#<push id>#<connector>, kept as long as the push queue
+    keeps a message (14 days), so no copy of a delivered push is sent again."""
+
+    def __init__(self, keep_seconds: int = 14 * 86400, clock=None) -> None:
+        import time
+
+        self.keep_seconds = keep_seconds
+        self.clock = clock or time.time
+
+    def delivered(self, push_id: str, connector: str) -> bool:
+        try:
+            item = contact_state_model().get(f"PUSHED#{push_id}#{connector}", consistent_read=True)
+        except DoesNotExist:
+            return False
+        return item.expires_at > self.clock()
+
+    def record(self, push_id: str, connector: str) -> bool:
+        item = contact_state_model()(pk=f"PUSHED#{push_id}#{connector}", push_id=push_id,
+                                     expires_at=int(self.clock()) + self.keep_seconds)
+        try:
+            item.save()
+        except PynamoDBException:  # the push went through: failing now would only send it again
+            return False
         return True
 
 

@@ -1,0 +1,175 @@
+"""Fixes to moto's cost model, applied only inside the local stack's moto server process.
+
+Measured under the load test (10,000 deliveries, about 8,000 posts stored, queues thousands deep):
+- TransactWriteItems deep-copied every table it touched, to roll back on failure: each transaction
+  cost O(table size), and a rollback overwrote whatever other requests had written to those tables.
+- Query sorted every item of the table before picking the partition (or the index entries) it wanted,
+  with DynamoType comparisons: about 20 ms on a table of a thousand customers, far more on the posts.
+- Every request listed moto's package directory (about 150 stat calls) to route itself.
+- SQS read the clock through datetime arithmetic (about 5 us) twice per queued message, and counted the
+  queue three times over for every message sent or received: with a few thousand messages queued each
+  call took 0.1 to 1 s.
+Answers are unchanged (tests/e2e/test_local_aws.py); only the work done to produce them is.
+"""
+
+from __future__ import annotations
+
+import copy
+import threading
+import time
+from collections.abc import Callable
+from typing import Any
+
+
+def back_up_items_not_tables() -> None:
+    """A transaction backs up only the items it names, and a failed one restores just those."""
+    from moto.dynamodb import models
+    from moto.dynamodb.models.dynamo_type import DynamoType
+    from moto.dynamodb.models.table import Table
+
+    class KeepTables:  # stands in for the `copy` module inside moto.dynamodb.models
+        @staticmethod
+        def deepcopy(value: Any, memo: dict | None = None) -> Any:
+            return value if isinstance(value, Table) else copy.deepcopy(value, memo)
+
+    def item_key(table: Table, operation: dict[str, Any]) -> tuple[DynamoType, DynamoType | None]:
+        key = operation.get("Key") or operation["Item"]
+        range_value = DynamoType(key[table.range_key_attr]) if table.range_key_attr else None
+        return DynamoType(key[table.hash_key_attr]), range_value
+
+    def transact_write_items(self: Any, transact_items: list[dict[str, Any]]) -> None:
+        saved = []
+        for entry in transact_items:
+            operation = next(iter(entry.values()), None) if isinstance(entry, dict) else None
+            table = self.tables.get(operation.get("TableName")) if isinstance(operation, dict) else None
+            try:
+                hash_value, range_value = item_key(table, operation)
+            except (AttributeError, KeyError, TypeError):
+                continue  # moto refuses such a transaction before it writes anything
+            saved.append((table, hash_value, range_value, copy.deepcopy(table.get_item(hash_value, range_value))))
+        try:
+            original(self, transact_items)
+        except Exception:
+            for table, hash_value, range_value, item in reversed(saved):
+                where = table.items if range_value is None else table.items[hash_value]
+                slot = hash_value if range_value is None else range_value
+                if item is None:
+                    where.pop(slot, None)
+                else:
+                    where[slot] = item
+            raise
+
+    original = models.DynamoDBBackend.transact_write_items
+    models.copy = KeepTables
+    models.DynamoDBBackend.transact_write_items = transact_write_items
+
+
+def query_without_sorting_the_table() -> None:
+    """Query takes the items unsorted (it sorts its matches itself), and a query on the table's own key
+    only the items of that partition. Scan keeps the sorted order: its pagination depends on it."""
+    from moto.dynamodb.models.table import Table
+
+    querying = threading.local()
+    sorted_items, query = Table.all_items, Table.query
+
+    def items_of(table: Table, partitions: list[Any]) -> list[Any]:
+        if table.range_key_attr:  # a partition is {range key: item}
+            return [item for partition in partitions for item in list(partition.values())]
+        return partitions
+
+    def all_items(self: Table) -> list[Any]:
+        if not getattr(querying, "active", False):
+            return sorted_items(self)
+        key = querying.partition
+        if key is None:  # list() copies at once: other requests keep writing meanwhile
+            return items_of(self, list(self.items.values()))
+        return items_of(self, [self.items[key]] if key in self.items else [])
+
+    def unsorted_query(self: Table, *args: Any, **kwargs: Any) -> Any:
+        hash_key = args[0] if args else kwargs.get("hash_key")  # moto passes them by position
+        index_name = args[7] if len(args) > 7 else kwargs.get("index_name")
+        querying.active, querying.partition = True, None if index_name else hash_key
+        try:
+            return query(self, *args, **kwargs)
+        finally:
+            querying.active = False
+
+    Table.all_items = all_items
+    Table.query = unsorted_query
+
+
+def route_without_listing_the_package() -> None:
+    """The listing of moto's package directory never changes while the server runs."""
+    from moto import backends
+
+    modules = tuple(backends.list_of_moto_modules())
+    backends.list_of_moto_modules = lambda: modules
+
+
+def sqs_without_rescanning_the_queue() -> None:
+    """The same answers with fewer passes over the queue: one clock read per call instead of two per
+    message; no message counts computed for a send (it reads one flag of the attributes); retention read
+    as one attribute rather than all of them; a delete that stops at its message."""
+    from moto.core import utils
+    from moto.sqs import models
+
+    def unix_time(moment: Any = None) -> float:
+        return time.time() if moment is None else utils.unix_time(moment)
+
+    def unix_time_millis(moment: Any = None) -> float:
+        return time.time() * 1000.0 if moment is None else utils.unix_time_millis(moment)
+
+    sending = threading.local()  # a send reads the queue's attributes for one flag, never its counts
+    send_message = models.SQSBackend.send_message
+
+    def messages(queue: Any) -> list[Any]:
+        now = unix_time_millis()
+        return [m for m in queue._messages if now > m.visible_at and not now < m.delayed_until]
+
+    def count(queue: Any, counted: Callable[[Any, float], bool]) -> int:
+        if getattr(sending, "active", False):
+            return 0
+        now = unix_time_millis()
+        return sum(1 for m in queue._messages if counted(m, now))
+
+    def send_without_counting(self: Any, *args: Any, **kwargs: Any) -> Any:
+        sending.active = True
+        try:
+            return send_message(self, *args, **kwargs)
+        finally:
+            sending.active = False
+
+    def retained(self: Any, queue_name: str, message: Any) -> bool:  # read one attribute, not all of them
+        return self.get_queue(queue_name).message_retention_period + message.sent_timestamp / 1000 > time.time()
+
+    def delete_message(queue: Any, receipt_handle: str) -> None:  # stops at the message, which is near the front
+        if receipt_handle in queue.deleted_messages:
+            return
+        with queue._messages_lock:  # the lock sends take, so none is lost while the list is replaced
+            for index, message in enumerate(queue._messages):
+                if message.had_receipt_handle(receipt_handle):
+                    queue.pending_messages.discard(message)
+                    queue.deleted_messages.update(message.all_receipt_handles)
+                    queue._messages = queue._messages[:index] + queue._messages[index + 1:]
+                    return
+        raise models.ReceiptHandleIsInvalid()
+
+    models.unix_time = unix_time
+    models.unix_time_millis = unix_time_millis
+    models.Queue.delete_message = delete_message
+    models.SQSBackend.is_message_valid_based_on_retention_period = retained
+    models.Queue.messages = property(messages)
+    models.Queue.approximate_number_of_messages = property(
+        lambda queue: count(queue, lambda m, now: now > m.visible_at and not now < m.delayed_until))
+    models.Queue.approximate_number_of_messages_delayed = property(
+        lambda queue: count(queue, lambda m, now: now < m.delayed_until))
+    models.Queue.approximate_number_of_messages_not_visible = property(
+        lambda queue: count(queue, lambda m, now: not now > m.visible_at))
+    models.SQSBackend.send_message = send_without_counting
+
+
+def apply() -> None:
+    back_up_items_not_tables()
+    query_without_sorting_the_table()
+    route_without_listing_the_package()
+    sqs_without_rescanning_the_queue()
