@@ -122,3 +122,25 @@ def test_a_favourite_on_x_is_counted_not_shown(stack, lambda_client, platform_cu
     stack.wait_idle(timeout=120)
     after = call(lambda_client, "07911 100001")
     assert (after["recent_posts"], after["last_post_text"]) == (before["recent_posts"], before["last_post_text"])
+
+
+def test_a_google_review_reaches_the_lookup_once_an_agent_confirms_the_reviewer(stack, lambda_client,
+                                                                                 platform_customers):
+    # A review names its reviewer only by display name: never enough to link on its own.
+    sync = invoke(lambda_client, "CustomerSyncFunction", {"customers": [
+        {"customer_id": "e2e-google", "name": "Ada Lovelace", "phones": ["07911 100009"], "country": "GB"}]})
+    assert sync == {"upserted": 1, "rejected": []}
+    answer = deliver(stack, "google-business", fixture("google_business_review.json"),
+                     SECRETS["google-business"]["token"])
+    assert answer.status_code == 200, answer.text
+    stack.wait_idle(timeout=120)
+    assert call(lambda_client, "07911 100009")["recent_posts"] == "0"
+
+    post_key = "google-business#accounts/110000000000000000001/locations/9000000000000000001/reviews/AbFvOqn1"
+    confirmed = invoke(lambda_client, "MatchReviewFunction",
+                       {"action": "confirm", "post_key": post_key, "customer_id": "e2e-google"})
+    assert confirmed == {"post_key": post_key, "customer_id": "e2e-google", "linked": True}
+    seen = call(lambda_client, "07911 100009")
+    assert (seen["found"], seen["customer_id"], seen["last_post_platform"]) == ("true", "e2e-google",
+                                                                                 "google-business")
+    assert "Rude staff at the Leeds store" in seen["last_post_text"]
