@@ -15,8 +15,9 @@ from socialcrm.model import AnalyzedPost, ContactPush, Customer, IdentityLink
 class FakeCustomers:
     """Identity links as the table holds them: key -> {(customer id, source)}; `reads` counts requests."""
 
-    def __init__(self) -> None:
+    def __init__(self, base: dict[str, int] | None = None) -> None:
         self.records: dict[str, Customer] = {}
+        self.base = base if base is not None else defaultdict(int)  # customers by segment
         self.links: dict[str, set[tuple[str, str]]] = defaultdict(set)
         self.linked_keys: dict[str, set[str]] = defaultdict(set)
         self.markers: dict[str, int] = {}
@@ -26,6 +27,7 @@ class FakeCustomers:
         customer = self.records.pop(customer_id, None)
         if customer is None:
             return 0
+        self.base[customer.segment or "none"] -= 1
         for key in customer.identity_keys:
             self.links[key].discard((customer_id, "crm"))
         linked = self.linked_keys.pop(customer_id, set())
@@ -73,6 +75,9 @@ class FakeCustomers:
             self.links[key].discard((customer.customer_id, "crm"))
         for key in customer.identity_keys:
             self.links[key].add((customer.customer_id, "crm"))
+        if previous is not None:
+            self.base[previous.segment or "none"] -= 1
+        self.base[customer.segment or "none"] += 1
         self.records[customer.customer_id] = customer
         return tuple(sorted(old - set(customer.identity_keys)))
 
@@ -123,6 +128,9 @@ class FakePosts:
         self.items: dict[str, dict[str, Any]] = {}
         self.counters: dict[tuple[str, str, int], int] = defaultdict(int)
         self.rollups: dict[str, dict[str, float]] = {}
+        self.seen: set[str] = set()
+        self.review_notes: dict[tuple[str, str], dict[str, str]] = {}
+        self.base: dict[str, int] = defaultdict(int)  # the customer base, when a FakeCustomers feeds it
 
     def store_new(self, analyzed: AnalyzedPost, counters: dict[str, int], hour: str, shard: int) -> bool:
         post = analyzed.post
@@ -137,10 +145,34 @@ class FakePosts:
             "author_handle_key": identity.indexed_handle_key(author), "author_name": author.name,
             "match_status": "linked" if analyzed.customer_id else ("candidate" if analyzed.candidates else "unmatched"),
             "match_score": analyzed.match_score, "evidence": list(analyzed.evidence),
+            "author_role": analyzed.role, "answered_at": None,
         }
         for name, amount in counters.items():
             self.counters[(hour, name, shard)] += amount
         return True
+
+    def mark_answered(self, post_key: str, answered_at: str, counters: dict[str, int], hour: str,
+                      shard: int) -> bool:
+        item = self.items.get(post_key)
+        if item is None or item.get("answered_at"):
+            return False
+        item["answered_at"] = answered_at
+        for name, amount in counters.items():
+            self.counters[(hour, name, shard)] += amount
+        return True
+
+    # Ledger
+    def count_first(self, markers, hour: str, shard: int, expires_at: int) -> int:
+        counted = 0
+        for marker, counter in markers:
+            if marker not in self.seen:
+                self.seen.add(marker)
+                self.counters[(hour, counter, shard)] += 1
+                counted += 1
+        return counted
+
+    def note_for_review(self, day: str, post_key: str, role: str, platform: str, expires_at: int) -> None:
+        self.review_notes[(day, post_key)] = {"role": role, "platform": platform}
 
     def get_state(self, post_key: str) -> dict[str, Any] | None:
         item = self.items.get(post_key)
@@ -183,11 +215,14 @@ class FakePosts:
                 totals[name] += value
         return dict(totals)
 
-    def stored_rollup(self, hour: str) -> dict[str, float] | None:
-        return self.rollups.get(hour)
+    def read_base(self) -> dict[str, int]:
+        return {f"Customers|Segment={segment}": n for segment, n in self.base.items() if n}
 
-    def save_rollup(self, hour: str, figures: dict[str, float]) -> None:
-        self.rollups[hour] = dict(figures)
+    def stored_rollup(self, period: str) -> dict[str, float] | None:
+        return self.rollups.get(period)
+
+    def save_rollup(self, period: str, figures: dict[str, float]) -> None:
+        self.rollups[period] = dict(figures)
 
 
 class FakeCards:

@@ -6,7 +6,7 @@ Imports only the light lookup path (no PynamoDB, requests or pydantic) for a fas
 from aws_lambda_powertools.metrics import MetricUnit
 
 from socialcrm.config import optional, phone_region, positive_int, required
-from socialcrm.lookup import card_reader, lookup_contact, not_found, screen_pop_linker, utc_now
+from socialcrm.lookup import card_reader, channel_signals, lookup_contact, not_found, screen_pop_linker, utc_now
 from socialcrm.observability import logger, metrics
 
 _settings: dict = {}
@@ -29,12 +29,15 @@ def settings() -> dict:
 @logger.inject_lambda_context
 @metrics.log_metrics
 def lambda_handler(event: dict, context) -> dict:
+    now = utc_now()
     try:
-        answer = lookup_contact(event, now=utc_now(), **settings())
+        answer = lookup_contact(event, now=now, **settings())
     except Exception:  # never send the caller down the flow's error branch
         logger.exception("lookup failed")
         answer = not_found("internal_error")
     metrics.add_dimension(name="outcome", value="found" if answer["found"] == "true" else answer["reason"])
     metrics.add_metric(name="Lookups", unit=MetricUnit.Count, value=1)
+    for name, value in channel_signals(answer, now).items():  # channel switching (docs/metrics.md)
+        metrics.add_metric(name=name, unit=MetricUnit.Count, value=value)
     logger.info("lookup answered", extra={"found": answer["found"], "reason": answer.get("reason", "")})
     return answer

@@ -1,11 +1,11 @@
-"""MetricsRollupFunction: hourly schedule, or {"hour": "..."} to back-fill one hour."""
+"""MetricsRollupFunction: hourly and daily schedules, or {"hour": "..."} / {"day": "YYYY-MM-DD"} to back-fill."""
 
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from socialcrm import wiring
 from socialcrm.observability import logger, metrics, tracer
-from socialcrm.rollup import hour_to_roll, roll_up
+from socialcrm.rollup import roll_up_event
 
 
 @logger.inject_lambda_context
@@ -13,8 +13,8 @@ from socialcrm.rollup import hour_to_roll, roll_up
 @metrics.log_metrics
 def lambda_handler(event: dict, context: LambdaContext) -> dict:
     counters, publisher = wiring.rollup_deps()
-    result = roll_up(hour_to_roll(event), counters, publisher)
-    logger.info("rollup done", extra={"hour": result.hour, "figures": len(result.figures),
+    result = roll_up_event(event, wiring.utc_now(), counters, publisher, wiring.call_figures)
+    logger.info("rollup done", extra={"period": result.hour, "figures": len(result.figures),
                                       "cloudwatch_requests": result.requests})
     metrics.add_metric(name="RollupFiguresPublished", unit=MetricUnit.Count, value=len(result.published))
     return result.as_dict()

@@ -39,6 +39,7 @@ from urllib.parse import parse_qsl, unquote, urlsplit
 import boto3
 
 from infra.local.cfn import REGION, FunctionSpec, create_resources, function_specs, load_template, queue_name_of_arn
+from infra.local.emf import EmfForwarder
 from infra.local.faults import Faults
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -64,10 +65,12 @@ class FunctionError(Exception):
 class FunctionRunner:
     """A worker process for one function; invocations are serialized, like reserved concurrency 1."""
 
-    def __init__(self, spec: FunctionSpec, environment: dict[str, str], log: TextIO) -> None:
+    def __init__(self, spec: FunctionSpec, environment: dict[str, str], log: TextIO,
+                 emf: EmfForwarder | None = None) -> None:
         self.spec = spec
         self.environment = environment
         self.log = log
+        self.emf = emf
         self.lock = threading.Lock()
         self.process: subprocess.Popen | None = None
         self.buffer = b""
@@ -87,8 +90,11 @@ class FunctionRunner:
 
     def _pump_logs(self, process: subprocess.Popen) -> None:
         for line in iter(process.stderr.readline, b""):
-            self.log.write(f"[{self.spec.name}] {line.decode(errors='replace').rstrip()}\n")
+            text = line.decode(errors="replace").rstrip()
+            self.log.write(f"[{self.spec.name}] {text}\n")
             self.log.flush()
+            if self.emf is not None:
+                self.emf.collect(text)
 
     def _read_line(self, deadline: float) -> dict[str, Any] | None:
         assert self.process is not None and self.process.stdout is not None  # noqa: S101
@@ -138,10 +144,11 @@ class FunctionRunner:
 class FunctionPool:
     """Up to `size` execution environments of one function, each serving one invocation at a time."""
 
-    def __init__(self, spec: FunctionSpec, environment: dict[str, str], log: TextIO, size: int = 1) -> None:
+    def __init__(self, spec: FunctionSpec, environment: dict[str, str], log: TextIO, size: int = 1,
+                 emf: EmfForwarder | None = None) -> None:
         self.spec = spec
         self.size = size
-        self.runners = [FunctionRunner(spec, environment, log) for _ in range(size)]
+        self.runners = [FunctionRunner(spec, environment, log, emf) for _ in range(size)]
         self._idle: queue.LifoQueue[FunctionRunner] = queue.LifoQueue()
         for runner in self.runners:
             self._idle.put(runner)
@@ -258,6 +265,7 @@ class LocalStack:
         self._active = 0
         self._active_lock = threading.Lock()
         self._servers: list[ThreadingHTTPServer] = []
+        self.emf: EmfForwarder | None = None
         self._moto: subprocess.Popen | None = None
         self._log: TextIO = sys.stderr
 
@@ -299,9 +307,10 @@ class LocalStack:
         template = load_template(self.template_path)
         self.resources = create_resources(_EndpointSession(self), template, self.parameters, self.secrets_file)
         self.specs = function_specs(template, self.resources)
+        self.emf = EmfForwarder(self.aws_endpoint, REGION)
         for name, spec in self.specs.items():
             size = max(1, min(self.concurrency.get(name, 1), spec.reserved_concurrency or sys.maxsize))
-            self.runners[name] = FunctionPool(spec, self._function_environment(spec), self._log, size)
+            self.runners[name] = FunctionPool(spec, self._function_environment(spec), self._log, size, self.emf)
         self.routes = self._routes()
         self._serve("api", _api_handler(self))
         self._serve("lambda", _lambda_handler(self))
@@ -332,6 +341,8 @@ class LocalStack:
             server.server_close()
         for runner in self.runners.values():
             runner.stop()
+        if self.emf is not None:
+            self.emf.stop()
         if self._moto is not None:
             with contextlib.suppress(OSError):
                 self._moto.stdin.close()
@@ -406,6 +417,8 @@ class LocalStack:
                 pending += self._active
             quiet_checks = quiet_checks + 1 if pending == 0 else 0
             if quiet_checks >= 2:
+                if self.emf is not None:  # metrics printed so far become visible, as after a log delivery
+                    self.emf.flush()
                 return
             time.sleep(0.25)
         raise TimeoutError(f"the local stack was still busy after {timeout} s")

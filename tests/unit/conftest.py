@@ -18,9 +18,11 @@ from tests.fakes import (
 
 @pytest.fixture
 def world():
-    customers, posts, cards, pushes = FakeCustomers(), FakePosts(), FakeCards(), FakePushQueue()
+    posts, cards, pushes = FakePosts(), FakeCards(), FakePushQueue()
+    customers = FakeCustomers(base=posts.base)
     clock, reviews, codes = FixedClock(), FakeReviews(), FakeLinkCodes()
-    deps = ProcessorDeps(posts, customers, cards, pushes, FakeSentiment(), clock, reviews, codes, "GB")
+    deps = ProcessorDeps(posts, customers, cards, pushes, FakeSentiment(), clock, reviews, codes, "GB",
+                         ledger=posts)
     sync = SyncDeps(customers, posts, cards, "GB", clock, reviews, codes)
     answer = sync_customers([
         {"customer_id": "c-1", "name": "Ada Lovelace", "phones": ["07911 123456"], "segment": "gold",

@@ -87,7 +87,8 @@ def test_tables_are_written_only_by_the_functions_that_own_them():
         "CustomersTable": {"ProcessorFunction", "CustomerSyncFunction", "ErasureFunction", "MatchReviewFunction"},
         "PostsTable": {"ProcessorFunction", "CustomerSyncFunction", "ErasureFunction", "MatchReviewFunction"},
         "CardsTable": {"ProcessorFunction", "CustomerSyncFunction", "ErasureFunction", "MatchReviewFunction"},
-        "MetricsTable": {"ProcessorFunction", "MetricsRollupFunction"},  # aggregates: erasure leaves them
+        # aggregates; customer sync and erasure keep the customer base by segment
+        "MetricsTable": {"ProcessorFunction", "MetricsRollupFunction", "CustomerSyncFunction", "ErasureFunction"},
         "SourceStateTable": {"PollerFunction"},
         "ContactStateTable": {"ContactPushFunction", "ErasureFunction"},
     }

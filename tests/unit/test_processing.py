@@ -22,7 +22,7 @@ def test_five_deliveries_store_one_post_and_count_once(world):
     outcomes = [process_post(a_post(), deps).status for _ in range(5)]
     assert outcomes == ["stored"] + ["duplicate"] * 4
     assert list(deps.posts.items) == ["facebook#p1"]
-    assert deps.posts.read_hour("2026-11-20T10:00:00Z")["Posts|Platform=facebook|Kind=comment"] == 1
+    assert deps.posts.read_hour("2026-11-20T09:00:00Z")["Posts|Platform=facebook|Kind=comment"] == 1
     assert len(deps.push_queue.pushes) == 1
 
 
@@ -32,7 +32,7 @@ def test_a_redelivery_that_loses_the_race_to_store_leaves_the_push_to_the_winner
     assert process_post(a_post(), deps).status == "stored"
     assert process_post(a_post(), deps).status == "duplicate"
     assert len(deps.push_queue.pushes) == 1
-    assert deps.posts.read_hour("2026-11-20T10:00:00Z")["Posts|Platform=facebook|Kind=comment"] == 1
+    assert deps.posts.read_hour("2026-11-20T09:00:00Z")["Posts|Platform=facebook|Kind=comment"] == 1
 
 
 def test_a_retry_after_a_failure_past_the_store_finishes_the_post(world, monkeypatch):
@@ -50,7 +50,7 @@ def test_a_retry_after_a_failure_past_the_store_finishes_the_post(world, monkeyp
     assert process_post(a_post(), deps).status == "stored"
     assert deps.posts.items["facebook#p1"]["status"] == "done"
     assert len(deps.push_queue.pushes) == 1
-    assert deps.posts.read_hour("2026-11-20T10:00:00Z")["Posts|Platform=facebook|Kind=comment"] == 1
+    assert deps.posts.read_hour("2026-11-20T09:00:00Z")["Posts|Platform=facebook|Kind=comment"] == 1
 
 
 def test_matched_negative_post_updates_card_and_pushes(world):
@@ -79,7 +79,7 @@ def test_unknown_author_is_stored_unmatched_and_counted(world):
     outcome = process_post(a_post("p3", user_id="9999"), deps)
     assert (outcome.status, outcome.matched) == ("stored", False)
     assert deps.posts.items["facebook#p3"]["customer_id"] is None
-    assert deps.posts.read_hour("2026-11-20T10:00:00Z")["UnmatchedPosts|Platform=facebook"] == 1
+    assert deps.posts.read_hour("2026-11-20T09:00:00Z")["UnmatchedPosts|Platform=facebook"] == 1
     assert deps.push_queue.pushes == []
 
 
@@ -164,18 +164,20 @@ def test_actionable_rule_needs_a_match():
     assert is_actionable(AnalyzedPost(post, "positive", 0.9, "c-1")) is None
 
 
-def test_clock_hour_keys_the_counters(world):
+def test_posts_count_in_the_hour_they_were_written(world):
     deps, _ = world
-    deps.clock = FixedClock(datetime(2026, 11, 20, 23, 59, tzinfo=UTC))
-    process_post(a_post("p10"), deps)
+    deps.clock = FixedClock(datetime(2026, 11, 21, 0, 30, tzinfo=UTC))  # delivered late, after midnight
+    process_post(a_post("p10", created="2026-11-20T23:59:00Z"), deps)
     assert deps.posts.read_hour("2026-11-20T23:00:00Z")["PostsBySentiment|Sentiment=negative"] == 1
+    process_post(a_post("p11", created="2026-11-21T05:00:00Z"), deps)  # a time in the future counts now
+    assert deps.posts.read_hour("2026-11-21T00:00:00Z")["Posts|Platform=facebook|Kind=comment"] == 1
 
 
 def test_a_reaction_is_counted_once_and_never_shown_or_linked(world):
     deps, _ = world
     like = a_post(post_id="like-1", kind="reaction", text="")
     assert [process_post(like, deps).status for _ in range(3)] == ["counted", "duplicate", "duplicate"]
-    assert deps.posts.read_hour("2026-11-20T10:00:00Z")["Reactions|Platform=facebook"] == 1
+    assert deps.posts.read_hour("2026-11-20T09:00:00Z")["Reactions|Platform=facebook"] == 1
     assert deps.posts.items["facebook#like-1"]["customer_id"] is None
     assert deps.posts.keys_by_author("id:facebook:1001") == []  # a later relink cannot pick it up
     assert deps.cards.cards["PHONE#+447911123456"]["posts"] == []

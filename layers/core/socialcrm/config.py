@@ -68,5 +68,17 @@ def table_name(role: str) -> str:
     return names[role]
 
 
+@cache
+def registry():
+    """Official and employee accounts, brand names and topic keywords (docs/metrics.md)."""
+    from socialcrm.engagement import Registry
+
+    keywords = os.environ.get("TOPIC_KEYWORDS", "")
+    if any(ch in keywords for ch in "|=#"):
+        raise ConfigurationError("TOPIC_KEYWORDS: keywords must not contain '|', '=' or '#'")
+    return Registry.from_settings(os.environ.get("OFFICIAL_ACCOUNTS", ""), os.environ.get("EMPLOYEE_ACCOUNTS", ""),
+                                  os.environ.get("BRAND_NAMES", ""), keywords)
+
+
 def csv_list(name: str) -> tuple[str, ...]:
     return tuple(part.strip() for part in os.environ.get(name, "").split(",") if part.strip())

@@ -187,6 +187,20 @@ def answer_from_card(card: dict[str, Any], now: datetime, lookback_days: int,
     return fit_budget(answer)
 
 
+# Every `outcome` the lookup reports: "found", or the reason it found nothing.
+LOOKUP_OUTCOMES = ("found", "no_caller_number", "withheld_or_invalid_number", "no_customer", "lookup_unavailable",
+                   "internal_error")
+
+
+def channel_signals(answer: dict[str, str], now: datetime) -> dict[str, int]:
+    """Whether the caller posted within 24 hours or 7 days, and whether the agent sees social context."""
+    last = answer.get("last_post_at") or ""
+    has_post = answer.get("found") == "true" and bool(last)
+    return {"CallerPosted24h": int(has_post and _after(last, now - timedelta(hours=24))),
+            "CallerPosted7d": int(has_post and _after(last, now - timedelta(days=7))),
+            "CallWithSocialContext": int(has_post)}
+
+
 def fit_budget(answer: dict[str, str]) -> dict[str, str]:
     """Under the byte budget with the same keys: the oldest history goes first, the latest post last."""
     for n in range(HISTORY_SIZE, 0, -1):

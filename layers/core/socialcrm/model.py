@@ -85,6 +85,7 @@ class AnalyzedPost:
     match_score: int = 0
     evidence: tuple[str, ...] = ()  # signal kinds behind the link (docs/matching.md)
     candidates: tuple[dict, ...] = ()  # customers held for review when the match is not certain
+    role: str = "public"  # company | employee | unofficial_brand | public (socialcrm.engagement)
 
     def with_customer(self, customer_id: str | None, match_key: str | None) -> AnalyzedPost:
         return replace(self, customer_id=customer_id, match_key=match_key)

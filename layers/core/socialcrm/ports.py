@@ -91,6 +91,11 @@ class PostRepository(Protocol):
         """Keys of every post linked to the customer (through the customer index)."""
         ...
 
+    def mark_answered(self, post_key: str, answered_at: str, counters: dict[str, int], hour: str,
+                      shard: int) -> bool:
+        """Record the first official reply to a post and count it, once; False if already answered."""
+        ...
+
     def link(self, post_key: str, customer_id: str | None, match_key: str | None, *, evidence: Sequence[str] = (),
              score: int = 0, status: str | None = None) -> dict[str, Any] | None:
         """Set (or clear) the customer of a stored post, with the evidence; returns its previous state."""
@@ -146,9 +151,31 @@ class CounterStore(Protocol):
         """Sum of every counter of the hour over all shards."""
         ...
 
-    def stored_rollup(self, hour: str) -> dict[str, float] | None: ...
+    def read_base(self) -> dict[str, int]:
+        """The customer base by segment ({"Customers|Segment=gold": n}), kept by customer sync and erasure."""
+        ...
 
-    def save_rollup(self, hour: str, figures: dict[str, float]) -> None: ...
+    def stored_rollup(self, period: str) -> dict[str, float] | None:
+        """The figures stored for an hour ("...T10:00:00Z") or a day ("2026-11-20")."""
+        ...
+
+    def save_rollup(self, period: str, figures: dict[str, float]) -> None: ...
+
+
+class Ledger(Protocol):
+    """Metric writes beyond a post's own counters: first sightings (distinct counts) and review notes."""
+
+    def count_first(self, markers: Sequence[tuple[str, str]], hour: str, shard: int, expires_at: int) -> int:
+        """For each (marker, counter): add 1 to the counter in `hour` unless the marker was seen before."""
+        ...
+
+    def note_for_review(self, day: str, post_key: str, role: str, platform: str, expires_at: int) -> None: ...
+
+
+class CallFigures(Protocol):
+    def read_day(self, day: str) -> dict[str, float]:
+        """Calls and their channel-switching counts for a day (from the lookup's EMF metrics)."""
+        ...
 
 
 class MetricsPublisher(Protocol):

@@ -9,16 +9,19 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable, Collection, Sequence
-from dataclasses import dataclass
-from datetime import datetime
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 
 from socialcrm import identity
 from socialcrm.cards import build_card, lookup_keys
+from socialcrm.engagement import COMPANY, EMPLOYEE, UNOFFICIAL_BRAND, Registry, fold, minutes_between, response_bucket
 from socialcrm.linking import LinkingDeps, Relinked, match_new_post, posts_of_account, rematch
+from socialcrm.matching import UNMATCHED
 from socialcrm.model import AnalyzedPost, Author, CanonicalPost, ContactPush, push_id_for, utc_iso
 from socialcrm.ports import (
     CardStore,
     CustomerDirectory,
+    Ledger,
     LinkCodes,
     PostRepository,
     PushQueue,
@@ -28,6 +31,9 @@ from socialcrm.ports import (
 
 COUNTER_SHARDS = 8
 CARD_SOURCE_POSTS = 200
+VOICES = ("public", UNOFFICIAL_BRAND)  # people speaking for themselves, not for the company
+MARKER_DAYS = 8  # first-sighting markers outlive the day they count
+REVIEW_NOTE_DAYS = 90
 
 
 @dataclass
@@ -41,6 +47,8 @@ class ProcessorDeps:
     reviews: ReviewList
     codes: LinkCodes
     default_region: str
+    ledger: Ledger | None = None
+    registry: Registry = field(default_factory=Registry)
 
     @property
     def linking(self) -> LinkingDeps:
@@ -57,6 +65,63 @@ class Outcome:
 
 def hour_of(moment: datetime) -> str:
     return utc_iso(moment.replace(minute=0, second=0, microsecond=0))
+
+
+def counting_hour(created_at: str, now: datetime) -> str:
+    """Posts count in the hour they were written (a late delivery still lands in its own hour); a time
+    in the future, or one we cannot read, counts now."""
+    try:
+        moment = datetime.fromisoformat(created_at.replace("Z", "+00:00")).astimezone(UTC)
+    except (ValueError, AttributeError):
+        return hour_of(now)
+    return hour_of(min(moment, now))
+
+
+def parent_key(post: CanonicalPost) -> str | None:
+    return f"{post.platform}#{post.reply_to}" if post.reply_to else None
+
+
+def reply_counter(post: CanonicalPost, role: str, parent: dict | None) -> str | None:
+    """Who a reply comes from: the company, an employee, an account posing as the brand, or a peer."""
+    if not post.reply_to:
+        return None
+    if role != "public":
+        return f"Replies|By={role}"
+    if parent and parent.get("author_role", "public") in VOICES and not same_author(post, parent):
+        return "Replies|By=peer"
+    return None
+
+
+def same_author(post: CanonicalPost, stored: dict) -> bool:
+    keys = {identity.primary_author_key(post.author), identity.indexed_handle_key(post.author)} - {None}
+    return bool(keys & {stored.get("author_key"), stored.get("author_handle_key")})
+
+
+def answer_counters(minutes: float) -> dict[str, int]:
+    counters = {"AnsweredPosts": 1, f"ResponseMinutes|Bucket={response_bucket(minutes)}": 1}
+    if minutes <= 60:
+        counters["AnsweredWithin|Window=1h"] = 1
+    if minutes <= 24 * 60:
+        counters["AnsweredWithin|Window=24h"] = 1
+    return counters
+
+
+def voice_of(post: CanonicalPost, customer_id: str | None) -> str:
+    """Whom a first-sighting marker stands for: the customer, else the account, else the shown name."""
+    if customer_id:
+        return f"customer:{customer_id}"
+    key = identity.primary_author_key(post.author) or identity.indexed_handle_key(post.author)
+    return key or f"name:{post.platform}:{fold(post.author.name or '')}"
+
+
+def distinct_markers(post: CanonicalPost, customer_id: str | None, segment: str | None,
+                     topics: Sequence[str], day: str) -> list[tuple[str, str]]:
+    """(marker, counter) pairs: each voice counts once a day, overall and per topic. Markers are hashes."""
+    voice = voice_of(post, customer_id)
+    group = (segment or "none") if customer_id else "unmatched"
+    pairs = [("voice", f"DailyVoices|Segment={group}")] if customer_id else [("unmatched", "DailyUnmatchedAuthors")]
+    pairs += [(f"topic:{topic}", f"DailyTopicAuthors|Topic={topic}|Segment={group}") for topic in topics]
+    return [(hashlib.sha256(f"{day}|{scope}|{voice}".encode()).hexdigest()[:40], counter) for scope, counter in pairs]
 
 
 def shard_of(post_key: str) -> int:
@@ -77,14 +142,24 @@ def is_actionable(analyzed: AnalyzedPost) -> str | None:
     return None
 
 
-def counters_for(analyzed: AnalyzedPost, segment: str | None, actionable: bool) -> dict[str, int]:
+def counters_for(analyzed: AnalyzedPost, segment: str | None, actionable: bool, parent: dict | None = None,
+                 topics: Sequence[str] = ()) -> dict[str, int]:
     """Counter names encode the metric and its low-cardinality dimensions: Metric|Dim=value|..."""
     post = analyzed.post
-    counters = {
-        f"Posts|Platform={post.platform}|Kind={post.kind}": 1,
+    counters = {f"Posts|Platform={post.platform}|Kind={post.kind}": 1}
+    replies = reply_counter(post, analyzed.role, parent)
+    if replies:
+        counters[replies] = 1
+    if analyzed.role not in VOICES:  # the company's own posts are volume, not voices
+        return counters
+    counters.update({
         f"{'MatchedPosts' if analyzed.customer_id else 'UnmatchedPosts'}|Platform={post.platform}": 1,
         f"PostsBySentiment|Sentiment={analyzed.sentiment}": 1,
-    }
+    })
+    if analyzed.role == "public" and replies != "Replies|By=peer":  # waits for the company's answer
+        counters["InboundPosts"] = 1
+    for topic in topics:
+        counters[f"TopicPosts|Topic={topic}"] = 1
     if analyzed.candidates:
         counters[f"HeldForReview|Platform={post.platform}"] = 1
     if analyzed.customer_id:
@@ -135,17 +210,25 @@ def process_post(post: CanonicalPost, deps: ProcessorDeps) -> Outcome:
             refresh_card(state["customer_id"], deps.posts, deps.customers, deps.cards, now)
         return Outcome("updated", matched=bool(state.get("customer_id")))
 
-    match, verified_for = match_new_post(post, deps.linking)
+    role = deps.registry.role_of(post.author)
+    replied_to = parent_key(post)
+    parent = deps.posts.get_state(replied_to) if replied_to else None
+    # Our own and our employees' accounts speak for the company: never matched to a customer.
+    match, verified_for = match_new_post(post, deps.linking) if role in VOICES else (UNMATCHED, None)
     analyzed = AnalyzedPost(post, label, score, match.customer_id, match.match_key, match.score, match.evidence,
-                            match.candidates)
+                            match.candidates, role)
     customer = deps.customers.get(match.customer_id) if match.customer_id else None
     reason = is_actionable(analyzed)
-    counters = counters_for(analyzed, customer.segment if customer else None, reason is not None)
-    if not deps.posts.store_new(analyzed, counters, hour_of(now), shard_of(post.key)) and state is None:
+    segment = customer.segment if customer else None
+    topics = deps.registry.topics_of(post.text) if role in VOICES else []
+    counters = counters_for(analyzed, segment, reason is not None, parent, topics)
+    if not deps.posts.store_new(analyzed, counters, counting_hour(post.created_at, now),
+                                shard_of(post.key)) and state is None:
         # Another delivery of this post stored it after we looked: that one finishes the post (or is
         # retried until it does). Going on here would enqueue the same push a second time.
         return Outcome("duplicate")
     # From here on every step is idempotent, so a retry after a failure simply redoes them.
+    count_engagement(analyzed, parent, segment, topics, deps, now)
     if match.outcome == "candidate":
         deps.reviews.hold(post.key, post.created_at, match.candidates)
     if verified_for is not None:  # the account's earlier posts follow the customer's proof
@@ -161,12 +244,35 @@ def process_post(post: CanonicalPost, deps: ProcessorDeps) -> Outcome:
     return Outcome("stored", matched=customer is not None, actionable=reason is not None)
 
 
+def count_engagement(analyzed: AnalyzedPost, parent: dict | None, segment: str | None, topics: Sequence[str],
+                     deps: ProcessorDeps, now: datetime) -> None:
+    """First official answers, distinct voices and governance notes; each is counted at most once."""
+    post, role = analyzed.post, analyzed.role
+    if role == COMPANY and parent and parent.get("author_role", "public") == "public" \
+            and not parent.get("answered_at"):
+        minutes = minutes_between(parent["created_at"], post.created_at)
+        if minutes >= 0:
+            deps.posts.mark_answered(parent["post_key"], post.created_at, answer_counters(minutes),
+                                     counting_hour(parent["created_at"], now), shard_of(parent["post_key"]))
+    if deps.ledger is None:
+        return
+    expires = int((now + timedelta(days=MARKER_DAYS)).timestamp())
+    hour = counting_hour(post.created_at, now)
+    if role in VOICES:
+        deps.ledger.count_first(distinct_markers(post, analyzed.customer_id, segment, topics, hour[:10]), hour,
+                                shard_of(post.key), expires)
+    if role in (EMPLOYEE, UNOFFICIAL_BRAND) and post.reply_to:
+        deps.ledger.note_for_review(hour[:10], post.key, role, post.platform,
+                                    int((now + timedelta(days=REVIEW_NOTE_DAYS)).timestamp()))
+
+
 def _count_reaction(post: CanonicalPost, deps: ProcessorDeps, now: datetime) -> Outcome:
     """Likes and favourites are counted once (the marker item makes a redelivery a no-op), never shown."""
     anonymous = Author(post.platform)  # the marker must never be linked to a customer or shown on a card
     marker = AnalyzedPost(CanonicalPost(post.platform, post.post_id, "reaction", anonymous, "", post.created_at,
                                         source=post.source), "neutral", 0.0)
-    counted = deps.posts.store_new(marker, {f"Reactions|Platform={post.platform}": 1}, hour_of(now),
+    counted = deps.posts.store_new(marker, {f"Reactions|Platform={post.platform}": 1},
+                                   counting_hour(post.created_at, now),
                                    shard_of(post.key))
     if counted:
         deps.posts.mark_done(post.key)
@@ -197,6 +303,7 @@ def stored_view(analyzed: AnalyzedPost) -> dict:
         "customer_id": analyzed.customer_id,
         "match_key": analyzed.match_key,
         "evidence": list(analyzed.evidence),
+        "author_role": analyzed.role,
         "author_key": identity.primary_author_key(post.author),
         "author_handle_key": identity.indexed_handle_key(post.author),
     }

@@ -20,6 +20,7 @@ def processor_deps():
     from socialcrm.adapters.dynamo import (
         DynamoCardStore,
         DynamoCustomerDirectory,
+        DynamoLedger,
         DynamoLinkCodes,
         DynamoPostRepository,
         DynamoReviewList,
@@ -40,6 +41,8 @@ def processor_deps():
         reviews=DynamoReviewList(),
         codes=DynamoLinkCodes(),
         default_region=config.phone_region(),
+        ledger=DynamoLedger(),
+        registry=config.registry(),
     )
 
 
@@ -54,7 +57,7 @@ def sync_deps():
     )
     from socialcrm.customers import SyncDeps
 
-    for role in ("customers", "posts", "cards"):
+    for role in ("customers", "posts", "cards", "metrics"):  # metrics: the customer base by segment
         config.table_name(role)
     return SyncDeps(
         customers=DynamoCustomerDirectory(),
@@ -74,6 +77,14 @@ def rollup_deps():
 
     config.table_name("metrics")
     return DynamoCounterStore(), CloudWatchPublisher(config.required("POWERTOOLS_METRICS_NAMESPACE"))
+
+
+@cache
+def call_figures():
+    from socialcrm.adapters.cloudwatch import CloudWatchCallFigures
+
+    return CloudWatchCallFigures(config.required("POWERTOOLS_METRICS_NAMESPACE"),
+                                 config.required("POWERTOOLS_SERVICE_NAME"))
 
 
 @cache
@@ -158,7 +169,7 @@ def erasure_deps():
     )
     from socialcrm.erasure import ErasureDeps
 
-    for role in ("customers", "posts", "cards", "contact_state"):
+    for role in ("customers", "posts", "cards", "contact_state", "metrics"):
         config.table_name(role)
     profiles = None
     if "customer-profiles" in config.csv_list("CONNECTORS"):

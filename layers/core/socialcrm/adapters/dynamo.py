@@ -6,6 +6,7 @@ configuration at run time (never at import), so importing this module touches no
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import uuid
@@ -24,6 +25,9 @@ from socialcrm import config, identity
 from socialcrm.model import HOLDER, AnalyzedPost, Customer, IdentityLink, SocialIdentity
 
 PROFILE = "PROFILE"
+BASE_PARTITION = "BASE"  # MetricsTable: customers by segment, kept by customer sync and erasure
+BASE_SHARDS = 8
+MARKER_SHARDS = 16
 
 
 def _meta(role: str) -> type:
@@ -54,6 +58,7 @@ def customer_models() -> tuple[type[Model], type[Model]]:
         city = UnicodeAttribute(null=True)
         identity_keys = ListAttribute(of=UnicodeAttribute, default=list)
         linked_keys = UnicodeSetAttribute(null=True)  # keys of links not on the record (for erasure)
+        counted_segment = UnicodeAttribute(null=True)  # the segment this record counts in (BASE counters)
 
     class IdentityItem(Model):
         Meta = _meta("customers")
@@ -123,6 +128,8 @@ def post_model() -> type[Model]:
         evidence = UnicodeAttribute(null=True)  # JSON list of signal kinds
         status = UnicodeAttribute(default="stored")  # stored -> done once card and push are handled
         expires_at = NumberAttribute(null=True)
+        author_role = UnicodeAttribute(null=True)  # company | employee | unofficial_brand | public
+        answered_at = UnicodeAttribute(null=True)  # the first reply from an official account
         by_author = ByAuthor()
         by_author_handle = ByAuthorHandle()
         by_customer = ByCustomer()
@@ -153,8 +160,9 @@ def metrics_models() -> tuple[type[Model], type[Model]]:
     class RollupItem(Model):
         Meta = _meta("metrics")
         pk = UnicodeAttribute(hash_key=True)  # ROLLUP#<hour>
-        sk = UnicodeAttribute(range_key=True)  # HOURLY
-        figures = UnicodeAttribute()  # JSON {name: value}
+        sk = UnicodeAttribute(range_key=True)  # HOURLY | DAILY | <marker> (SEEN#<day>#<n>) | <post key>
+        figures = UnicodeAttribute()  # JSON {name: value}; governance notes: {role, platform}
+        expires_at = NumberAttribute(null=True)  # TTL: first-sighting markers, governance notes
 
     return CounterItem, RollupItem
 
@@ -190,6 +198,13 @@ def _link_prefix(source: str) -> str:
     return "HOLDER#" if source.startswith(HOLDER) else "LINK#"
 
 MAX_LINKS_READ = 10  # more than two is already a conflict; the rest are not needed
+
+
+def _adjust_base(transaction: TransactWrite, customer_id: str, segment: str, amount: int) -> None:
+    counter_item, _ = metrics_models()
+    shard = int(hashlib.sha256(customer_id.encode()).hexdigest()[:8], 16) % BASE_SHARDS
+    transaction.update(counter_item(BASE_PARTITION, f"Customers|Segment={segment}#{shard}"),
+                       actions=[counter_item.value.add(amount)])
 
 
 def _link_of(item: Any) -> IdentityLink:
@@ -237,10 +252,11 @@ class DynamoCustomerDirectory:
 
     def upsert(self, customer: Customer) -> tuple[str, ...]:
         customer_item, identity_item = customer_models()
-        previous = self.get(customer.customer_id)
-        old_keys = set(previous.identity_keys) if previous else set()
+        stored = self._item(customer.customer_id)
+        old_keys = set(stored.identity_keys or ()) if stored else set()
         new_keys = set(customer.identity_keys)
-        customer_item(
+        segment = customer.segment or "none"
+        record = customer_item(
             f"CUSTOMER#{customer.customer_id}",
             PROFILE,
             customer_id=customer.customer_id,
@@ -252,8 +268,23 @@ class DynamoCustomerDirectory:
             country=customer.country,
             city=customer.city,
             identity_keys=sorted(new_keys),
-            linked_keys=self._linked_keys(customer.customer_id) or None,
-        ).save()
+            linked_keys=(stored.linked_keys if stored else None) or None,
+            counted_segment=segment,
+        )
+        counted = stored.counted_segment if stored else None
+        # The record and the customer-base counters change together, or not at all (a retry is exact).
+        with TransactWrite(connection=_connection(), client_request_token=str(uuid.uuid4())) as transaction:
+            if stored is None:
+                condition = customer_item.pk.does_not_exist()
+            elif counted is None:
+                condition = customer_item.counted_segment.does_not_exist()
+            else:
+                condition = customer_item.counted_segment == counted
+            transaction.save(record, condition=condition)
+            if counted != segment:
+                _adjust_base(transaction, customer.customer_id, segment, +1)
+                if counted is not None:
+                    _adjust_base(transaction, customer.customer_id, counted, -1)
         with identity_item.batch_write() as batch:
             for key in sorted(new_keys - old_keys):
                 batch.save(identity_item(f"IDENTITY#{key}", f"CUSTOMER#{customer.customer_id}",
@@ -263,27 +294,34 @@ class DynamoCustomerDirectory:
         return tuple(sorted(old_keys - new_keys))
 
     def _linked_keys(self, customer_id: str) -> set[str]:
+        item = self._item(customer_id)
+        return set(item.linked_keys or ()) if item else set()
+
+    def _item(self, customer_id: str) -> Any:
         customer_item, _ = customer_models()
         try:
-            return set(customer_item.get(f"CUSTOMER#{customer_id}", PROFILE).linked_keys or ())
+            return customer_item.get(f"CUSTOMER#{customer_id}", PROFILE, consistent_read=True)
         except DoesNotExist:
-            return set()
+            return None
 
     def delete(self, customer_id: str) -> int:
         """Remove the customer's record, identity items and links of every source; returns the items removed."""
         customer_item, identity_item = customer_models()
-        customer = self.get(customer_id)
-        if customer is None:
+        stored = self._item(customer_id)
+        if stored is None:
             return 0
-        linked = sorted(self._linked_keys(customer_id))
+        identity_keys, linked = list(stored.identity_keys or ()), sorted(stored.linked_keys or ())
         with identity_item.batch_write() as batch:
-            for key in customer.identity_keys:
+            for key in identity_keys:
                 batch.delete(identity_item(f"IDENTITY#{key}", f"CUSTOMER#{customer_id}"))
             for key in linked:
                 for prefix in _LINK_PREFIXES:
                     batch.delete(identity_item(f"IDENTITY#{key}", f"{prefix}{customer_id}"))
-        customer_item(f"CUSTOMER#{customer_id}", PROFILE).delete()
-        return 1 + len(customer.identity_keys) + len(linked)
+        with TransactWrite(connection=_connection(), client_request_token=str(uuid.uuid4())) as transaction:
+            transaction.delete(customer_item(f"CUSTOMER#{customer_id}", PROFILE))
+            if stored.counted_segment:
+                _adjust_base(transaction, customer_id, stored.counted_segment, -1)
+        return 1 + len(identity_keys) + len(linked)
 
     def mark_erased(self, keys: Sequence[str], until: int) -> None:
         """Erasure markers (hashed, so they hold no personal data) that consumers check until `until`."""
@@ -389,7 +427,15 @@ def _post_view(item: Any) -> dict[str, Any]:
         "match_status": item.match_status or ("linked" if item.customer_id else "unmatched"),
         "match_score": int(item.match_score or 0),
         "evidence": json.loads(item.evidence or "[]"),
+        "author_role": item.author_role or "public",
+        "answered_at": item.answered_at,
     }
+
+
+def _condition_failed(error: TransactWriteError) -> bool:
+    """Whether the transaction was cancelled because its first item's condition failed."""
+    reasons = getattr(error, "cancellation_reasons", None) or []
+    return bool(reasons) and reasons[0] is not None and reasons[0].code == "ConditionalCheckFailed"
 
 
 def _epoch(iso: str) -> int:
@@ -437,6 +483,7 @@ class DynamoPostRepository:
             match_status="linked" if analyzed.customer_id else ("candidate" if analyzed.candidates else "unmatched"),
             match_score=analyzed.match_score,
             evidence=json.dumps(list(analyzed.evidence)),
+            author_role=analyzed.role,
             expires_at=_epoch(post.created_at) + self.retention_seconds if self.retention_seconds else None,
         )
         try:
@@ -448,8 +495,25 @@ class DynamoPostRepository:
                     counter = counter_item(f"COUNTER#{hour}", f"{name}#{shard}")
                     transaction.update(counter, actions=[counter_item.value.add(amount)])
         except TransactWriteError as error:
-            reasons = getattr(error, "cancellation_reasons", None) or []
-            if reasons and reasons[0] is not None and reasons[0].code == "ConditionalCheckFailed":
+            if _condition_failed(error):
+                return False
+            raise
+        return True
+
+    def mark_answered(self, post_key: str, answered_at: str, counters: dict[str, int], hour: str,
+                      shard: int) -> bool:
+        """The first official reply, recorded and counted in one transaction (a second one changes nothing)."""
+        post_item = post_model()
+        counter_item, _ = metrics_models()
+        try:
+            with TransactWrite(connection=_connection(), client_request_token=str(uuid.uuid4())) as transaction:
+                transaction.update(post_item(post_key), actions=[post_item.answered_at.set(answered_at)],
+                                   condition=post_item.pk.exists() & post_item.answered_at.does_not_exist())
+                for name, amount in sorted(counters.items()):
+                    transaction.update(counter_item(f"COUNTER#{hour}", f"{name}#{shard}"),
+                                       actions=[counter_item.value.add(amount)])
+        except TransactWriteError as error:
+            if _condition_failed(error):
                 return False
             raise
         return True
@@ -518,26 +582,64 @@ class DynamoCardStore:
                 batch.delete(card_item(key))
 
 
+def _sum_shards(partition: str) -> dict[str, int]:
+    """One Query of a counter partition: its size is bounded by counters x shards, not by posts."""
+    counter_item, _ = metrics_models()
+    totals: dict[str, int] = {}
+    for item in counter_item.query(partition):
+        name = item.sk.rsplit("#", 1)[0]
+        totals[name] = totals.get(name, 0) + int(item.value)
+    return totals
+
+
+def _rollup_kind(period: str) -> str:
+    return "HOURLY" if "T" in period else "DAILY"
+
+
 class DynamoCounterStore:
     def read_hour(self, hour: str) -> dict[str, int]:
-        """One Query on the hour's partition: its size is bounded by counters x shards, not by posts."""
-        counter_item, _ = metrics_models()
-        totals: dict[str, int] = {}
-        for item in counter_item.query(f"COUNTER#{hour}"):
-            name = item.sk.rsplit("#", 1)[0]
-            totals[name] = totals.get(name, 0) + int(item.value)
-        return totals
+        return _sum_shards(f"COUNTER#{hour}")
 
-    def stored_rollup(self, hour: str) -> dict[str, float] | None:
+    def read_base(self) -> dict[str, int]:
+        return {name: value for name, value in _sum_shards(BASE_PARTITION).items() if value}
+
+    def stored_rollup(self, period: str) -> dict[str, float] | None:
         _, rollup_item = metrics_models()
         try:
-            return json.loads(rollup_item.get(f"ROLLUP#{hour}", "HOURLY", consistent_read=True).figures)
+            return json.loads(rollup_item.get(f"ROLLUP#{period}", _rollup_kind(period), consistent_read=True).figures)
         except DoesNotExist:
             return None
 
-    def save_rollup(self, hour: str, figures: dict[str, float]) -> None:
+    def save_rollup(self, period: str, figures: dict[str, float]) -> None:
         _, rollup_item = metrics_models()
-        rollup_item(f"ROLLUP#{hour}", "HOURLY", figures=json.dumps(figures, sort_keys=True)).save()
+        rollup_item(f"ROLLUP#{period}", _rollup_kind(period), figures=json.dumps(figures, sort_keys=True)).save()
+
+
+class DynamoLedger:
+    """First sightings (hashed markers with a TTL, sharded partitions) and governance notes, in MetricsTable."""
+
+    def count_first(self, markers: Sequence[tuple[str, str]], hour: str, shard: int, expires_at: int) -> int:
+        counter_item, rollup_item = metrics_models()
+        counted = 0
+        for marker, counter in markers:
+            seen = rollup_item(f"SEEN#{hour[:10]}#{int(marker[:8], 16) % MARKER_SHARDS}", marker, figures="",
+                               expires_at=expires_at)
+            try:
+                with TransactWrite(connection=_connection(), client_request_token=str(uuid.uuid4())) as transaction:
+                    transaction.save(seen, condition=rollup_item.pk.does_not_exist())
+                    transaction.update(counter_item(f"COUNTER#{hour}", f"{counter}#{shard}"),
+                                       actions=[counter_item.value.add(1)])
+            except TransactWriteError as error:
+                if _condition_failed(error):
+                    continue
+                raise
+            counted += 1
+        return counted
+
+    def note_for_review(self, day: str, post_key: str, role: str, platform: str, expires_at: int) -> None:
+        _, rollup_item = metrics_models()
+        rollup_item(f"GOVERNANCE#{day}", post_key, figures=json.dumps({"role": role, "platform": platform}),
+                    expires_at=expires_at).save()
 
 
 @cache
