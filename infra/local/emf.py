@@ -11,6 +11,7 @@ from functools import cache
 from typing import Any
 
 import boto3
+from botocore.config import Config
 
 
 def metric_data(document: dict[str, Any]) -> list[tuple[str, list[dict[str, Any]]]]:
@@ -50,7 +51,8 @@ class EmfForwarder:
     @cache  # noqa: B019 (one client per forwarder, which lives as long as the stack)
     def _client(self) -> Any:
         return boto3.client("cloudwatch", endpoint_url=self.endpoint, region_name=self.region,
-                            aws_access_key_id="testing", aws_secret_access_key="testing")  # noqa: S106
+                            aws_access_key_id="testing", aws_secret_access_key="testing",  # noqa: S106
+                            config=Config(disable_request_compression=True))  # see GZIP_NOTE in stack.py
 
     def collect(self, line: str) -> None:
         if '"_aws"' not in line:

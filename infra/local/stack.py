@@ -371,6 +371,8 @@ class LocalStack:
             "AWS_LAMBDA_FUNCTION_NAME": spec.name,
             "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": str(spec.memory),
             "POWERTOOLS_TRACE_DISABLED": "true",
+            # GZIP_NOTE: botocore gzips large PutMetricData bodies, which moto server fails to read.
+            "AWS_DISABLE_REQUEST_COMPRESSION": "true",
             "PYTHONPATH": os.pathsep.join(str(ROOT / d) for d in (spec.code_dir, *spec.layer_dirs)),
             "PYTHONUNBUFFERED": "1",
         })
