@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install browser lint test unit integration e2e demo local bench redrive eval-matching clean
+.PHONY: install browser lint test unit integration e2e demo local bench redrive eval-matching report clean
 
 install: $(STAMP)
 
@@ -48,6 +48,12 @@ local: install
 #   make redrive QUEUE=PushDeadLetterQueue ENDPOINT=http://127.0.0.1:5000   (make local)
 redrive: install
 	$(BIN)/python -m infra.redrive --queue "$(QUEUE)" $(if $(MAX),--max $(MAX)) $(if $(ENDPOINT),--endpoint-url $(ENDPOINT))
+
+# Rollups as reports/summary.png and reports/summary.html: from reports/rollups.json (make demo writes it), or
+#   make report ENDPOINT=http://127.0.0.1:5000 [TABLE=MetricsTable] [DAYS=7] [UNTIL=YYYY-MM-DD]   (a running stack)
+report: install
+	$(BIN)/python -m infra.report $(if $(ENDPOINT),--endpoint-url $(ENDPOINT) --table $(or $(TABLE),MetricsTable) \
+	  --days $(or $(DAYS),7) $(if $(UNTIL),--until $(UNTIL)))
 
 # Lookup latency (warm p50/p99) and cold-start ratio to a bare boto3 GetItem, on the local stack.
 # Identity resolution on a labelled data set: precision, recall, throughput (docs/matching.md).

@@ -5,11 +5,11 @@ import binascii
 from functools import cache
 
 from aws_lambda_powertools.logging import correlation_paths
-from aws_lambda_powertools.metrics import MetricUnit
+from aws_lambda_powertools.metrics import MetricUnit, single_metric
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from socialcrm import config
-from socialcrm.errors import BadRequest, SocialCrmError
+from socialcrm.errors import BadRequest, SignatureInvalid, SocialCrmError
 from socialcrm.ingest import error_response, handle_webhook
 from socialcrm.observability import logger, metrics, tracer
 from socialcrm.platforms import GENERIC_PREFIX, metric_platform
@@ -28,6 +28,12 @@ def ingest_queue():
     from socialcrm.adapters.sqs import SqsIngestQueue
 
     return SqsIngestQueue(config.required("INGEST_QUEUE_URL"))
+
+
+def count_signature_failure() -> None:
+    """Alarmed on (SignatureFailureAlarm); single_metric adds only Powertools' service dimension."""
+    with single_metric(name="SignatureFailures", unit=MetricUnit.Count, value=1):
+        pass
 
 
 def parse_request(event: dict) -> WebhookRequest:
@@ -60,6 +66,8 @@ def lambda_handler(event: dict, context: LambdaContext) -> dict:
         response, accepted = error_response(error), 0
         outcome = type(error).__name__
         logger.warning("webhook refused", extra={"status": response.status, "reason": outcome})
+        if isinstance(error, SignatureInvalid):
+            count_signature_failure()
     metrics.add_dimension(name="platform", value=metric_platform(platform))
     metrics.add_dimension(name="outcome", value=outcome)
     metrics.add_metric(name="WebhookRequests", unit=MetricUnit.Count, value=1)

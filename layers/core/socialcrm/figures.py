@@ -1,0 +1,44 @@
+"""Metric names of the rollup figures (docs/metrics.md). A figure name is 'Metric|Dim=value|...'.
+
+The rollup, the dashboard, the alarms and `make report` all take their names from here.
+"""
+
+# Counts: stored hourly and daily, and summable over any period.
+ADDITIVE = (
+    "Posts",
+    "MatchedPosts",
+    "UnmatchedPosts",
+    "HeldForReview",
+    "PostsBySentiment",
+    "MatchedPostsBySegment",
+    "ActionablePosts",
+    "Reactions",
+    "InboundPosts",
+    "AnsweredPosts",
+    "AnsweredWithin",
+    "Replies",
+)
+
+# Derived once a day: rates, shares, percentiles and distinct counts; never summed.
+DAILY_ONLY = (
+    "MatchRate",
+    "UnmatchedAuthors",
+    "SentimentShare",
+    "ResponseMedianMinutes",
+    "ResponseP90Minutes",
+    "AnsweredWithin1hShare",
+    "AnsweredWithin24hShare",
+    "Calls",
+    "CallsPosted24hShare",
+    "CallsPosted7dShare",
+    "CallsWithSocialContextShare",
+    "VoiceShare",
+    "BaseShare",
+    "RepresentationIndex",
+    "TopicPosts",
+    "TopicAuthors",
+    "TopicSkew",
+    "TopicWarning",
+)
+
+FIGURES = ADDITIVE + DAILY_ONLY
