@@ -39,6 +39,14 @@ def call_from(stack: LocalStack, number: str) -> dict:
     return stack.invoke("ContactLookupFunction", event)
 
 
+def save_rollups(rollups: dict) -> None:
+    """For `make report`: the rollups of this run, as reports/rollups.json."""
+    target = ROOT / "reports" / "rollups.json"
+    target.parent.mkdir(exist_ok=True)
+    target.write_text(json.dumps(rollups, indent=2, sort_keys=True), encoding="utf-8")
+    print(f"\nrollups saved to {target.relative_to(ROOT)} (make report renders them)")
+
+
 def show(title: str, value) -> None:
     print(f"\n== {title}")
     if isinstance(value, (dict, list)):
@@ -65,7 +73,8 @@ def run() -> int:
             show("Meta handshake", f"{handshake.status_code} {handshake.text}")
 
             complaint = samples.page_comment("901", samples.ADA_FACEBOOK_ID, "Ada Lovelace",
-                                             "Third time my order arrived broken 😡 and nobody answers the phone")
+                                             "Third time my order arrived broken 😡 and nobody answers the phone "
+                                             "#brokenorders")
             deliveries = [
                 ("Ada comments on the Page", complaint),
                 ("Ada's comment delivered again", complaint),
@@ -75,6 +84,11 @@ def run() -> int:
                     "17900000000000001", samples.ALAN_INSTAGRAM_ID, "alan.t", "Love the new app, great work!")),
                 ("Someone unknown posts on the Page", samples.page_post(
                     "777", "6104419999", "A Stranger", "Is the shop open on Sunday?")),
+                ("Grace answers Ada (a peer)", samples.page_comment(
+                    "902", samples.GRACE_FACEBOOK_ID, "Grace Hopper", "Same here, try the live chat #brokenorders",
+                    reply_to="901")),
+                ("The Page (our official account) answers Ada", samples.page_comment(
+                    "903", samples.PAGE_ID, "Acme", "Sorry Ada, we have sent you a message.", reply_to="901")),
             ]
             for label, payload in deliveries:
                 answer = post_webhook(stack.api_url, payload, app_secret)
@@ -92,9 +106,15 @@ def run() -> int:
             pushed = list(contact_centre.received.values())
             show("Contact centre received (actionable posts)", pushed)
 
+            stack.wait_idle(timeout=60)  # the lookups' metrics reach CloudWatch
             hour = datetime.now(timezone.utc).replace(minute=0, second=0, microsecond=0)
-            rollup = stack.invoke("MetricsRollupFunction", {"hour": hour.strftime("%Y-%m-%dT%H:%M:%SZ")})
+            hour_key = hour.strftime("%Y-%m-%dT%H:%M:%SZ")
+            rollup = stack.invoke("MetricsRollupFunction", {"hour": hour_key})
             show("MetricsRollupFunction (this hour)", rollup)
+            day = stack.invoke("MetricsRollupFunction", {"day": hour.strftime("%Y-%m-%d")})
+            show("MetricsRollupFunction (today, so far)", {k: v for k, v in day["figures"].items()
+                                                          if not k.startswith(("Daily", "Topic"))})
+            save_rollups({"daily": {day["hour"]: day["figures"]}, "hourly": {hour_key: rollup["figures"]}})
             cloudwatch = stack.client("cloudwatch")
             metrics = cloudwatch.list_metrics(Namespace=parameters.get("MetricsNamespace", "SocialCRM"))["Metrics"]
             names = sorted({m["MetricName"] for m in metrics})
@@ -105,7 +125,9 @@ def run() -> int:
         and "broken" in answer.get("last_post_text", "")
         and forged.status_code == 401
         and any(push["customer_id"] == "cust-0001" for push in pushed)
-        and rollup["figures"].get("Posts|Platform=facebook|Kind=comment") == 1.0
+        and rollup["figures"].get("Posts|Platform=facebook|Kind=comment") == 3.0
+        and rollup["figures"].get("Replies|By=company") == 1.0
+        and day["figures"].get("Calls") == 2.0
         and names
     )
     print("\nDemo " + ("finished: the agent knows." if ok else "FAILED: see above."))

@@ -18,11 +18,14 @@ def sign(body: bytes, app_secret: str) -> str:
     return "sha256=" + hmac.new(app_secret.encode(), body, hashlib.sha256).hexdigest()
 
 
-def page_comment(comment_id: str, user_id: str, name: str, message: str, when: int | None = None) -> dict[str, Any]:
+def page_comment(comment_id: str, user_id: str, name: str, message: str, when: int | None = None,
+                 reply_to: str | None = None) -> dict[str, Any]:
+    """A comment on the Page's post 555, or (reply_to) a reply to one of its comments."""
     when = when or int(time.time())
+    parent = f"{PAGE_ID}_555_{reply_to}" if reply_to else f"{PAGE_ID}_555"
     return {"object": "page", "entry": [{"id": PAGE_ID, "time": when, "changes": [{"field": "feed", "value": {
         "from": {"id": user_id, "name": name}, "item": "comment", "verb": "add",
-        "post_id": f"{PAGE_ID}_555", "comment_id": f"{PAGE_ID}_555_{comment_id}", "parent_id": f"{PAGE_ID}_555",
+        "post_id": f"{PAGE_ID}_555", "comment_id": f"{PAGE_ID}_555_{comment_id}", "parent_id": parent,
         "message": message, "created_time": when}}]}]}
 
 

@@ -155,6 +155,11 @@ def test_a_scripted_week_gives_the_figures_worked_out_by_hand(week_stack):
     # governance and peers
     assert (a["Replies|By=company"], a["Replies|By=employee"], a["Replies|By=peer"],
             a["Replies|By=unofficial_brand"]) == (3, 1, 1, 1)
+    notes = week_stack.client("dynamodb").query(
+        TableName=week_stack.resources.table_names["MetricsTable"], KeyConditionExpression="pk = :pk",
+        ExpressionAttributeValues={":pk": {"S": f"GOVERNANCE#{day_a:%Y-%m-%d}"}})["Items"]
+    listed = {note["sk"]["S"]: json.loads(note["figures"]["S"])["role"] for note in notes}
+    assert listed == {f"facebook#{PAGE}_555_r3": "employee", f"facebook#{PAGE}_555_r5": "unofficial_brand"}
     # representativeness: voices gold w1 w2, silver w3, bronze w6 = 4; base 2 / 3 / 5 of 10
     assert (a["VoiceShare|Segment=gold"], a["VoiceShare|Segment=silver"], a["VoiceShare|Segment=bronze"]) == \
         (0.5, 0.25, 0.25)

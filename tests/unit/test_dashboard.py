@@ -83,7 +83,7 @@ def test_the_dashboard_shows_the_social_and_the_operational_figures():
     shown = {metric for _, metric, _ in dashboard_metrics()}
     assert {"Posts", "MatchRate", "SentimentShare", "ResponseMedianMinutes", "ResponseP90Minutes",
             "AnsweredWithin1hShare", "AnsweredWithin24hShare", "Replies", "CallsPosted24hShare",
-            "CallsPosted7dShare", "CallsWithSocialContextShare", "RepresentationIndex", "TopicWarning",
+            "CallsPosted7dShare", "CallsWithSocialContextShare", "RepresentationIndex", "TopicWarnings",
             "ApproximateNumberOfMessagesVisible", "SignatureFailures", "Lookups"} <= shown
     replies = {dims["By"] for _, metric, dims in dashboard_metrics() if metric == "Replies"}
     assert replies == {"company", "employee", "peer", "unofficial_brand"}

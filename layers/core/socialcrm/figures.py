@@ -24,6 +24,7 @@ DAILY_ONLY = (
     "MatchRate",
     "UnmatchedAuthors",
     "SentimentShare",
+    "MatchedSentimentShare",
     "ResponseMedianMinutes",
     "ResponseP90Minutes",
     "AnsweredWithin1hShare",
@@ -37,8 +38,14 @@ DAILY_ONLY = (
     "RepresentationIndex",
     "TopicPosts",
     "TopicAuthors",
+    "TopicAuthorShare",
     "TopicSkew",
     "TopicWarning",
+    "TopicWarnings",
 )
+
+# Stored per topic and per day but never sent to CloudWatch (hashtags are unbounded; each dimension value
+# would be a billed custom metric): see socialcrm.rollup.UNPUBLISHED_PREFIXES.
+STORED_ONLY = ("TopicPosts", "TopicAuthors", "TopicAuthorShare", "TopicSkew", "TopicWarning")
 
 FIGURES = ADDITIVE + DAILY_ONLY

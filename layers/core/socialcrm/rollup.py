@@ -111,6 +111,17 @@ def _by(totals: Mapping[str, float], metric: str, dimension: str) -> dict[str, f
     return dict(found)
 
 
+def _by_two(totals: Mapping[str, float], metric: str, outer: str, inner: str) -> dict[str, dict[str, float]]:
+    """{outer value: {inner value: total}} of the counters of one metric with two dimensions."""
+    found: dict[str, dict[str, float]] = defaultdict(dict)
+    for name, value in totals.items():
+        name_metric, dimensions = split_counter_name(name)
+        if name_metric == metric:
+            dims = dict(dimensions)
+            found[dims[outer]][dims[inner]] = value
+    return found
+
+
 def daily_figures(totals: Mapping[str, float], base: Mapping[str, float],
                   calls: Mapping[str, float]) -> dict[str, float]:
     """The day's figures from its summed hourly counters, the customer base and the calls (formulas in
@@ -123,13 +134,7 @@ def daily_figures(totals: Mapping[str, float], base: Mapping[str, float],
     sentiments = _by(totals, "PostsBySentiment", "Sentiment")
     for sentiment, count in sentiments.items():
         figures[f"SentimentShare|Sentiment={sentiment}"] = _share(count, sum(sentiments.values()))
-    by_segment: dict[str, dict[str, float]] = defaultdict(dict)
-    for name, value in totals.items():
-        metric, dimensions = split_counter_name(name)
-        if metric == "MatchedPostsBySegment":
-            dims = dict(dimensions)
-            by_segment[dims["Segment"]][dims["Sentiment"]] = value
-    for segment, counts in by_segment.items():
+    for segment, counts in _by_two(totals, "MatchedPostsBySegment", "Segment", "Sentiment").items():
         for sentiment, count in counts.items():
             figures[f"MatchedSentimentShare|Segment={segment}|Sentiment={sentiment}"] = \
                 _share(count, sum(counts.values()))
@@ -160,12 +165,7 @@ def daily_figures(totals: Mapping[str, float], base: Mapping[str, float],
             figures[f"RepresentationIndex|Segment={segment}"] = round(voice_share / base_share, 6)
 
     figures["TopicWarnings"] = 0.0
-    topic_authors: dict[str, dict[str, float]] = defaultdict(dict)
-    for name, value in totals.items():
-        metric, dimensions = split_counter_name(name)
-        if metric == "DailyTopicAuthors":
-            dims = dict(dimensions)
-            topic_authors[dims["Topic"]][dims["Segment"]] = value
+    topic_authors = _by_two(totals, "DailyTopicAuthors", "Topic", "Segment")
     for topic, posts in _by(totals, "TopicPosts", "Topic").items():
         segments = topic_authors.get(topic, {})
         authors = sum(segments.values())
