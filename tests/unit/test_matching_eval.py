@@ -1,0 +1,11 @@
+"""The labelled evaluation of identity resolution (make eval-matching), small enough for every test run."""
+
+from infra.eval_matching import evaluate, generate
+
+
+def test_a_small_labelled_data_set_meets_the_precision_and_recall_targets():
+    figures = evaluate(generate(customers=1_000, posts=5_000, seed=11))
+    assert figures["linked"] > 2_000
+    assert figures["precision"] >= 0.999, figures["wrong_link_evidence"]
+    assert figures["recall"] >= 0.95
+    assert figures["key_reads_per_post_max"] <= 6  # author keys and keys written in a message, no scans
