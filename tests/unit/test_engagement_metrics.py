@@ -105,6 +105,7 @@ def test_daily_rollup_publishes_derived_figures_once_and_never_per_topic():
     assert first.figures["MatchRate"] == 0.5  # the next day's posts are not in it
     assert "MatchRate" in first.published and not any(n.startswith("Topic") and "|" in n for n in first.published)
     assert "MatchedPosts|Platform=facebook" not in first.published  # sums go out hourly
+    assert store.rollups["2026-11-20T09:00:00Z"] == {"MatchedPosts|Platform=facebook": 2.0}  # a missed hour
     again = roll_up_day("2026-11-20", store, Calls(Calls=0), publisher)
     assert (again.figures, again.published, again.requests) == (first.figures, {}, 0)
     hourly = roll_up("2026-11-20T10:00:00Z", store, publisher)

@@ -75,8 +75,12 @@ def period_to_roll(event: dict[str, Any], now: datetime) -> tuple[str, str]:
     return "hour", hour_to_roll(event)
 
 
-def roll_up(hour: str, counters: CounterStore, publisher: MetricsPublisher) -> RollupResult:
-    figures: dict[str, float] = {name: float(value) for name, value in sorted(counters.read_hour(hour).items())}
+def roll_up(hour: str, counters: CounterStore, publisher: MetricsPublisher,
+            read: dict[str, int] | None = None) -> RollupResult:
+    """One hour: only the difference from what was published for it before is sent. `read`: the hour's
+    counters when the caller has read them already (the daily rollup)."""
+    raw = counters.read_hour(hour) if read is None else read
+    figures: dict[str, float] = {name: float(value) for name, value in sorted(raw.items())}
     already = counters.stored_rollup(hour) or {}
     delta = {name: value - already.get(name, 0.0) for name, value in figures.items() if published(name)}
     delta = {name: value for name, value in delta.items() if value != 0}
@@ -192,15 +196,22 @@ def derived_names(figures: Mapping[str, float], totals: Mapping[str, float]) -> 
 
 def roll_up_day(day: str, counters: CounterStore, calls: CallFigures, publisher: MetricsPublisher) -> RollupResult:
     """The day's figures from its 24 hour partitions, the customer base and the calls: a fixed number of
-    reads whatever the volume. Stored for history; the derived figures that changed are published."""
+    reads whatever the volume. Each hour is rolled up again on the way (a missed or late hour catches
+    up; an hour already published sends nothing). Stored for history; the derived figures that changed
+    are published."""
     start = datetime.strptime(day, "%Y-%m-%d").replace(tzinfo=UTC)
     totals: Counter[str] = Counter()
-    for hour in range(24):
-        totals.update(counters.read_hour(utc_iso(start + timedelta(hours=hour))))
+    requests = 0
+    for offset in range(24):
+        hour = utc_iso(start + timedelta(hours=offset))
+        counted = counters.read_hour(hour)
+        if counted:
+            requests += roll_up(hour, counters, publisher, read=counted).requests
+        totals.update(counted)
     figures = daily_figures(dict(totals), counters.read_base(), calls.read_day(day))
     already = counters.stored_rollup(day) or {}
     changed = {name: figures[name] for name in derived_names(figures, totals) if already.get(name) != figures[name]}
-    requests = publisher.publish(utc_iso(start), changed) if changed else 0
+    requests += publisher.publish(utc_iso(start), changed) if changed else 0
     if figures != already:
         counters.save_rollup(day, figures)
     return RollupResult(day, figures, changed, requests)
