@@ -31,7 +31,9 @@ def test_roles_come_from_the_registry_and_brand_names():
     assert REGISTRY.role_of(Author("x", "123", "@ACME")) == "company"
     assert REGISTRY.role_of(Author("facebook", "700", None, "Jo")) == "employee"
     assert REGISTRY.role_of(Author("facebook", "555", None, "Àcme Help Desk")) == "unofficial_brand"
+    assert REGISTRY.role_of(Author("x", "557", "acme_help", "Help")) == "unofficial_brand"
     assert REGISTRY.role_of(Author("facebook", "556", None, "Ada Lovelace")) == "public"
+    assert REGISTRY.role_of(Author("facebook", "558", None, "Jo Acmerson")) == "public"
     with pytest.raises(ConfigurationError, match="OFFICIAL_ACCOUNTS"):
         Registry.from_settings("facebook 900", "", "", "")
 

@@ -72,8 +72,8 @@ class Registry:
             return COMPANY
         if keys & self.employees:
             return EMPLOYEE
-        shown = fold(f"{author.name or ''} {author.handle or ''}")
-        if any(name in shown for name in self.brand_names):
+        shown = fold(f"{author.name or ''} {(author.handle or '').replace('_', ' ')}")
+        if any(_mentions(shown, name) for name in self.brand_names):
             return UNOFFICIAL_BRAND
         return PUBLIC
 
@@ -81,10 +81,13 @@ class Registry:
         """Hashtags (folded, first MAX_HASHTAGS) and configured keywords found as whole words."""
         folded = fold(text or "")
         topics = list(dict.fromkeys(f"#{tag}" for tag in _HASHTAG.findall(folded)))[:MAX_HASHTAGS]
-        for keyword in self.keywords:
-            if re.search(rf"(?<!\w){re.escape(keyword)}(?!\w)", folded):
-                topics.append(keyword)
+        topics += [keyword for keyword in self.keywords if _mentions(folded, keyword)]
         return topics
+
+
+def _mentions(folded_text: str, folded_words: str) -> bool:
+    """Whole words only: "acme" is in "Acme Support" and "acme_help", not in "Acmerson"."""
+    return re.search(rf"(?<![^\W_]){re.escape(folded_words)}(?![^\W_])", folded_text) is not None
 
 
 def minutes_between(earlier: str, later: str) -> float:
