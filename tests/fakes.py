@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from socialcrm import identity
-from socialcrm.model import AnalyzedPost, ContactPush, Customer, IdentityLink
+from socialcrm.model import AnalyzedPost, ContactPush, Customer, IdentityLink, segment_label
 
 
 class FakeCustomers:
@@ -27,7 +27,7 @@ class FakeCustomers:
         customer = self.records.pop(customer_id, None)
         if customer is None:
             return 0
-        self.base[customer.segment or "none"] -= 1
+        self.base[segment_label(customer.segment)] -= 1
         for key in customer.identity_keys:
             self.links[key].discard((customer_id, "crm"))
         linked = self.linked_keys.pop(customer_id, set())
@@ -47,7 +47,7 @@ class FakeCustomers:
         self.reads += 1
         return [IdentityLink(customer_id, source) for customer_id, source in sorted(self.links.get(identity_key, ()))]
 
-    def customers_with_identity(self, identity_key: str) -> list[str]:
+    def customers_with_identity(self, identity_key: str) -> list[str]:  # a test helper, not a port method
         found = {customer_id for customer_id, source in self.links.get(identity_key, ()) if source != "rejected"}
         return sorted(found)
 
@@ -76,8 +76,8 @@ class FakeCustomers:
         for key in customer.identity_keys:
             self.links[key].add((customer.customer_id, "crm"))
         if previous is not None:
-            self.base[previous.segment or "none"] -= 1
-        self.base[customer.segment or "none"] += 1
+            self.base[segment_label(previous.segment)] -= 1
+        self.base[segment_label(customer.segment)] += 1
         self.records[customer.customer_id] = customer
         return tuple(sorted(old - set(customer.identity_keys)))
 

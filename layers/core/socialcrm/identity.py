@@ -90,21 +90,6 @@ def indexed_handle_key(author: Author) -> str | None:
     return handle_key(author.platform, author.handle) if author.handle and normalize_handle(author.handle) else None
 
 
-EVIDENCE_TEXT = {
-    "verified_by_customer": "the customer verified this account with a one-time code",
-    "confirmed_by_agent": "an agent confirmed this account",
-    "platform_id_on_record": "account id on the customer record",
-    "linked_before": "this account was linked to the customer before",
-    "platform_phone_on_record": "the platform's verified phone number is on the customer record",
-    "handle_on_record": "handle on the customer record",
-    "phone_in_message": "a phone number on the record was written in this message",
-    "email_in_message": "an email address on the record was written in this message",
-    "name_match": "display name matches the customer's name",
-    "name_similar": "display name is similar to the customer's name",
-    "location_match": "profile location matches the customer's city",
-}
-
-
 def describe_match(match_key: str | None) -> str:
     """What linked a post to its customer, for agents, without the identifier itself."""
     if not match_key:
@@ -115,6 +100,3 @@ def describe_match(match_key: str | None) -> str:
             "handle": f"{platform} handle on the customer record", "phone": "phone number on the customer record",
             "email": "email address on the customer record"}.get(kind, kind)
 
-
-def describe_evidence(evidence: list[str] | tuple[str, ...]) -> str:
-    return "; ".join(EVIDENCE_TEXT.get(kind, kind.replace("_", " ")) for kind in evidence)

@@ -112,6 +112,11 @@ class Customer:
     linked_keys: tuple[str, ...] = ()  # accounts linked beyond the record (by matching, agents, the customer)
 
 
+def segment_label(segment: str | None) -> str:
+    """A customer's segment as metrics name it: customers without one count as "none"."""
+    return segment or "none"
+
+
 @dataclass(frozen=True)
 class IdentityLink:
     """A customer an identity key points to, and who made the link.

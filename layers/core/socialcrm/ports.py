@@ -30,10 +30,6 @@ class SentimentAnalyzer(Protocol):
 
 
 class CustomerDirectory(Protocol):
-    def customers_with_identity(self, identity_key: str) -> list[str]:
-        """Customers the key links to (any source but rejected); at most a few."""
-        ...
-
     def identity_links(self, identity_key: str) -> list[IdentityLink]:
         """Every link of the key, rejections included (one Query on one partition)."""
         ...

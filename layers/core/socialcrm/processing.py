@@ -17,7 +17,7 @@ from socialcrm.cards import build_card, lookup_keys
 from socialcrm.engagement import COMPANY, EMPLOYEE, UNOFFICIAL_BRAND, Registry, fold, minutes_between, response_bucket
 from socialcrm.linking import LinkingDeps, Relinked, match_new_post, posts_of_account, rematch
 from socialcrm.matching import UNMATCHED
-from socialcrm.model import AnalyzedPost, Author, CanonicalPost, ContactPush, push_id_for, utc_iso
+from socialcrm.model import AnalyzedPost, Author, CanonicalPost, ContactPush, push_id_for, segment_label, utc_iso
 from socialcrm.ports import (
     CardStore,
     CustomerDirectory,
@@ -118,7 +118,7 @@ def distinct_markers(post: CanonicalPost, customer_id: str | None, segment: str 
                      topics: Sequence[str], day: str) -> list[tuple[str, str]]:
     """(marker, counter) pairs: each voice counts once a day, overall and per topic. Markers are hashes."""
     voice = voice_of(post, customer_id)
-    group = (segment or "none") if customer_id else "unmatched"
+    group = segment_label(segment) if customer_id else "unmatched"
     pairs = [("voice", f"DailyVoices|Segment={group}")] if customer_id else [("unmatched", "DailyUnmatchedAuthors")]
     pairs += [(f"topic:{topic}", f"DailyTopicAuthors|Topic={topic}|Segment={group}") for topic in topics]
     return [(hashlib.sha256(f"{day}|{scope}|{voice}".encode()).hexdigest()[:40], counter) for scope, counter in pairs]
@@ -163,7 +163,7 @@ def counters_for(analyzed: AnalyzedPost, segment: str | None, actionable: bool, 
     if analyzed.candidates:
         counters[f"HeldForReview|Platform={post.platform}"] = 1
     if analyzed.customer_id:
-        counters[f"MatchedPostsBySegment|Segment={segment or 'none'}|Sentiment={analyzed.sentiment}"] = 1
+        counters[f"MatchedPostsBySegment|Segment={segment_label(segment)}|Sentiment={analyzed.sentiment}"] = 1
     if actionable:
         counters["ActionablePosts"] = 1
     return counters
@@ -222,13 +222,13 @@ def process_post(post: CanonicalPost, deps: ProcessorDeps) -> Outcome:
     segment = customer.segment if customer else None
     topics = deps.registry.topics_of(post.text) if role in VOICES else []
     counters = counters_for(analyzed, segment, reason is not None, parent, topics)
-    if not deps.posts.store_new(analyzed, counters, counting_hour(post.created_at, now),
-                                shard_of(post.key)) and state is None:
+    hour = counting_hour(post.created_at, now)
+    if not deps.posts.store_new(analyzed, counters, hour, shard_of(post.key)) and state is None:
         # Another delivery of this post stored it after we looked: that one finishes the post (or is
         # retried until it does). Going on here would enqueue the same push a second time.
         return Outcome("duplicate")
     # From here on every step is idempotent, so a retry after a failure simply redoes them.
-    count_engagement(analyzed, parent, segment, topics, deps, now)
+    count_engagement(analyzed, parent, segment, topics, hour, deps, now)
     if match.outcome == "candidate":
         deps.reviews.hold(post.key, post.created_at, match.candidates)
     if verified_for is not None:  # the account's earlier posts follow the customer's proof
@@ -245,7 +245,7 @@ def process_post(post: CanonicalPost, deps: ProcessorDeps) -> Outcome:
 
 
 def count_engagement(analyzed: AnalyzedPost, parent: dict | None, segment: str | None, topics: Sequence[str],
-                     deps: ProcessorDeps, now: datetime) -> None:
+                     hour: str, deps: ProcessorDeps, now: datetime) -> None:
     """First official answers, distinct voices and governance notes; each is counted at most once."""
     post, role = analyzed.post, analyzed.role
     if role == COMPANY and parent and parent.get("author_role", "public") == "public" \
@@ -257,7 +257,6 @@ def count_engagement(analyzed: AnalyzedPost, parent: dict | None, segment: str |
     if deps.ledger is None:
         return
     expires = int((now + timedelta(days=MARKER_DAYS)).timestamp())
-    hour = counting_hour(post.created_at, now)
     if role in VOICES:
         deps.ledger.count_first(distinct_markers(post, analyzed.customer_id, segment, topics, hour[:10]), hour,
                                 shard_of(post.key), expires)

@@ -22,7 +22,7 @@ from pynamodb.models import Model
 from pynamodb.transactions import TransactWrite
 
 from socialcrm import config, identity
-from socialcrm.model import HOLDER, AnalyzedPost, Customer, IdentityLink, SocialIdentity
+from socialcrm.model import HOLDER, AnalyzedPost, Customer, IdentityLink, SocialIdentity, segment_label
 
 PROFILE = "PROFILE"
 BASE_PARTITION = "BASE"  # MetricsTable: customers by segment, kept by customer sync and erasure
@@ -216,10 +216,6 @@ class DynamoCustomerDirectory:
         _, identity_item = customer_models()
         return [_link_of(item) for item in identity_item.query(f"IDENTITY#{identity_key}", limit=MAX_LINKS_READ)]
 
-    def customers_with_identity(self, identity_key: str) -> list[str]:
-        links = self.identity_links(identity_key)
-        return list(dict.fromkeys(link.customer_id for link in links if link.source != "rejected"))
-
     def add_link(self, identity_key: str, customer_id: str, source: str) -> None:
         customer_item, identity_item = customer_models()
         try:  # the record first: a link to a customer that does not exist is never written
@@ -255,7 +251,7 @@ class DynamoCustomerDirectory:
         stored = self._item(customer.customer_id)
         old_keys = set(stored.identity_keys or ()) if stored else set()
         new_keys = set(customer.identity_keys)
-        segment = customer.segment or "none"
+        segment = segment_label(customer.segment)
         record = customer_item(
             f"CUSTOMER#{customer.customer_id}",
             PROFILE,
@@ -292,10 +288,6 @@ class DynamoCustomerDirectory:
             for key in sorted(old_keys - new_keys):
                 batch.delete(identity_item(f"IDENTITY#{key}", f"CUSTOMER#{customer.customer_id}"))
         return tuple(sorted(old_keys - new_keys))
-
-    def _linked_keys(self, customer_id: str) -> set[str]:
-        item = self._item(customer_id)
-        return set(item.linked_keys or ()) if item else set()
 
     def _item(self, customer_id: str) -> Any:
         customer_item, _ = customer_models()
