@@ -106,6 +106,7 @@ def test_daily_rollup_publishes_derived_figures_once_and_never_per_topic():
     first = roll_up_day("2026-11-20", store, Calls(Calls=0), publisher)
     assert first.figures["MatchRate"] == 0.5  # the next day's posts are not in it
     assert "MatchRate" in first.published and not any(n.startswith("Topic") and "|" in n for n in first.published)
+    assert first.published["TopicWarnings"] == 0  # the dashboard's topic widget reads it
     assert "MatchedPosts|Platform=facebook" not in first.published  # sums go out hourly
     assert store.rollups["2026-11-20T09:00:00Z"] == {"MatchedPosts|Platform=facebook": 2.0}  # a missed hour
     again = roll_up_day("2026-11-20", store, Calls(Calls=0), publisher)

@@ -45,7 +45,12 @@ DAILY_ONLY = (
 )
 
 # Stored per topic and per day but never sent to CloudWatch (hashtags are unbounded; each dimension value
-# would be a billed custom metric): see socialcrm.rollup.UNPUBLISHED_PREFIXES.
+# would be a billed custom metric): see UNPUBLISHED below.
 STORED_ONLY = ("TopicPosts", "TopicAuthors", "TopicAuthorShare", "TopicSkew", "TopicWarning")
+
+# Counters of first sightings (distinct voices): meaningful per day only, summed into daily figures.
+FIRST_SIGHTINGS = ("DailyVoices", "DailyUnmatchedAuthors", "DailyTopicAuthors")
+
+UNPUBLISHED = STORED_ONLY + FIRST_SIGHTINGS
 
 FIGURES = ADDITIVE + DAILY_ONLY

@@ -17,15 +17,13 @@ from typing import Any
 
 from socialcrm.engagement import percentile, total_variation
 from socialcrm.errors import BadRequest
+from socialcrm.figures import UNPUBLISHED
 from socialcrm.model import utc_iso
 from socialcrm.ports import CallFigures, CounterStore, MetricsPublisher
 
 TOPIC_MIN_POSTS = 10  # a topic is judged once it has this many posts in the day
 TOPIC_MIN_AUTHOR_SHARE = 0.3  # fewer distinct authors per post than this: a few people are loud
 TOPIC_MAX_SKEW = 0.5  # a topic's authors differ this much from the customer base: unrepresentative
-# Stored for history but not sent to CloudWatch: first-sighting counters (meaningful per day only) and
-# per-topic figures (hashtags are unbounded, and every dimension value is a billed custom metric).
-UNPUBLISHED_PREFIXES = ("Daily", "Topic")
 _DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 
@@ -98,7 +96,9 @@ def split_counter_name(name: str) -> tuple[str, list[tuple[str, str]]]:
 
 
 def published(name: str) -> bool:
-    return not name.startswith(UNPUBLISHED_PREFIXES)
+    """Stored for history but not sent to CloudWatch: socialcrm.figures.UNPUBLISHED (per-topic figures and
+    first-sighting counters)."""
+    return split_counter_name(name)[0] not in UNPUBLISHED
 
 
 def _share(part: float, whole: float) -> float | None:
