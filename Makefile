@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install browser lint test unit integration e2e demo local bench redrive eval-matching report clean
+.PHONY: install browser lint test unit integration e2e demo local bench load redrive eval-matching report clean
 
 install: $(STAMP)
 
@@ -59,6 +59,10 @@ report: install
 # Identity resolution on a labelled data set: precision, recall, throughput (docs/matching.md).
 eval-matching: install
 	$(BIN)/python -m infra.eval_matching --customers $(or $(CUSTOMERS),10000) --posts $(or $(POSTS),50000) --seed $(or $(SEED),7)
+
+# 10,000 signed deliveries under faults on the local stack (make test runs the same test with 2,000).
+load: install
+	LOAD_DELIVERIES=10000 $(BIN)/python -m pytest -q -s tests/e2e/test_load_faults.py
 
 bench: install
 	$(BIN)/python -m infra.local.bench --cold 15

@@ -1,6 +1,6 @@
-"""Load and faults on the local stack: 10,000 signed webhook deliveries over HTTP while the contact
-centre refuses, then hangs, and the tables throttle, each for a stretch. Afterwards every delivery is
-accounted for.
+"""Load and faults on the local stack: signed webhook deliveries over HTTP (10,000 in `make load`, 2,000
+in `make test`) while the contact centre refuses, then hangs, and the tables throttle, each for a stretch.
+Afterwards every delivery is accounted for.
 
 The mix is drawn from a fixed seed: 79 % unique valid posts, 10 % exact redeliveries, 5 % forged
 signatures, 5 % malformed bodies and 1 % poison (a comment id longer than DynamoDB's 2,048-byte key
@@ -16,6 +16,7 @@ max_seconds. The summary is printed whatever the outcome, then asserted.
 from __future__ import annotations
 
 import json
+import os
 import random
 import threading
 import time
@@ -37,7 +38,10 @@ from tests.e2e.conftest import ROOT, SECRETS
 pytestmark = pytest.mark.e2e
 
 SEED = 20261123
-MIX = {"valid": 7_900, "duplicate": 1_000, "forged": 500, "malformed": 500, "poison": 100}
+# `make load` sends 10,000; `make test` a fifth of the same mix (LOAD_DELIVERIES), so the suite stays fast.
+DELIVERIES = int(os.environ.get("LOAD_DELIVERIES", "2000"))
+SHARES = {"valid": 0.79, "duplicate": 0.10, "forged": 0.05, "malformed": 0.05, "poison": 0.01}
+MIX = {kind: max(1, round(DELIVERIES * share)) for kind, share in SHARES.items()}
 CUSTOMERS = 300
 KNOWN_SHARE = 0.08
 SENDERS = 8
@@ -209,14 +213,14 @@ def scan(stack: LocalStack, table: str, **arguments) -> list[dict]:
 
 
 @pytest.mark.timeout(DEADLINE_SECONDS + 120)
-def test_ten_thousand_deliveries_under_faults_are_all_accounted_for(load_stack, load_centre, capsys):
+def test_deliveries_under_faults_are_all_accounted_for(load_stack, load_centre, capsys):
     started = time.monotonic()
     stack, centre = load_stack, load_centre
     vader = analyzer_for("vader")
     assert {vader.analyze(t)[0] for t in NEGATIVE} == {"negative"}
     assert "negative" not in {vader.analyze(t)[0] for t in POSITIVE + NEUTRAL}
     plan = build_plan(SECRETS["meta"]["app_secret"], random.Random(SEED), int(time.time()))
-    assert len(plan.deliveries) >= 10_000
+    assert len(plan.deliveries) == sum(MIX.values())
     sync_customers(stack)
 
     figures: dict = {}
