@@ -7,6 +7,7 @@ Every platform adapter normalizes its payloads into CanonicalPost; everything do
 from __future__ import annotations
 
 import hashlib
+import re
 from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any, Literal
@@ -179,17 +180,35 @@ def utc_iso(moment: datetime) -> str:
     return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
+# X (Twitter v1.1) `created_at`: "Fri Aug 21 19:10:05 +0000 2020"; English names whatever the process locale
+TWITTER_TIME = re.compile(r"(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun) (?P<month>[A-Z][a-z]{2}) (?P<day>\d{2}) "
+                          r"(?P<clock>\d{2}:\d{2}:\d{2}) (?P<offset>[+-]\d{4}) (?P<year>\d{4})")
+MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+
+
+def _twitter_time(text: str) -> datetime | None:
+    match = TWITTER_TIME.fullmatch(text)
+    if match is None or match["month"] not in MONTHS:
+        return None
+    month = MONTHS.index(match["month"]) + 1
+    offset = f"{match['offset'][:3]}:{match['offset'][3:]}"
+    try:
+        return datetime.fromisoformat(f"{match['year']}-{month:02d}-{match['day']}T{match['clock']}{offset}")
+    except ValueError:
+        return None
+
+
 def parse_time(value: Any) -> str:
-    """ISO-8601 UTC from the time formats the platforms use (epoch s/ms, ISO with offsets)."""
+    """ISO-8601 UTC from the time formats the platforms use (epoch s/ms, ISO with offsets, X's created_at)."""
     if value is None or value == "":
         raise BadRequest("missing time")
     if isinstance(value, bool):
         raise BadRequest("time is not a timestamp")
     if isinstance(value, (int, float)) or (isinstance(value, str) and value.isdigit()):
-        number = float(value)
-        if number > 1e11:  # milliseconds
-            number /= 1000
         try:
+            number = float(value)  # 10**400 overflows here; "²" is a digit to str.isdigit but not to float
+            if number > 1e11:  # milliseconds
+                number /= 1000
             return utc_iso(datetime.fromtimestamp(number, tz=UTC))
         except (OverflowError, OSError, ValueError):
             raise BadRequest("time out of range") from None
@@ -200,8 +219,13 @@ def parse_time(value: Any) -> str:
         try:
             moment = datetime.fromisoformat(text)
         except ValueError:
-            raise BadRequest("time is not ISO-8601") from None
+            moment = _twitter_time(value.strip())
+            if moment is None:
+                raise BadRequest("time is not ISO-8601 or X's created_at") from None
         if moment.tzinfo is None:
             moment = moment.replace(tzinfo=UTC)
-        return utc_iso(moment)
+        try:
+            return utc_iso(moment)
+        except OverflowError:  # 0001-01-01T00:00:00+05:00 is before year 1 in UTC
+            raise BadRequest("time out of range") from None
     raise BadRequest("time is not a timestamp")

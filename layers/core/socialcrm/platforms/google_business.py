@@ -91,7 +91,9 @@ class GoogleBusinessAdapter:
         verb = REVIEW_TYPES.get(str(data.get("notificationType") or data.get("type")))
         if verb is None:
             return []  # other notification types (questions, media, ...) are acknowledged
-        review_name = an_id(data.get("review") or data.get("name"), "message.data.review") or ""
+        # the Notifications reference names the fields reviewName / locationName (review_name in its v1 text)
+        review_name = an_id(data.get("reviewName") or data.get("review_name") or data.get("review") or data.get("name"),
+                            "message.data.reviewName") or ""
         reviewer = data.get("reviewer") if isinstance(data.get("reviewer"), dict) else {}
         stars = STARS.get(str(data.get("starRating")))
         text = text_of(data.get("comment"))
@@ -100,7 +102,8 @@ class GoogleBusinessAdapter:
             author=Author(PLATFORM, None, None, optional_str(reviewer.get("displayName"))),
             text=f"{'★' * stars} {text}".strip() if stars else text,
             created_at=parse_time(data.get("updateTime") or data.get("createTime") or message.get("publishTime")),
-            source=PLATFORM, verb=verb, account=optional_str(data.get("location")))]
+            source=PLATFORM, verb=verb,
+            account=optional_str(data.get("locationName") or data.get("location_name") or data.get("location")))]
 
 
 ADAPTER = GoogleBusinessAdapter()

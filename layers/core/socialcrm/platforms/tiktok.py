@@ -64,7 +64,9 @@ class TikTokAdapter:
         content = self._content(payload.get("content"))
         if not event.startswith(POST_EVENTS):
             return []  # authorization and portability events: acknowledged, not posts
-        post_id = an_id(content.get("post_id") or content.get("publish_id"), "content.post_id")
+        # video.publish.completed (Video Kit) names the video by share_id; Content Posting by publish_id/post_id
+        post_id = an_id(content.get("post_id") or content.get("publish_id") or content.get("share_id"),
+                        "content.post_id")
         return [CanonicalPost(
             platform=PLATFORM, post_id=post_id or "", kind="post",
             author=Author(PLATFORM, an_id(payload.get("user_openid"), "user_openid")),

@@ -23,7 +23,9 @@ from socialcrm.platforms.signing import ALGORITHMS, matches_any, secrets_in_forc
 PLATFORM = "youtube"
 NS = {"atom": "http://www.w3.org/2005/Atom", "yt": "http://www.youtube.com/xml/schemas/2015",
       "at": "http://purl.org/atompub/tombstones/1.0"}
-TOPIC_PREFIX = "https://www.youtube.com/xml/feeds/videos.xml"
+# Google's guide names the topic both ways (its localized pages drop "/xml")
+TOPIC_URLS = {f"{scheme}://www.youtube.com{path}" for scheme in ("https", "http")
+              for path in ("/xml/feeds/videos.xml", "/feeds/videos.xml")}
 
 
 def subscribed_channels() -> set[str]:
@@ -32,7 +34,7 @@ def subscribed_channels() -> set[str]:
 
 def channel_of_topic(topic: str) -> str | None:
     parts = urlsplit(topic)
-    if f"{parts.scheme}://{parts.netloc}{parts.path}" not in (TOPIC_PREFIX, TOPIC_PREFIX.replace("https", "http")):
+    if f"{parts.scheme}://{parts.netloc}{parts.path}" not in TOPIC_URLS:
         return None
     values = parse_qs(parts.query).get("channel_id", [])
     return values[0] if len(values) == 1 else None
