@@ -43,7 +43,7 @@ class FakeCustomers:
         self.reads += 1
         return any(self.markers.get(key, 0) > now for key in keys)
 
-    def identity_links(self, identity_key: str) -> list[IdentityLink]:
+    def identity_links(self, identity_key: str, consistent: bool = False) -> list[IdentityLink]:
         self.reads += 1
         return [IdentityLink(customer_id, source) for customer_id, source in sorted(self.links.get(identity_key, ()))]
 

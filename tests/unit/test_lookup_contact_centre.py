@@ -57,15 +57,23 @@ def test_null_withheld_and_invalid_callers_are_not_found(address):
     assert list(answer) == list(RESPONSE_KEYS)
 
 
-def test_chat_contacts_are_identified_by_customer_id_or_email_attribute():
+def test_chat_contacts_are_identified_by_the_flows_verified_parameters():
     reader = cards([a_stored_post("p1", "2026-11-19T09:00:00Z", "chat me")])
-    chat = ask(reader, event(None, channel="CHAT", attributes={"customer_id": "c-1"}))
+    chat = ask(reader, event(None, channel="CHAT", parameters={"verified_customer_id": "c-1"}))
     assert (chat["found"], chat["last_post_text"]) == ("true", "chat me")
-    by_email = ask(reader, event(None, channel="CHAT", attributes={"email": "Ada@Example.com"}))
+    by_email = ask(reader, event(None, channel="CHAT", parameters={"verified_email": "Ada@Example.com"}))
     assert by_email["customer_id"] == "c-1"
-    withheld_but_known = ask(reader, event("anonymous", attributes={"customer_id": "c-1"}))
+    withheld_but_known = ask(reader, event("anonymous", parameters={"verified_customer_id": "c-1"}))
     assert withheld_but_known["found"] == "true"
     assert reader.reads == ["CUSTOMER#c-1", "EMAIL#ada@example.com", "CUSTOMER#c-1"]
+
+
+def test_attributes_a_pre_chat_form_can_set_identify_nobody():
+    reader = cards([a_stored_post("p1", "2026-11-19T09:00:00Z", "chat me")])
+    for attributes in ({"customer_id": "c-1"}, {"email": "ada@example.com"}):
+        answer = ask(reader, event(None, channel="CHAT", attributes=attributes))
+        assert (answer["found"], answer["reason"], answer["customer_name"]) == ("false", "not_authenticated", "")
+    assert reader.reads == []
 
 
 def test_block_parameters_set_the_window_and_the_text_length():

@@ -114,6 +114,10 @@ def page_for(path: str, lookup_key: str | None, query: dict[str, str], key: byte
         return 503, render_message("Try again", "The timeline is not available right now.")
     if card is None:
         return 404, render_message("Not found", "No social posts for this customer.")
+    from socialcrm.cards import is_shared
+
+    if is_shared(card):  # names nobody: the number is on more than one customer's record
+        return 404, render_message("Not found", "This number belongs to more than one customer.")
     if retention_days:  # a card may still hold a post whose retention has passed
         from datetime import UTC, datetime, timedelta
 

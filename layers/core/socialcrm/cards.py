@@ -35,6 +35,15 @@ def lookup_keys(customer: Customer) -> list[str]:
             *(email_lookup_key(e) for e in customer.emails)]
 
 
+def shared_marker(updated_at: str) -> dict[str, Any]:
+    """What a phone or email key holds when more than one customer has it on their record: no names, no posts."""
+    return {"shared": True, "customer_id": "", "updated_at": updated_at}
+
+
+def is_shared(card: dict[str, Any]) -> bool:
+    return card.get("shared") is True
+
+
 def build_card(customer: Customer, posts: Iterable[dict[str, Any]], updated_at: str) -> dict[str, Any]:
     unique = {p["post_key"]: p for p in posts}
     newest_first = sorted(unique.values(), key=lambda p: (p["created_at"], p["post_key"]), reverse=True)

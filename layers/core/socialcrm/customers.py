@@ -7,13 +7,12 @@ from dataclasses import dataclass
 from typing import Any
 
 from socialcrm import identity
-from socialcrm.cards import email_lookup_key, phone_lookup_key
 from socialcrm.errors import InvalidRecord
 from socialcrm.linking import LinkingDeps, rematch
 from socialcrm.model import Customer, SocialIdentity
 from socialcrm.phones import to_e164
 from socialcrm.ports import CardStore, CustomerDirectory, LinkCodes, PostRepository, ReviewList
-from socialcrm.processing import refresh_cards
+from socialcrm.processing import contact_keys, refresh_cards, release_contact_keys
 
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _REGION = re.compile(r"^[A-Za-z]{2}$")
@@ -153,11 +152,10 @@ def sync_customers(records: Any, deps: SyncDeps) -> dict[str, Any]:
 def apply_customer(customer: Customer, deps: SyncDeps) -> None:
     previous = deps.customers.get(customer.customer_id)
     removed_keys = deps.customers.upsert(customer)
-    if previous is not None:
-        stale = [phone_lookup_key(p) for p in sorted(set(previous.phones) - set(customer.phones))]
-        stale += [email_lookup_key(e) for e in sorted(set(previous.emails) - set(customer.emails))]
-        if stale:
-            deps.cards.delete(stale)
+    if previous is not None:  # its phone and email cards: cleared, and rebuilt for whoever still holds them
+        kept = set(contact_keys(customer))
+        release_contact_keys([pair for pair in contact_keys(previous) if pair not in kept], deps.posts,
+                             deps.customers, deps.cards, deps.clock())
     # Posts already captured from the accounts this record names (or named): matched again, found
     # through the author index, never a scan. Linking, unlinking and review follow from the evidence.
     post_keys = [post_key for key in (*customer.identity_keys, *removed_keys) if _author_key(key)

@@ -140,6 +140,10 @@ def _erase_customer(customer_id: str, deps: ErasureDeps, now: int) -> dict[str, 
         removed = deps.customers.delete(customer_id)
         receipt.counts["customer_records"] = 1 if removed else 0
         receipt.counts["identity_keys"] = max(0, removed - 1)
+        from socialcrm.processing import contact_keys, release_contact_keys
+
+        # A phone or email that another record also has goes back to that customer (or stays shared).
+        release_contact_keys(contact_keys(customer), deps.posts, deps.customers, deps.cards, deps.clock())
     for post_key in held_naming_them:
         deps.reviews.release(post_key)
     rematch(held_naming_them, deps.linking)  # held again without them, or unmatched

@@ -6,8 +6,11 @@ no requests, no pydantic, no X-Ray SDK). It never raises: any failure answers fo
 
 Identification, first that applies: the caller's phone number (E.164, national numbers read with the
 block parameter `default_country`, else DEFAULT_PHONE_REGION); for chat and task contacts, or a
-withheld number, the contact attribute `customer_id`, then `email`.
-Block parameters (all optional): `default_country`, `lookback_days` (1-365), `max_text` (20-1000).
+withheld number, the block parameter `verified_customer_id`, then `verified_email`, which the flow sets
+only after its own authentication step. The contact attributes `customer_id` and `email` alone (a
+pre-chat form lets anyone set them) identify nobody: found="false", reason "not_authenticated".
+Block parameters (all optional): `default_country`, `lookback_days` (1-365), `max_text` (20-1000),
+`verified_customer_id`, `verified_email`.
 """
 
 from __future__ import annotations
@@ -21,7 +24,7 @@ from datetime import UTC, datetime, timedelta
 from functools import cache
 from typing import Any
 
-from socialcrm.cards import CARD_POSTS, customer_lookup_key, email_lookup_key, phone_lookup_key
+from socialcrm.cards import CARD_POSTS, customer_lookup_key, email_lookup_key, is_shared, phone_lookup_key
 from socialcrm.names import PLATFORM_NAMES
 from socialcrm.phones import to_e164
 
@@ -111,13 +114,18 @@ def lookup_key_for(event: Any, default_region: str) -> tuple[str | None, str]:
         if e164:
             return phone_lookup_key(e164), ""
         reason = "withheld_or_invalid_number"
-    attributes = data.get("Attributes") if isinstance(data.get("Attributes"), dict) else {}
-    customer_id = attributes.get("customer_id")
+    # Contact attributes can come from the customer (a pre-chat form): only block parameters, which the
+    # flow fills after its own authentication step, identify a contact without a caller number.
+    params = _parameters(event)
+    customer_id = params.get("verified_customer_id")
     if isinstance(customer_id, str) and customer_id.strip():
         return customer_lookup_key(customer_id.strip()), ""
-    email = attributes.get("email")
+    email = params.get("verified_email")
     if isinstance(email, str) and _EMAIL.match(email.strip()):
         return email_lookup_key(email), ""
+    attributes = data.get("Attributes") if isinstance(data.get("Attributes"), dict) else {}
+    if any(isinstance(attributes.get(name), str) and attributes[name].strip() for name in ("customer_id", "email")):
+        return None, "not_authenticated"
     return None, reason
 
 
@@ -188,8 +196,8 @@ def answer_from_card(card: dict[str, Any], now: datetime, lookback_days: int,
 
 
 # Every `outcome` the lookup reports: "found", or the reason it found nothing.
-LOOKUP_OUTCOMES = ("found", "no_caller_number", "withheld_or_invalid_number", "no_customer", "lookup_unavailable",
-                   "internal_error")
+LOOKUP_OUTCOMES = ("found", "no_caller_number", "withheld_or_invalid_number", "not_authenticated", "no_customer",
+                   "shared_number", "shared_email", "lookup_unavailable", "internal_error")
 
 
 def channel_signals(answer: dict[str, str], now: datetime) -> dict[str, int]:
@@ -229,6 +237,8 @@ def lookup_contact(event: dict[str, Any], read_card: Callable[[str], dict[str, A
         return not_found("lookup_unavailable")
     if card is None:
         return not_found("no_customer")
+    if is_shared(card):  # more than one customer has this number or address: say so, show nobody
+        return not_found("shared_email" if key.startswith("EMAIL#") else "shared_number")
     answer = answer_from_card(card, now, min(days, retention_days or days), max_text, retention_days)
     if screen_pop is not None and answer["customer_id"]:
         try:

@@ -30,8 +30,9 @@ class SentimentAnalyzer(Protocol):
 
 
 class CustomerDirectory(Protocol):
-    def identity_links(self, identity_key: str) -> list[IdentityLink]:
-        """Every link of the key, rejections included (one Query on one partition)."""
+    def identity_links(self, identity_key: str, consistent: bool = False) -> list[IdentityLink]:
+        """Every link of the key, rejections included (one Query on one partition; `consistent`: a strongly
+        consistent read, which sees every write that completed before it)."""
         ...
 
     def add_link(self, identity_key: str, customer_id: str, source: str) -> None:

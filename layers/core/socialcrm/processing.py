@@ -11,9 +11,10 @@ import hashlib
 from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING
 
 from socialcrm import identity
-from socialcrm.cards import build_card, lookup_keys
+from socialcrm.cards import build_card, customer_lookup_key, email_lookup_key, phone_lookup_key, shared_marker
 from socialcrm.engagement import COMPANY, EMPLOYEE, UNOFFICIAL_BRAND, Registry, fold, minutes_between, response_bucket
 from socialcrm.linking import LinkingDeps, Relinked, match_new_post, posts_of_account, rematch
 from socialcrm.matching import UNMATCHED
@@ -28,6 +29,9 @@ from socialcrm.ports import (
     ReviewList,
     SentimentAnalyzer,
 )
+
+if TYPE_CHECKING:
+    from socialcrm.model import Customer
 
 COUNTER_SHARDS = 8
 CARD_SOURCE_POSTS = 200
@@ -58,7 +62,7 @@ class ProcessorDeps:
 
 @dataclass(frozen=True)
 class Outcome:
-    status: str  # stored | duplicate | deleted | updated
+    status: str  # stored | duplicate | deleted | updated | refused (an edit or removal by someone else)
     matched: bool = False
     actionable: bool = False
 
@@ -95,6 +99,16 @@ def reply_counter(post: CanonicalPost, role: str, parent: dict | None) -> str | 
 def same_author(post: CanonicalPost, stored: dict) -> bool:
     keys = {identity.primary_author_key(post.author), identity.indexed_handle_key(post.author)} - {None}
     return bool(keys & {stored.get("author_key"), stored.get("author_handle_key")})
+
+
+def may_change(post: CanonicalPost, stored: dict, registry: Registry) -> bool:
+    """Whether an edit or removal may touch a stored post: the platform gave no actor (it acts itself),
+    the actor is the author, or (removals only) one of our official accounts moderating."""
+    if identity.primary_author_key(post.author) is None and identity.indexed_handle_key(post.author) is None:
+        return True
+    if same_author(post, stored):
+        return True
+    return post.verb == "remove" and registry.role_of(post.author) == COMPANY
 
 
 def answer_counters(minutes: float) -> dict[str, int]:
@@ -170,8 +184,9 @@ def counters_for(analyzed: AnalyzedPost, segment: str | None, actionable: bool, 
 
 
 def refresh_card(customer_id: str, posts: PostRepository, customers: CustomerDirectory, cards: CardStore,
-                 now: datetime, just_linked: Sequence[dict] = (), just_unlinked: Collection[str] = ()) -> bool:
-    """Rebuild a customer's card from their stored posts and write it under every lookup key.
+                 now: datetime, just_linked: Sequence[dict] = (), just_unlinked: Collection[str] = (), *,
+                 settle_others: bool = True) -> bool:
+    """Rebuild a customer's card from their stored posts and write it under every lookup key (write_card).
 
     `just_linked` and `just_unlinked` are changes made a moment ago, which the customer index may not show yet.
     """
@@ -180,8 +195,80 @@ def refresh_card(customer_id: str, posts: PostRepository, customers: CustomerDir
         return False
     recent = [p for p in posts.recent_for_customer(customer_id, CARD_SOURCE_POSTS)
               if p["post_key"] not in just_unlinked]
-    cards.put(lookup_keys(customer), build_card(customer, [*recent, *just_linked], utc_iso(now)))
+    card = build_card(customer, [*recent, *just_linked], utc_iso(now))
+    write_card(customer, card, posts, customers, cards, now, settle_others=settle_others)
     return True
+
+
+# Phone and email card keys: a household shares a number, a family a mailbox. Such a key shows nobody.
+OWN, SHARED, GONE = "own", "shared", "gone"
+SETTLE_ROUNDS = 3
+
+
+def contact_keys(customer: Customer) -> list[tuple[str, str]]:
+    """(card key, identity key) of each phone and email on the record: card keys another record may hold too."""
+    return [*((phone_lookup_key(p), identity.phone_key(p)) for p in customer.phones),
+            *((email_lookup_key(e), identity.email_key(e)) for e in customer.emails)]
+
+
+def record_holders(identity_key: str, customers: CustomerDirectory) -> frozenset[str]:
+    """The customers whose CRM record has the key (one strongly consistent Query)."""
+    return frozenset(link.customer_id for link in customers.identity_links(identity_key, consistent=True)
+                     if link.source == "crm")
+
+
+def _placement(customer_id: str, holders: frozenset[str]) -> str:
+    if len(holders) > 1:
+        return SHARED
+    return OWN if holders == {customer_id} else GONE
+
+
+def write_card(customer: Customer, card: dict, posts: PostRepository, customers: CustomerDirectory,
+               cards: CardStore, now: datetime, *, settle_others: bool = True) -> None:
+    """The card under CUSTOMER#<id>; under each phone and email key, the card if the customer alone has the key
+    on record, the shared marker (no names, no posts) if others have it too, nothing if the customer no longer has.
+
+    The holders are read again after each write and the key corrected until they stay put, so a card naming one
+    customer is not left under a key that another record gained meanwhile (two syncs at once). A key this call
+    wrote and then found no longer the customer's is cleared and rebuilt for whoever holds it now.
+    """
+    customer_id = customer.customer_id
+    contact = contact_keys(customer)
+    written: dict[str, str] = {}
+    for settle_round in range(SETTLE_ROUNDS):
+        holders = {card_key: record_holders(identity_key, customers) for card_key, identity_key in contact}
+        wanted = {card_key: _placement(customer_id, held) for card_key, held in holders.items()}
+        changed = [card_key for card_key, what in wanted.items() if what != written.get(card_key, GONE)]
+        if settle_round and not changed:
+            return
+        if settle_round == SETTLE_ROUNDS - 1:  # the holders keep changing: the safe side, no names
+            wanted = {card_key: SHARED if what == OWN else what for card_key, what in wanted.items()}
+        own = [card_key for card_key in changed if wanted[card_key] == OWN]
+        if own or not settle_round:
+            cards.put([customer_lookup_key(customer_id), *own] if not settle_round else own, card)
+        shared = [card_key for card_key in changed if wanted[card_key] == SHARED]
+        if shared:
+            cards.put(shared, shared_marker(utc_iso(now)))
+        gone = [card_key for card_key in changed if wanted[card_key] == GONE]
+        if gone:
+            cards.delete(gone)
+            for other in sorted(frozenset().union(*(holders[card_key] for card_key in gone))) if settle_others \
+                    else ():
+                refresh_card(other, posts, customers, cards, now, settle_others=False)
+        written.update((card_key, wanted[card_key]) for card_key in changed)
+
+
+def release_contact_keys(released: Sequence[tuple[str, str]], posts: PostRepository, customers: CustomerDirectory,
+                         cards: CardStore, now: datetime) -> None:
+    """Phone and email keys a customer no longer holds (the record dropped them, or they were erased): cleared,
+    then rebuilt for the customers that still hold them (their own card, or the shared marker)."""
+    if not released:
+        return
+    cards.delete([card_key for card_key, _ in released])
+    # Read after the delete: a record that gains the key later rebuilds it itself, after this delete.
+    remaining = frozenset().union(*(record_holders(identity_key, customers) for _, identity_key in released))
+    for customer_id in sorted(remaining):
+        refresh_card(customer_id, posts, customers, cards, now)
 
 
 def refresh_cards(changes: Relinked, posts: PostRepository, customers: CustomerDirectory, cards: CardStore,
@@ -203,6 +290,8 @@ def process_post(post: CanonicalPost, deps: ProcessorDeps) -> Outcome:
     if state and state.get("status") == "done" and post.verb != "edit":
         return Outcome("duplicate", matched=bool(state.get("customer_id")))
 
+    if state and post.verb == "edit" and not may_change(post, state, deps.registry):
+        return Outcome("refused", matched=bool(state.get("customer_id")))
     label, score = deps.sentiment.analyze(post.text)
     if state and post.verb == "edit":
         deps.posts.update_text(post.key, post.text, label, score)
@@ -279,10 +368,12 @@ def _count_reaction(post: CanonicalPost, deps: ProcessorDeps, now: datetime) -> 
 
 
 def _remove(post: CanonicalPost, deps: ProcessorDeps, now: datetime) -> Outcome:
-    """A deletion is the author's decision: drop the stored post and rebuild the card without it."""
+    """A deletion is the author's (or our moderation's): drop the stored post and rebuild the card without it."""
     state = deps.posts.get_state(post.key)
     if state is None:
         return Outcome("duplicate")
+    if not may_change(post, state, deps.registry):
+        return Outcome("refused", matched=bool(state.get("customer_id")))
     deps.posts.delete(post.key)
     if state.get("customer_id"):
         refresh_card(state["customer_id"], deps.posts, deps.customers, deps.cards, now)

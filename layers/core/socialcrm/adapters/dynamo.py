@@ -212,9 +212,10 @@ def _link_of(item: Any) -> IdentityLink:
 
 
 class DynamoCustomerDirectory:
-    def identity_links(self, identity_key: str) -> list[IdentityLink]:
+    def identity_links(self, identity_key: str, consistent: bool = False) -> list[IdentityLink]:
         _, identity_item = customer_models()
-        return [_link_of(item) for item in identity_item.query(f"IDENTITY#{identity_key}", limit=MAX_LINKS_READ)]
+        return [_link_of(item) for item in identity_item.query(f"IDENTITY#{identity_key}", limit=MAX_LINKS_READ,
+                                                               consistent_read=consistent)]
 
     def add_link(self, identity_key: str, customer_id: str, source: str) -> None:
         customer_item, identity_item = customer_models()
@@ -565,7 +566,8 @@ class DynamoCardStore:
         body = json.dumps(card, ensure_ascii=False, separators=(",", ":"))
         with card_item.batch_write() as batch:
             for key in lookup_keys:
-                batch.save(card_item(key, customer_id=card["customer_id"], card=body, updated_at=card["updated_at"]))
+                batch.save(card_item(key, customer_id=card.get("customer_id") or "", card=body,
+                                     updated_at=card["updated_at"]))
 
     def delete(self, lookup_keys: Sequence[str]) -> None:
         card_item = card_model()
