@@ -9,13 +9,14 @@ from socialcrm import config
 from socialcrm.agent_page import content_security_policy, page_for, page_target
 from socialcrm.lookup import card_reader
 from socialcrm.observability import logger, metrics
+from socialcrm.screen_pop import CachedKeys
 
 
 @cache
 def settings() -> dict:
-    from socialcrm.adapters.secrets import screen_pop_key
+    from socialcrm.adapters.secrets import screen_pop_secret
 
-    return {"read_card": card_reader(config.required("CARDS_TABLE")), "key": screen_pop_key(),
+    return {"read_card": card_reader(config.required("CARDS_TABLE")), "keys": CachedKeys(screen_pop_secret),
             "region": config.phone_region(), "retention_days": config.positive_int("RETENTION_DAYS", 365),
             "csp": content_security_policy(
                 config.optional("AGENT_PAGE_FRAME_ANCESTORS", "'none'"))}
@@ -24,10 +25,10 @@ def settings() -> dict:
 @logger.inject_lambda_context
 @metrics.log_metrics
 def lambda_handler(event: dict, context) -> dict:
-    chosen = settings()
+    chosen, now = settings(), int(time.time())
     path, key = page_target(event.get("pathParameters") or {}, chosen["region"])
-    status, html = page_for(path, key, event.get("queryStringParameters") or {}, chosen["key"], int(time.time()),
-                            chosen["read_card"], chosen["retention_days"])
+    status, html = page_for(path, key, event.get("queryStringParameters") or {}, chosen["keys"].at(now).in_force(now),
+                            now, chosen["read_card"], chosen["retention_days"])
     metrics.add_dimension(name="status", value=str(status))
     metrics.add_metric(name="ScreenPops", unit=MetricUnit.Count, value=1)
     return {"statusCode": status, "body": html, "headers": {

@@ -18,7 +18,7 @@ def seconds_left() -> float:
     return context.get_remaining_time_in_millis() / 1000 if context else 0.0
 
 
-@tracer.capture_method
+@tracer.capture_method(capture_response=False, capture_error=False)
 def handle_record(record: SQSRecord) -> None:
     outcome = deliver_push(record.body, wiring.push_deps(), seconds_left)
     logger.info("push handled", extra={"message_id": record.message_id, "outcome": outcome.status,
@@ -29,7 +29,7 @@ def handle_record(record: SQSRecord) -> None:
 
 
 @logger.inject_lambda_context
-@tracer.capture_lambda_handler
+@tracer.capture_lambda_handler(capture_response=False, capture_error=False)
 @metrics.log_metrics
 def lambda_handler(event: dict, context: LambdaContext) -> dict:
     invocation["context"] = context

@@ -10,7 +10,7 @@ from socialcrm.review import handle
 
 
 @logger.inject_lambda_context
-@tracer.capture_lambda_handler
+@tracer.capture_lambda_handler(capture_response=False, capture_error=False)
 @metrics.log_metrics
 def lambda_handler(event: dict, context: LambdaContext) -> dict:
     action = event.get("action") if isinstance(event, dict) else None

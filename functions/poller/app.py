@@ -9,7 +9,7 @@ from socialcrm.polling import poll
 
 
 @logger.inject_lambda_context
-@tracer.capture_lambda_handler
+@tracer.capture_lambda_handler(capture_response=False, capture_error=False)
 @metrics.log_metrics
 def lambda_handler(event: dict, context: LambdaContext) -> dict:
     listings, state_store, queue = wiring.poller_deps()

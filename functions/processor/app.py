@@ -15,7 +15,7 @@ from socialcrm.processing import process_post
 batch = BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failure=False)  # report, do not raise
 
 
-@tracer.capture_method
+@tracer.capture_method(capture_response=False, capture_error=False)
 def handle_record(record: SQSRecord) -> None:
     post = CanonicalPost.from_message(json.loads(record.body))
     outcome = process_post(post, wiring.processor_deps())
@@ -28,7 +28,7 @@ def handle_record(record: SQSRecord) -> None:
 
 
 @logger.inject_lambda_context
-@tracer.capture_lambda_handler
+@tracer.capture_lambda_handler(capture_response=False, capture_error=False)
 @metrics.log_metrics
 def lambda_handler(event: dict, context: LambdaContext) -> dict:
     metrics.add_metric(name="IngestRecords", unit=MetricUnit.Count, value=len(event.get("Records") or []))

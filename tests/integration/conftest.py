@@ -27,6 +27,7 @@ def reset_cached_clients() -> None:
                    lookup._dynamodb, cloudwatch._cloudwatch, dynamo.customer_models, dynamo.post_model,
                    dynamo.card_model, dynamo.metrics_models, dynamo._connection, sentiment.analyzer_for):
         cached.cache_clear()
+    lookup._KEY_CACHE.clear()
     from socialcrm.adapters import sqs
 
     for name in dir(sqs):

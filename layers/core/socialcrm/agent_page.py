@@ -98,13 +98,14 @@ def page_target(path_parameters: dict[str, str], region: str) -> tuple[str, str 
     return f"/agent/phones/{quote(phone, safe='')}", phone_lookup_key(e164) if e164 else None
 
 
-def page_for(path: str, lookup_key: str | None, query: dict[str, str], key: bytes, now: int,
+def page_for(path: str, lookup_key: str | None, query: dict[str, str], keys: tuple[bytes, ...], now: int,
              read_card, retention_days: int | None = None) -> tuple[int, str]:
-    """(HTTP status, HTML) for a screen-pop request: refused unless the link is signed and unexpired."""
+    """(HTTP status, HTML) for a screen-pop request: refused unless the link is signed by a key in force and
+    unexpired."""
     from socialcrm.lookup import LookupUnavailable
     from socialcrm.screen_pop import link_is_valid
 
-    if not link_is_valid(path, query.get("exp"), query.get("sig"), key, now):
+    if not link_is_valid(path, query.get("exp"), query.get("sig"), keys, now):
         return 403, render_message("Link expired", "Open the customer again from the contact to get a fresh link.")
     if lookup_key is None:
         return 404, render_message("Not found", "No customer for this link.")

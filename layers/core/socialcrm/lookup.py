@@ -256,35 +256,34 @@ def screen_pop_linker(base_url: str) -> Callable[[str], str] | None:
     def link(customer_id: str) -> str:
         from socialcrm.screen_pop import customer_path, signed_link
 
-        return signed_link(base_url, customer_path(customer_id), _signing_key(), int(time.time()))
+        now = int(time.time())
+        return signed_link(base_url, customer_path(customer_id), _signing_key(now), now)
 
     return link
 
 
-_KEY_CACHE: dict[str, tuple[float, bytes]] = {}
-KEY_CACHE_SECONDS = 300
+_KEY_CACHE: dict[str, Any] = {}  # secret id -> screen_pop.CachedKeys
 
 
-def _signing_key() -> bytes:
-    """The ScreenPopSecret's signing key, cached 5 minutes like Powertools Parameters would.
+def _signing_key(now: int) -> bytes:
+    """The ScreenPopSecret's current key, kept screen_pop.KEY_CACHE_SECONDS as the agent page keeps it.
 
     Read with the default boto3 session's client rather than Powertools Parameters: on this hot path
     the Parameters package and its own boto3 session cost about 110 ms of cold start.
     """
     import os
 
-    secret_id = os.environ.get("SCREEN_POP_SECRET_ID", "")
-    cached = _KEY_CACHE.get(secret_id)
-    if cached and time.monotonic() - cached[0] < KEY_CACHE_SECONDS:
-        return cached[1]
-    import boto3
+    from socialcrm.screen_pop import CachedKeys
 
-    raw = boto3.client("secretsmanager").get_secret_value(SecretId=secret_id)["SecretString"]
-    key = str(json.loads(raw).get("signing_key") or "")
-    if len(key) < 32:
-        raise ValueError("the screen-pop secret needs a signing_key of at least 32 characters")
-    _KEY_CACHE[secret_id] = (time.monotonic(), key.encode())
-    return key.encode()
+    secret_id = os.environ.get("SCREEN_POP_SECRET_ID", "")
+    if secret_id not in _KEY_CACHE:
+        def read() -> Any:
+            import boto3
+
+            return json.loads(boto3.client("secretsmanager").get_secret_value(SecretId=secret_id)["SecretString"])
+
+        _KEY_CACHE[secret_id] = CachedKeys(read)
+    return _KEY_CACHE[secret_id].at(now).current
 
 
 # -- the card store: one GetItem, short timeouts, retries bounded by a deadline -----------------

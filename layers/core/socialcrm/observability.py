@@ -1,7 +1,9 @@
 """The one place that owns Logger, Tracer and Metrics; every module imports them from here.
 
 The Tracer is built on first use (PEP 562), so a handler that does not trace (the contact lookup)
-never loads the X-Ray SDK.
+never loads the X-Ray SDK. Every `capture_*` decorator passes capture_response=False and
+capture_error=False (and template.yaml's Globals turn both off too): answers and exceptions can hold
+link codes, cards and personal data, and X-Ray is no place for them.
 """
 
 import logging

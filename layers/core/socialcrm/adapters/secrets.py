@@ -10,11 +10,11 @@ from socialcrm.errors import ConfigurationError
 CACHE_SECONDS = 300
 
 
-def _secret_map(env_name: str) -> dict[str, Any]:
+def _secret_map(env_name: str, force_fetch: bool = False) -> dict[str, Any]:
     from aws_lambda_powertools.utilities import parameters
 
     secret_id = config.required(env_name)
-    value = parameters.get_secret(secret_id, transform="json", max_age=CACHE_SECONDS)
+    value = parameters.get_secret(secret_id, transform="json", max_age=CACHE_SECONDS, force_fetch=force_fetch)
     if not isinstance(value, dict):
         raise ConfigurationError(f"the secret named by {env_name} must hold a JSON object")
     return value
@@ -41,9 +41,6 @@ class ConnectorSecrets:
         return _section("CONNECTOR_SECRET_ID", connector)
 
 
-def screen_pop_key() -> bytes:
-    """The ScreenPopSecret's signing key: {"signing_key": "..."} (at least 32 characters)."""
-    key = str(_secret_map("SCREEN_POP_SECRET_ID").get("signing_key") or "")
-    if len(key) < 32:
-        raise ConfigurationError("the screen-pop secret needs a signing_key of at least 32 characters")
-    return key.encode()
+def screen_pop_secret() -> dict[str, Any]:
+    """The ScreenPopSecret, read afresh: its caller (screen_pop.CachedKeys) bounds how long it is kept."""
+    return _secret_map("SCREEN_POP_SECRET_ID", force_fetch=True)
