@@ -12,7 +12,7 @@ from socialcrm.errors import InvalidRecord
 from socialcrm.linking import LinkingDeps, rematch
 from socialcrm.model import Customer, SocialIdentity
 from socialcrm.phones import to_e164
-from socialcrm.ports import CardStore, CustomerDirectory, LinkCodes, PostRepository, ReviewList
+from socialcrm.ports import CardStore, CustomerDirectory, LinkCodes, PostRepository, ReviewList, Tombstones
 from socialcrm.processing import refresh_cards
 
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
@@ -36,6 +36,7 @@ class SyncDeps:
     clock: Any
     reviews: ReviewList
     codes: LinkCodes
+    tombstones: Tombstones | None = None  # erased customers; production always has them (wiring.sync_deps)
 
     @property
     def linking(self) -> LinkingDeps:
@@ -194,6 +195,7 @@ def sync_customers(records: Any, deps: SyncDeps) -> dict[str, Any]:
         dropped: list[InvalidRecord] = []
         try:
             customer = parse_customer(record, deps.default_region, dropped)
+            _refuse_the_erased(customer.customer_id, _returning(record), deps)
         except InvalidRecord as error:
             rejected.append({"index": index, "error": error.message})
             continue
@@ -202,6 +204,27 @@ def sync_customers(records: Any, deps: SyncDeps) -> dict[str, Any]:
         apply_customer(customer, deps)
         upserted += 1
     return {"upserted": upserted, "rejected": rejected, "warnings": warnings}
+
+
+def _returning(record: dict) -> bool:
+    """`"returning": true`: the CRM says, on purpose, that an erased person has come back."""
+    returning = record.get("returning", False)
+    if not isinstance(returning, bool):
+        raise InvalidRecord("returning", "must be true or false (JSON booleans only)")
+    return returning
+
+
+def _refuse_the_erased(customer_id: str, returning: bool, deps: SyncDeps) -> None:
+    """An erased customer is not recreated by a sync; a returning one is, and the tombstone goes."""
+    if deps.tombstones is None:
+        return
+    erased_on = deps.tombstones.erased_on(customer_id)
+    if erased_on is None:
+        return
+    if not returning:
+        raise InvalidRecord("customer_id", f'erased on {erased_on}; send "returning": true only if this person '
+                                           "has come back to you and agreed to be a customer again")
+    deps.tombstones.lift(customer_id)
 
 
 def apply_customer(customer: Customer, deps: SyncDeps) -> None:

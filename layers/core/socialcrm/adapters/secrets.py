@@ -47,3 +47,11 @@ def screen_pop_key() -> bytes:
     if len(key) < 32:
         raise ConfigurationError("the screen-pop secret needs a signing_key of at least 32 characters")
     return key.encode()
+
+
+def tombstone_key() -> bytes:
+    """The TombstoneSecret's key of the erased-customer tombstones: {"hash_key": "..."} (at least 32 characters)."""
+    key = str(_secret_map("TOMBSTONE_SECRET_ID").get("hash_key") or "")
+    if len(key) < 32:
+        raise ConfigurationError("the tombstone secret needs a hash_key of at least 32 characters")
+    return key.encode()
