@@ -82,6 +82,20 @@ class FakeCustomers:
         return tuple(sorted(old - set(customer.identity_keys)))
 
 
+class FakeTombstones:
+    def __init__(self) -> None:
+        self.days: dict[str, str] = {}
+
+    def erased_on(self, customer_id: str) -> str | None:
+        return self.days.get(customer_id)
+
+    def bury(self, customer_id: str, day: str) -> None:
+        self.days[customer_id] = day
+
+    def lift(self, customer_id: str) -> None:
+        self.days.pop(customer_id, None)
+
+
 class FakeReviews:
     def __init__(self) -> None:
         self.held: dict[str, dict[str, Any]] = {}

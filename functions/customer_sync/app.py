@@ -1,4 +1,5 @@
-"""CustomerSyncFunction: upserts CRM customer records; bad records are rejected one by one."""
+"""CustomerSyncFunction: upserts CRM customer records; bad records are rejected one by one, unusable entries
+(a phone, an email, a social account) are dropped with a warning and the rest of the record is kept."""
 
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
@@ -17,8 +18,10 @@ def lambda_handler(event: dict, context: LambdaContext) -> dict:
     try:
         answer = sync_customers(records, wiring.sync_deps())
     except InvalidRecord as error:
-        return {"upserted": 0, "rejected": [{"index": None, "error": error.message}]}
+        return {"upserted": 0, "rejected": [{"index": None, "error": error.message}], "warnings": []}
     metrics.add_metric(name="CustomersUpserted", unit=MetricUnit.Count, value=answer["upserted"])
     metrics.add_metric(name="CustomersRejected", unit=MetricUnit.Count, value=len(answer["rejected"]))
-    logger.info("customers synced", extra={"upserted": answer["upserted"], "rejected": len(answer["rejected"])})
+    metrics.add_metric(name="CustomerFieldsDropped", unit=MetricUnit.Count, value=len(answer["warnings"]))
+    logger.info("customers synced", extra={"upserted": answer["upserted"], "rejected": len(answer["rejected"]),
+                                           "dropped": len(answer["warnings"])})
     return answer

@@ -53,4 +53,4 @@ def customers(stack, lambda_client):
     sample = json.loads((ROOT / "events/customer_sync.json").read_text(encoding="utf-8"))
     answer = lambda_client.invoke(FunctionName="CustomerSyncFunction", Payload=json.dumps(sample).encode())
     assert "FunctionError" not in answer
-    assert json.loads(answer["Payload"].read()) == {"upserted": 3, "rejected": []}
+    assert json.loads(answer["Payload"].read()) == {"upserted": 3, "rejected": [], "warnings": []}

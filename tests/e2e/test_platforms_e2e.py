@@ -62,7 +62,7 @@ def platform_customers(stack, lambda_client):
     records.append({"customer_id": "e2e-community", "name": "Grace Hopper", "phones": ["07911 100008"],
                     "social": [{"platform": "community", "handle": "@Grace.H"}]})
     answer = invoke(lambda_client, "CustomerSyncFunction", {"customers": records})
-    assert answer == {"upserted": len(records), "rejected": []}
+    assert answer == {"upserted": len(records), "rejected": [], "warnings": []}
 
 
 @pytest.mark.parametrize(("platform", "name", "_identity", "phone", "card_platform", "snippet"), CASES)
@@ -129,7 +129,7 @@ def test_a_google_review_reaches_the_lookup_once_an_agent_confirms_the_reviewer(
     # A review names its reviewer only by display name: never enough to link on its own.
     sync = invoke(lambda_client, "CustomerSyncFunction", {"customers": [
         {"customer_id": "e2e-google", "name": "Ada Lovelace", "phones": ["07911 100009"], "country": "GB"}]})
-    assert sync == {"upserted": 1, "rejected": []}
+    assert sync == {"upserted": 1, "rejected": [], "warnings": []}
     answer = deliver(stack, "google-business", fixture("google_business_review.json"),
                      SECRETS["google-business"]["token"])
     assert answer.status_code == 200, answer.text

@@ -48,7 +48,7 @@ def contact_event(number):
 def synced(aws):
     aws.use("CustomerSyncFunction")
     answer = load_handler("customer_sync").lambda_handler({"customers": [ADA, {"customer_id": ""}]}, LambdaContext())
-    assert answer == {"upserted": 1, "rejected": [{"index": 1, "error": "customer_id: is required"}]}
+    assert answer == {"upserted": 1, "rejected": [{"index": 1, "error": "customer_id: is required"}], "warnings": []}
     aws.use("ProcessorFunction")
     return aws
 

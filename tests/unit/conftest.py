@@ -30,5 +30,5 @@ def world():
         {"customer_id": "c-2", "name": "Bob", "phones": ["+44 7912 345678"],
          "social": [{"platform": "facebook", "user_id": "2002"}]},
     ], sync)
-    assert answer == {"upserted": 2, "rejected": []}
+    assert answer == {"upserted": 2, "rejected": [], "warnings": []}
     return deps, sync

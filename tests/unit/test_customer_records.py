@@ -15,12 +15,9 @@ def test_phones_are_normalized_with_the_country_hint():
 @pytest.mark.parametrize(("record", "field"), [
     ({}, "customer_id"),
     ({"customer_id": 5}, "customer_id"),
-    ({"customer_id": "c", "phones": ["not a phone"]}, "phones[0]"),
-    ({"customer_id": "c", "phones": "0770"}, "phones"),
-    ({"customer_id": "c", "emails": ["nope"]}, "emails[0]"),
-    ({"customer_id": "c", "social": [{"platform": "facebook"}]}, "social[0]"),
-    ({"customer_id": "c", "social": [{"platform": "", "user_id": "1"}]}, "social[0].platform"),
     ({"customer_id": "c", "country": "Britain"}, "country"),
+    ({"customer_id": "c", "segment": "a|b"}, "segment"),
+    ({"customer_id": "c", "emails": ["a@example.com"] * 11}, "emails"),
 ])
 def test_a_bad_field_is_named(record, field):
     with pytest.raises(InvalidRecord) as error:
@@ -28,15 +25,30 @@ def test_a_bad_field_is_named(record, field):
     assert error.value.field == field
 
 
+@pytest.mark.parametrize(("record", "field"), [
+    ({"customer_id": "c", "phones": ["not a phone"]}, "phones[0]"),
+    ({"customer_id": "c", "phones": "0770"}, "phones"),
+    ({"customer_id": "c", "emails": ["nope"]}, "emails[0]"),
+    ({"customer_id": "c", "social": [{"platform": "facebook"}]}, "social[0]"),
+    ({"customer_id": "c", "social": [{"platform": "", "user_id": "1"}]}, "social[0].platform"),
+    ({"customer_id": "c", "name": 12}, "name"),
+])
+def test_an_unusable_entry_is_dropped_and_named(record, field):
+    dropped: list[InvalidRecord] = []
+    customer = parse_customer(record, "GB", dropped)
+    assert customer.customer_id == "c"
+    assert [problem.field for problem in dropped] == [field]
+
+
 def test_good_records_are_stored_when_others_are_rejected():
     deps = SyncDeps(FakeCustomers(), FakePosts(), FakeCards(), "GB", FixedClock(), FakeReviews(), FakeLinkCodes())
     answer = sync_customers([
         {"customer_id": "ok-1", "emails": ["A@Example.COM"]},
-        {"customer_id": "bad", "phones": ["12"]},
+        {"customer_id": "bad", "country": "Britain", "phones": ["07911 123456"]},
         {"customer_id": "ok-2", "social": [{"platform": "instagram", "handle": "@Someone"}]},
     ], deps)
     assert answer["upserted"] == 2
-    assert answer["rejected"] == [{"index": 1, "error": "phones[0]: is not a valid phone number"}]
+    assert answer["rejected"] == [{"index": 1, "error": "country: must be a two-letter ISO 3166 code"}]
     assert set(deps.customers.records) == {"ok-1", "ok-2"}
     assert deps.customers.customers_with_identity("email:a@example.com") == ["ok-1"]
     assert deps.customers.customers_with_identity("handle:instagram:someone") == ["ok-2"]

@@ -142,7 +142,7 @@ def test_customer_added_after_posts_gets_them_linked(world):
     assert deps.posts.items["facebook#p8"]["customer_id"] is None
     answer = sync_customers([{"customer_id": "c-9", "phones": ["+1 415 555 2671"],
                               "social": [{"platform": "facebook", "user_id": "3003"}]}], sync)
-    assert answer == {"upserted": 1, "rejected": []}
+    assert answer == {"upserted": 1, "rejected": [], "warnings": []}
     assert deps.posts.items["facebook#p8"]["customer_id"] == "c-9"
     assert deps.cards.cards["PHONE#+14155552671"]["posts"][0]["text"] == "late customer"
 

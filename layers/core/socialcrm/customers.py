@@ -11,13 +11,19 @@ from socialcrm.errors import InvalidRecord
 from socialcrm.linking import LinkingDeps, rematch
 from socialcrm.model import Customer, SocialIdentity
 from socialcrm.phones import to_e164
-from socialcrm.ports import CardStore, CustomerDirectory, LinkCodes, PostRepository, ReviewList
+from socialcrm.ports import CardStore, CustomerDirectory, LinkCodes, PostRepository, ReviewList, Tombstones
 from socialcrm.processing import contact_keys, refresh_cards, release_contact_keys
 
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _REGION = re.compile(r"^[A-Za-z]{2}$")
 _PLATFORM = re.compile(r"^[a-z0-9][a-z0-9._-]{0,63}$")
 MAX_ID_LENGTH = 256
+MAX_SEGMENT_LENGTH = 64
+# A segment becomes a metric dimension value (Customers|Segment=<s>): no '|', '=' or '#'.
+_SEGMENT = re.compile(rf"^[A-Za-z0-9][A-Za-z0-9 _.-]{{0,{MAX_SEGMENT_LENGTH - 1}}}$")
+RESERVED_SEGMENTS = frozenset({"unmatched"})  # the group of posts by no customer in the topic figures
+MAX_ENTRIES = {"phones": 10, "emails": 10, "social": 50}  # per record; more rejects the record (docs/privacy.md)
+MAX_RECORDS_PER_SYNC = 500  # per invocation: well inside the function's timeout (docs/deploy.md)
 
 
 @dataclass
@@ -29,6 +35,7 @@ class SyncDeps:
     clock: Any
     reviews: ReviewList
     codes: LinkCodes
+    tombstones: Tombstones | None = None  # erased customers; production always has them (wiring.sync_deps)
 
     @property
     def linking(self) -> LinkingDeps:
@@ -50,17 +57,66 @@ def _text(record: dict, field: str, *, required: bool = False) -> str | None:
     return value
 
 
-def _list(record: dict, field: str) -> list:
+def _list(record: dict, field: str, dropped: list[InvalidRecord]) -> list:
+    """The field's entries; a field that is not a list is dropped, one with too many entries rejects the record."""
     value = record.get(field)
     if value is None:
         return []
     if not isinstance(value, list):
-        raise InvalidRecord(field, "must be a list")
+        dropped.append(InvalidRecord(field, "must be a list"))
+        return []
+    if len(value) > MAX_ENTRIES[field]:
+        raise InvalidRecord(field, f"has {len(value)} entries, more than {MAX_ENTRIES[field]}")
     return value
 
 
-def parse_customer(record: Any, default_region: str) -> Customer:
-    """A validated Customer with normalized identities, or InvalidRecord naming the field."""
+def _optional_text(record: dict, field: str, dropped: list[InvalidRecord]) -> str | None:
+    try:
+        return _text(record, field)
+    except InvalidRecord as problem:
+        dropped.append(problem)
+        return None
+
+
+def _segment(record: dict) -> str | None:
+    segment = _text(record, "segment")
+    if segment is None:
+        return None
+    if not _SEGMENT.match(segment):
+        raise InvalidRecord("segment", f"must be 1 to {MAX_SEGMENT_LENGTH} letters, digits, spaces or '_-.'")
+    if segment.lower() in RESERVED_SEGMENTS:
+        raise InvalidRecord("segment", f"{segment.lower()!r} is reserved for posts by no customer")
+    return segment
+
+
+def _social_entry(entry: Any, where: str) -> SocialIdentity:
+    if not isinstance(entry, dict):
+        raise InvalidRecord(where, "must be an object")
+    platform = entry.get("platform")
+    if not isinstance(platform, str) or not _PLATFORM.match(platform.lower()):
+        raise InvalidRecord(f"{where}.platform", "must be a platform name")
+    user_id = entry.get("user_id")
+    if isinstance(user_id, int) and not isinstance(user_id, bool):
+        user_id = str(user_id)
+    handle = entry.get("handle")
+    if user_id is not None and (not isinstance(user_id, str) or not user_id.strip()
+                                or len(user_id) > MAX_ID_LENGTH):
+        raise InvalidRecord(f"{where}.user_id", "must be a non-empty string")
+    if handle is not None and (not isinstance(handle, str) or not identity.normalize_handle(handle)
+                               or len(handle) > MAX_ID_LENGTH):
+        raise InvalidRecord(f"{where}.handle", "must be a non-empty string")
+    if user_id is None and handle is None:
+        raise InvalidRecord(where, "needs a user_id or a handle")
+    return SocialIdentity(platform.lower(), user_id and user_id.strip(), handle and handle.strip())
+
+
+def parse_customer(record: Any, default_region: str, dropped: list[InvalidRecord] | None = None) -> Customer:
+    """A validated Customer with normalized identities, or InvalidRecord naming the field.
+
+    What identifies the record (customer_id, country, segment, list sizes) is fatal when wrong; an unusable
+    phone, email, social entry, name or city is left out and appended to `dropped`, so the rest still counts.
+    """
+    dropped = [] if dropped is None else dropped
     if not isinstance(record, dict):
         raise InvalidRecord("record", "must be an object")
     customer_id = _text(record, "customer_id", required=True)
@@ -71,41 +127,31 @@ def parse_customer(record: Any, default_region: str) -> Customer:
     if country is not None and not _REGION.match(country):
         raise InvalidRecord("country", "must be a two-letter ISO 3166 code")
     region = (country or default_region).upper()
+    segment = _segment(record)
+    raw_phones, raw_emails = _list(record, "phones", dropped), _list(record, "emails", dropped)
+    raw_social = _list(record, "social", dropped)
 
     phones: list[str] = []
-    for index, raw in enumerate(_list(record, "phones")):
-        e164 = to_e164(raw, region) if isinstance(raw, str) else None
+    for index, raw in enumerate(raw_phones):
+        e164 = to_e164(raw, region) if isinstance(raw, str) and len(raw) <= MAX_ID_LENGTH else None
         if e164 is None:
-            raise InvalidRecord(f"phones[{index}]", "is not a valid phone number")
-        if e164 not in phones:
+            dropped.append(InvalidRecord(f"phones[{index}]", "is not a valid phone number"))
+        elif e164 not in phones:
             phones.append(e164)
 
     emails: list[str] = []
-    for index, raw in enumerate(_list(record, "emails")):
-        if not isinstance(raw, str) or not _EMAIL.match(raw.strip()):
-            raise InvalidRecord(f"emails[{index}]", "is not an email address")
-        if raw.strip().lower() not in emails:
+    for index, raw in enumerate(raw_emails):
+        if not isinstance(raw, str) or len(raw) > MAX_ID_LENGTH or not _EMAIL.match(raw.strip()):
+            dropped.append(InvalidRecord(f"emails[{index}]", "is not an email address"))
+        elif raw.strip().lower() not in emails:
             emails.append(raw.strip().lower())
 
     social: list[SocialIdentity] = []
-    for index, entry in enumerate(_list(record, "social")):
-        where = f"social[{index}]"
-        if not isinstance(entry, dict):
-            raise InvalidRecord(where, "must be an object")
-        platform = entry.get("platform")
-        if not isinstance(platform, str) or not _PLATFORM.match(platform.lower()):
-            raise InvalidRecord(f"{where}.platform", "must be a platform name")
-        user_id = entry.get("user_id")
-        if isinstance(user_id, int) and not isinstance(user_id, bool):
-            user_id = str(user_id)
-        handle = entry.get("handle")
-        if user_id is not None and (not isinstance(user_id, str) or not user_id.strip()):
-            raise InvalidRecord(f"{where}.user_id", "must be a non-empty string")
-        if handle is not None and (not isinstance(handle, str) or not identity.normalize_handle(handle)):
-            raise InvalidRecord(f"{where}.handle", "must be a non-empty string")
-        if user_id is None and handle is None:
-            raise InvalidRecord(where, "needs a user_id or a handle")
-        social.append(SocialIdentity(platform.lower(), user_id and user_id.strip(), handle and handle.strip()))
+    for index, entry in enumerate(raw_social):
+        try:
+            social.append(_social_entry(entry, f"social[{index}]"))
+        except InvalidRecord as problem:
+            dropped.append(problem)
 
     keys: list[str] = []
     for entry in social:
@@ -117,13 +163,13 @@ def parse_customer(record: Any, default_region: str) -> Customer:
 
     return Customer(
         customer_id=customer_id,
-        name=_text(record, "name"),
+        name=_optional_text(record, "name", dropped),
         phones=tuple(phones),
         emails=tuple(emails),
         social=tuple(social),
-        segment=_text(record, "segment"),
+        segment=segment,
         country=country.upper() if country else None,
-        city=_text(record, "city"),
+        city=_optional_text(record, "city", dropped),
         identity_keys=tuple(dict.fromkeys(keys)),
     )
 
@@ -133,20 +179,51 @@ def _author_key(key: str) -> bool:
 
 
 def sync_customers(records: Any, deps: SyncDeps) -> dict[str, Any]:
-    """Upsert each valid record; reject the others with the field at fault. Returns the answer."""
+    """Upsert each usable record; reject the others with the field at fault, and report what was left out.
+
+    The answer: {"upserted": n, "rejected": [{index, error}], "warnings": [{index, field, error}]}.
+    """
     if not isinstance(records, list):
         raise InvalidRecord("customers", "must be a list of customer records")
+    if len(records) > MAX_RECORDS_PER_SYNC:
+        raise InvalidRecord("customers", f"has {len(records)} records, more than {MAX_RECORDS_PER_SYNC} per call")
     upserted = 0
-    rejected = []
+    rejected: list[dict[str, Any]] = []
+    warnings: list[dict[str, Any]] = []
     for index, record in enumerate(records):
+        dropped: list[InvalidRecord] = []
         try:
-            customer = parse_customer(record, deps.default_region)
+            customer = parse_customer(record, deps.default_region, dropped)
+            _refuse_the_erased(customer.customer_id, _returning(record), deps)
         except InvalidRecord as error:
             rejected.append({"index": index, "error": error.message})
             continue
+        warnings += [{"index": index, "field": problem.field, "error": f"{problem.problem}; dropped"}
+                     for problem in dropped]
         apply_customer(customer, deps)
         upserted += 1
-    return {"upserted": upserted, "rejected": rejected}
+    return {"upserted": upserted, "rejected": rejected, "warnings": warnings}
+
+
+def _returning(record: dict) -> bool:
+    """`"returning": true`: the CRM says, on purpose, that an erased person has come back."""
+    returning = record.get("returning", False)
+    if not isinstance(returning, bool):
+        raise InvalidRecord("returning", "must be true or false (JSON booleans only)")
+    return returning
+
+
+def _refuse_the_erased(customer_id: str, returning: bool, deps: SyncDeps) -> None:
+    """An erased customer is not recreated by a sync; a returning one is, and the tombstone goes."""
+    if deps.tombstones is None:
+        return
+    erased_on = deps.tombstones.erased_on(customer_id)
+    if erased_on is None:
+        return
+    if not returning:
+        raise InvalidRecord("customer_id", f'erased on {erased_on}; send "returning": true only if this person '
+                                           "has come back to you and agreed to be a customer again")
+    deps.tombstones.lift(customer_id)
 
 
 def apply_customer(customer: Customer, deps: SyncDeps) -> None:

@@ -7,6 +7,8 @@ Customer Profiles; for an identity, its posts and their SocialPost objects on th
 customers they were linked to. Erasure markers (SHA-256 of the identity keys and of the customer id, so
 no identifier in clear) stay for MARKER_DAYS, longer than a queue keeps a message: the processor drops a
 queued post by an erased author and the push function drops a queued push for an erased customer.
+An erased customer also leaves a lasting tombstone (a keyed hash of the customer id and the day), so a
+later CRM sync of the same id is refused unless the record says the person has come back.
 Counters and rollups are aggregates and stay. Running it again erases nothing more and says so.
 """
 
@@ -21,7 +23,7 @@ from socialcrm import identity
 from socialcrm.cards import lookup_keys
 from socialcrm.errors import InvalidRecord
 from socialcrm.linking import LinkingDeps, rematch
-from socialcrm.ports import CardStore, CustomerDirectory, LinkCodes, PostRepository, ReviewList
+from socialcrm.ports import CardStore, CustomerDirectory, LinkCodes, PostRepository, ReviewList, Tombstones
 
 MARKER_DAYS = 15  # SQS keeps a message at most 14 days
 
@@ -47,6 +49,7 @@ class ErasureDeps:
     codes: LinkCodes
     default_region: str
     profiles: ProfileEraser | None = None
+    tombstones: Tombstones | None = None
 
     @property
     def linking(self) -> LinkingDeps:
@@ -59,10 +62,10 @@ class Receipt:
     subject: str
     counts: dict[str, int] = field(default_factory=lambda: dict.fromkeys(
         ("customer_records", "identity_keys", "posts", "match_candidates", "link_codes", "cards", "task_windows",
-         "profile_objects", "markers"), 0))
+         "profile_objects", "markers", "tombstones"), 0))
 
     def as_dict(self) -> dict[str, Any]:
-        removed = sum(self.counts.values()) - self.counts["markers"]
+        removed = sum(self.counts.values()) - self.counts["markers"] - self.counts["tombstones"]
         return {"erased": self.subject, "counts": self.counts, "total": removed}
 
 
@@ -125,6 +128,9 @@ def _erase_customer(customer_id: str, deps: ErasureDeps, now: int) -> dict[str, 
     # Markers first: anything still in a queue for this customer is dropped from now on.
     deps.customers.mark_erased([customer_key(customer_id), *keys], now + MARKER_DAYS * 86400)
     receipt.counts["markers"] = 1 + len(keys)
+    if deps.tombstones is not None:  # lasting: a later CRM sync does not bring them back by itself
+        deps.tombstones.bury(customer_id, deps.clock().date().isoformat())
+        receipt.counts["tombstones"] = 1
     post_keys = deps.posts.keys_for_customer(customer_id)
     for key in keys:
         if key.startswith(("id:", "handle:", "phone:")):

@@ -58,6 +58,7 @@ class InvalidRecord(SocialCrmError):
     def __init__(self, field: str, problem: str) -> None:
         super().__init__(f"{field}: {problem}")
         self.field = field
+        self.problem = problem
 
 
 class DeliveryError(SocialCrmError):

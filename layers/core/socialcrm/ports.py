@@ -125,6 +125,18 @@ class LinkCodes(Protocol):
     def forget_customer(self, customer_id: str) -> int: ...
 
 
+class Tombstones(Protocol):
+    """Erased customers, kept for good under a keyed hash of their customer id (docs/privacy.md)."""
+
+    def erased_on(self, customer_id: str) -> str | None:
+        """The day (YYYY-MM-DD) the customer was erased, or None."""
+        ...
+
+    def bury(self, customer_id: str, day: str) -> None: ...
+
+    def lift(self, customer_id: str) -> None: ...
+
+
 class CardStore(Protocol):
     def put(self, lookup_keys: Sequence[str], card: dict[str, Any]) -> None: ...
 

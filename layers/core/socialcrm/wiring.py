@@ -54,7 +54,9 @@ def sync_deps():
         DynamoLinkCodes,
         DynamoPostRepository,
         DynamoReviewList,
+        DynamoTombstones,
     )
+    from socialcrm.adapters.secrets import tombstone_key
     from socialcrm.customers import SyncDeps
 
     for role in ("customers", "posts", "cards", "metrics"):  # metrics: the customer base by segment
@@ -67,6 +69,7 @@ def sync_deps():
         clock=utc_now,
         reviews=DynamoReviewList(),
         codes=DynamoLinkCodes(),
+        tombstones=DynamoTombstones(tombstone_key()),
     )
 
 
@@ -166,7 +169,9 @@ def erasure_deps():
         DynamoLinkCodes,
         DynamoPostRepository,
         DynamoReviewList,
+        DynamoTombstones,
     )
+    from socialcrm.adapters.secrets import tombstone_key
     from socialcrm.erasure import ErasureDeps
 
     for role in ("customers", "posts", "cards", "contact_state", "metrics"):
@@ -179,7 +184,8 @@ def erasure_deps():
                                              config.optional("SOCIAL_POST_OBJECT_TYPE", OBJECT_TYPE))
     return ErasureDeps(customers=DynamoCustomerDirectory(), posts=DynamoPostRepository(), cards=DynamoCardStore(),
                        contact_state=DynamoContactState(), clock=utc_now, reviews=DynamoReviewList(),
-                       codes=DynamoLinkCodes(), default_region=config.phone_region(), profiles=profiles)
+                       codes=DynamoLinkCodes(), default_region=config.phone_region(), profiles=profiles,
+                       tombstones=DynamoTombstones(tombstone_key()))
 
 
 @cache

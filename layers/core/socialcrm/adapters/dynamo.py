@@ -63,8 +63,10 @@ def customer_models() -> tuple[type[Model], type[Model]]:
     class IdentityItem(Model):
         Meta = _meta("customers")
         # IDENTITY#<identity key> | ERASED#<sha256 of a key> | REVIEW | CODE#<sha256 of a code> | CUSTOMER#<id>
+        # | TOMBSTONE#<hmac of an erased customer id>
         pk = UnicodeAttribute(hash_key=True)
         # CUSTOMER#<id> (on the record) | LINK#<id> | REJECTED#<id> | HOLDER#<id> | MARKER | <post key> | CODE
+        # | TOMBSTONE
         # | REVIEW#<post key> and CODE#<hash> (pointers in the customer's partition, for erasure)
         sk = UnicodeAttribute(range_key=True)
         customer_id = UnicodeAttribute()
@@ -394,6 +396,38 @@ class DynamoLinkCodes:
                 batch.delete(identity_item(pointer.sk, "CODE"))
                 batch.delete(pointer)
         return len(pointers)
+
+
+class DynamoTombstones:
+    """TOMBSTONE#<HMAC-SHA256 of the customer id> / TOMBSTONE, no TTL: the only thing kept of an erased customer.
+
+    The key lives in Secrets Manager, so the table alone cannot tell whether a given customer id was erased."""
+
+    def __init__(self, key: bytes) -> None:
+        self._key = key
+
+    def _item(self, customer_id: str) -> Any:
+        import hmac
+
+        _, identity_item = customer_models()
+        digest = hmac.new(self._key, f"customer:{customer_id}".encode(), hashlib.sha256).hexdigest()
+        return identity_item(f"TOMBSTONE#{digest}", "TOMBSTONE", customer_id="")
+
+    def erased_on(self, customer_id: str) -> str | None:
+        wanted = self._item(customer_id)
+        try:
+            found = type(wanted).get(wanted.pk, wanted.sk, consistent_read=True)
+        except DoesNotExist:
+            return None
+        return json.loads(found.details or "{}").get("erased_on") or "an earlier day"
+
+    def bury(self, customer_id: str, day: str) -> None:
+        item = self._item(customer_id)
+        item.details = json.dumps({"erased_on": day})
+        item.save()
+
+    def lift(self, customer_id: str) -> None:
+        self._item(customer_id).delete()
 
 
 def erasure_hash(key: str) -> str:

@@ -44,3 +44,11 @@ class ConnectorSecrets:
 def screen_pop_secret() -> dict[str, Any]:
     """The ScreenPopSecret, read afresh: its caller (screen_pop.CachedKeys) bounds how long it is kept."""
     return _secret_map("SCREEN_POP_SECRET_ID", force_fetch=True)
+
+
+def tombstone_key() -> bytes:
+    """The TombstoneSecret's key of the erased-customer tombstones: {"hash_key": "..."} (at least 32 characters)."""
+    key = str(_secret_map("TOMBSTONE_SECRET_ID").get("hash_key") or "")
+    if len(key) < 32:
+        raise ConfigurationError("the tombstone secret needs a hash_key of at least 32 characters")
+    return key.encode()
