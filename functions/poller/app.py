@@ -1,4 +1,9 @@
-"""PollerFunction: on a schedule, captures new posts from sources without webhooks (Reddit, YouTube comments)."""
+"""PollerFunction: on a schedule, captures new posts from sources without webhooks (Reddit, YouTube comments).
+
+{"websub": "subscribe" | "unsubscribe"} instead asks the WebSub hub to (un)subscribe our YouTube channels
+(daily schedule: lease renewal; docs/platforms.md)."""
+
+import time
 
 from aws_lambda_powertools.metrics import MetricUnit, single_metric
 from aws_lambda_powertools.utilities.typing import LambdaContext
@@ -6,12 +11,19 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from socialcrm import wiring
 from socialcrm.observability import logger, metrics, tracer
 from socialcrm.polling import poll
+from socialcrm.websub import request_subscriptions
 
 
 @logger.inject_lambda_context
 @tracer.capture_lambda_handler(capture_response=False, capture_error=False)
 @metrics.log_metrics
 def lambda_handler(event: dict, context: LambdaContext) -> dict:
+    if "websub" in event:
+        results = request_subscriptions(*wiring.websub_request(str(event["websub"])), now=time.time)
+        for result in results:
+            logger.info("websub requested", extra=result)
+        metrics.add_metric(name="WebSubRequests", unit=MetricUnit.Count, value=len(results))
+        return {"websub": results}
     listings, state_store, queue = wiring.poller_deps()
     seconds_left = lambda: context.get_remaining_time_in_millis() / 1000  # noqa: E731
     results = [poll(listing, state_store, queue, seconds_left=seconds_left).summary() for listing in listings]

@@ -36,6 +36,12 @@ def count_signature_failure() -> None:
         pass
 
 
+def count_handshake() -> None:
+    """Alarmed on (HandshakeBurstAlarm): platforms check a subscription a few times an hour at most."""
+    with single_metric(name="Handshakes", unit=MetricUnit.Count, value=1):
+        pass
+
+
 def parse_request(event: dict) -> WebhookRequest:
     body = event.get("body") or ""
     if event.get("isBase64Encoded"):
@@ -60,8 +66,9 @@ def lambda_handler(event: dict, context: LambdaContext) -> dict:
     path = event.get("pathParameters") or {}
     platform = GENERIC_PREFIX + path["source"] if "source" in path else path.get("platform", "")
     try:
-        response, accepted = handle_webhook(platform, parse_request(event), secrets(), ingest_queue())
-        outcome = "handshake" if accepted == 0 and response.content_type == "text/plain" else "accepted"
+        response, accepted, outcome = handle_webhook(platform, parse_request(event), secrets(), ingest_queue())
+        if outcome == "handshake":
+            count_handshake()
     except SocialCrmError as error:
         response, accepted = error_response(error), 0
         outcome = type(error).__name__

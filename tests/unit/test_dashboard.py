@@ -100,7 +100,7 @@ def test_the_alarm_widget_lists_every_alarm():
 def test_every_alarm_watches_a_metric_that_exists():
     known = emitted_by_code() | set(FIGURES)
     assert {"IngestDeadLetterAlarm", "PushDeadLetterAlarm", "SignatureFailureAlarm", "LookupErrorAlarm",
-            "MatchRateAlarm"} <= set(ALARMS)
+            "MatchRateAlarm", "HandshakeBurstAlarm"} <= set(ALARMS)
     for name, alarm in ALARMS.items():
         namespace = local_resources().resolve(alarm["Namespace"])
         dimensions = {d["Name"]: local_resources().resolve(d["Value"]) for d in alarm.get("Dimensions", [])}
@@ -139,6 +139,20 @@ event = {"version": "2.0", "pathParameters": {"platform": "meta"}, "requestConte
          "headers": {"x-hub-signature-256": "sha256=" + "0" * 64}, "body": "{}", "isBase64Encoded": False}
 print(json.dumps({"answer": app.lambda_handler(event, Context())["statusCode"]}))
 """
+ANSWERED_CRC = _CONTEXT + """
+import importlib.util, json
+spec = importlib.util.spec_from_file_location("webhook_app", "functions/webhook/app.py")
+app = importlib.util.module_from_spec(spec); spec.loader.exec_module(app)
+class Secrets:
+    def platform_credentials(self, platform):
+        return {"consumer_secret": "unit-test-secret"}
+app.secrets = Secrets
+app.ingest_queue = list  # a handshake enqueues nothing
+event = {"version": "2.0", "pathParameters": {"platform": "x"}, "requestContext": {"http": {"method": "GET"}},
+         "queryStringParameters": {"crc_token": "M2RkODJkZmMtYjlkYi00NmQ4LTk0MGUtM2JjYzkwM2Q4MjQ0"},
+         "body": "", "isBase64Encoded": False}
+print(json.dumps({"answer": app.lambda_handler(event, Context())["statusCode"]}))
+"""
 FAILING_LOOKUP = _CONTEXT + """
 import importlib.util, json
 spec = importlib.util.spec_from_file_location("lookup_app", "functions/contact_lookup/app.py")
@@ -175,6 +189,7 @@ def emitted_dimensions(documents: list[dict], metric: str) -> list[tuple[str, di
 
 @pytest.mark.parametrize(("alarm", "script", "answer"), [
     pytest.param("SignatureFailureAlarm", FORGED_WEBHOOK, 401, id="forged-webhook"),
+    pytest.param("HandshakeBurstAlarm", ANSWERED_CRC, 200, id="answered-handshake"),
     pytest.param("LookupErrorAlarm", FAILING_LOOKUP, "internal_error", id="failing-lookup"),
 ])
 def test_the_alarm_dimensions_are_exactly_those_the_function_emits(alarm, script, answer):

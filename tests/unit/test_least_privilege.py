@@ -68,6 +68,12 @@ def test_the_webhook_cannot_read_customers_or_posts():
     assert refs(used) <= {"IngestQueue", "PlatformSecret"}
 
 
+def test_the_webhook_reads_only_websub_intents_by_key():
+    dynamo = [s for s in statements("WebhookFunction") if any(a.startswith("dynamodb:") for a in s["Action"])]
+    assert [(s["Action"], refs(s["Resource"])) for s in dynamo] == [(["dynamodb:GetItem"], {"SourceStateTable"})]
+    assert dynamo[0]["Condition"] == {"ForAllValues:StringLike": {"dynamodb:LeadingKeys": ["websub:*"]}}
+
+
 @pytest.mark.parametrize("function", ["ContactLookupFunction", "AgentPageFunction"])
 def test_the_agent_facing_functions_can_only_read(function):
     used = templates_of(function)

@@ -10,9 +10,17 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from socialcrm.errors import BadRequest, HandshakeRefused, SignatureInvalid, UnknownPlatform
+from socialcrm.errors import (
+    BadRequest,
+    ConfigurationError,
+    HandshakeRefused,
+    SignatureInvalid,
+    SubscriptionNotRequested,
+    UnknownPlatform,
+)
 from socialcrm.platforms import get_adapter
 from socialcrm.platforms.base import WebhookRequest
+from socialcrm.platforms.youtube import YouTubeAdapter
 from tests.signers import fixture, sign
 
 SECRET, OLD = "current-secret-0123456789", "previous-secret-0123456789"
@@ -49,6 +57,11 @@ CASES = [
         ("6744a1b2c3d4e5f600000000", "review", "remove", None, None, None)]),
 ]
 PLATFORMS = sorted({case[0] for case in CASES})
+
+
+@pytest.fixture(autouse=True)
+def our_youtube_channel(monkeypatch):
+    monkeypatch.setenv("YOUTUBE_CHANNEL_IDS", "UCada0000000000000000001")
 
 
 def credentials(platform: str, **extra: str) -> dict[str, str]:
@@ -111,10 +124,11 @@ def test_x_crc_answers_base64_hmac_of_the_token():
 
 
 def test_linkedin_validation_answers_hex_hmac_of_the_challenge_code():
-    answer = get_adapter("linkedin").handshake(WebhookRequest("GET", query={"challengeCode": "890e4665-4dfe"}),
+    code = "890e4665-4dfe-4b3c-9f21-6f1d2c3b4a59"
+    answer = get_adapter("linkedin").handshake(WebhookRequest("GET", query={"challengeCode": code}),
                                                {"client_secret": SECRET})
-    expected = hmac.new(SECRET.encode(), b"890e4665-4dfe", hashlib.sha256).hexdigest()
-    assert json.loads(answer.body) == {"challengeCode": "890e4665-4dfe", "challengeResponse": expected}
+    expected = hmac.new(SECRET.encode(), code.encode(), hashlib.sha256).hexdigest()
+    assert json.loads(answer.body) == {"challengeCode": code, "challengeResponse": expected}
     assert answer.content_type == "application/json"
 
 
@@ -127,16 +141,32 @@ def test_whatsapp_uses_the_meta_handshake_and_the_meta_app_secret():
         adapter.handshake(WebhookRequest("GET", query={**query, "hub.verify_token": "x"}), credentials("whatsapp"))
 
 
-def test_youtube_verification_echoes_only_for_subscribed_channels(monkeypatch):
-    monkeypatch.setenv("YOUTUBE_CHANNEL_IDS", "UCada0000000000000000001")
-    adapter = get_adapter("youtube")
+class Intents:
+    def __init__(self, **recorded: dict) -> None:
+        self.recorded = {f"websub:youtube:{channel}": intent for channel, intent in recorded.items()}
+        self.read: list[str] = []
+
+    def load(self, key: str) -> dict:
+        self.read.append(key)
+        return self.recorded.get(key, {})
+
+
+def test_youtube_verification_echoes_only_what_we_asked_for_on_our_channels():
+    now = 1_800_000_000.0
+    intents = Intents(UCada0000000000000000001={"mode": "subscribe", "expires_at": int(now) + 60})
+    adapter = YouTubeAdapter(intents=lambda: intents, clock=lambda: now)
     topic = "https://www.youtube.com/xml/feeds/videos.xml?channel_id=UCada0000000000000000001"
     query = {"hub.mode": "subscribe", "hub.topic": topic, "hub.challenge": "c-42", "hub.lease_seconds": "432000"}
     assert adapter.handshake(WebhookRequest("GET", query=query), {}).body == "c-42"
-    other = {**query, "hub.topic": topic.replace("0001", "0002")}
-    assert adapter.handshake(WebhookRequest("GET", query=other), {}).status == 404
-    assert adapter.handshake(WebhookRequest("GET", query={**query, "hub.topic": "https://evil.example/"}),
-                             {}).status == 404
+    refused = [{**query, "hub.mode": "unsubscribe"}, {**query, "hub.topic": topic.replace("0001", "0002")},
+               {**query, "hub.topic": "https://evil.example/"}]
+    for other in refused:
+        with pytest.raises(SubscriptionNotRequested):
+            adapter.handshake(WebhookRequest("GET", query=other), {})
+    assert intents.read == ["websub:youtube:UCada0000000000000000001"] * 2  # never a key of another channel
+    late = YouTubeAdapter(intents=lambda: intents, clock=lambda: now + 61)
+    with pytest.raises(SubscriptionNotRequested):
+        late.handshake(WebhookRequest("GET", query=query), {})
 
 
 def test_youtube_refuses_entity_expansion():
@@ -144,8 +174,17 @@ def test_youtube_refuses_entity_expansion():
         get_adapter("youtube").normalize(WebhookRequest("POST", body=fixture("youtube_entity_expansion.xml")))
 
 
-def test_youtube_without_a_hub_secret_accepts_unsigned_deliveries():
-    get_adapter("youtube").verify(WebhookRequest("POST", body=fixture("youtube_video.xml")), {})
+def test_youtube_without_a_hub_secret_accepts_nothing():
+    with pytest.raises(SignatureInvalid):
+        get_adapter("youtube").verify(WebhookRequest("POST", body=fixture("youtube_video.xml")), {})
+    with pytest.raises(ConfigurationError):
+        get_adapter("youtube").verify(request("youtube", fixture("youtube_video.xml")), {})
+
+
+def test_youtube_drops_entries_and_deletions_of_channels_that_are_not_ours(monkeypatch):
+    monkeypatch.setenv("YOUTUBE_CHANNEL_IDS", "UCother00000000000000001")
+    for name in ("youtube_video.xml", "youtube_deleted.xml"):
+        assert get_adapter("youtube").normalize(WebhookRequest("POST", body=fixture(name))) == []
 
 
 def test_tiktok_refuses_a_timestamp_outside_300_seconds():

@@ -35,6 +35,13 @@ class HandshakeRefused(SocialCrmError):
     public_message = "verification failed"
 
 
+class SubscriptionNotRequested(HandshakeRefused):
+    """A WebSub verification of a (un)subscription we did not ask for; WebSub's refusal is 404."""
+
+    http_status = 404
+    public_message = "topic not subscribed"
+
+
 class UnknownPlatform(SocialCrmError):
     http_status = 404
     public_message = "unknown platform"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from typing import NamedTuple
 
 from socialcrm.errors import SocialCrmError, http_status_of
 from socialcrm.platforms import get_adapter
@@ -10,20 +11,25 @@ from socialcrm.platforms.base import WebhookRequest, WebhookResponse
 from socialcrm.ports import IngestQueue, SecretStore
 
 
+class WebhookResult(NamedTuple):
+    response: WebhookResponse  # the answer for the platform
+    accepted: int  # posts enqueued
+    outcome: str  # "accepted" (a verified delivery), "handshake" (a subscription check answered), "MethodNotAllowed"
+
+
 def handle_webhook(platform: str, request: WebhookRequest, secrets: SecretStore, queue: IngestQueue
-                   ) -> tuple[WebhookResponse, int]:
-    """The answer for the platform, and how many posts were enqueued."""
+                   ) -> WebhookResult:
     adapter = get_adapter(platform)
     if request.method not in ("GET", "POST"):
-        return WebhookResponse(405, json.dumps({"error": "method not allowed"})), 0
+        return WebhookResult(WebhookResponse(405, json.dumps({"error": "method not allowed"})), 0, "MethodNotAllowed")
     credentials = secrets.platform_credentials(getattr(adapter, "credentials_name", platform))
     if request.method == "GET":
-        return adapter.handshake(request, credentials), 0
+        return WebhookResult(adapter.handshake(request, credentials), 0, "handshake")
     adapter.verify(request, credentials)  # before the body is even parsed
     posts = adapter.normalize(request)
     if posts:
         queue.send_posts(posts)
-    return WebhookResponse(200, json.dumps({"accepted": len(posts)})), len(posts)
+    return WebhookResult(WebhookResponse(200, json.dumps({"accepted": len(posts)})), len(posts), "accepted")
 
 
 def error_response(error: Exception) -> WebhookResponse:

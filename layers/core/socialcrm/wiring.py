@@ -206,3 +206,24 @@ def linking_deps():
                        posts=DynamoPostRepository(config.positive_int("RETENTION_DAYS", 365)),
                        cards=DynamoCardStore(), reviews=DynamoReviewList(), codes=DynamoLinkCodes(),
                        default_region=config.phone_region(), clock=utc_now)
+
+
+def websub_intents():
+    """The WebSub (un)subscriptions we asked for (SourceStateTable, websub:youtube:<channel>)."""
+    from socialcrm.adapters.dynamo import DynamoSourceStateStore
+
+    config.table_name("sources")
+    return DynamoSourceStateStore()
+
+
+def websub_request(mode: str):
+    """The poller's (un)subscription of every YouTube channel: the request, where intents go, the hub."""
+    from socialcrm.adapters.dynamo import DynamoSourceStateStore
+    from socialcrm.adapters.secrets import PlatformSecrets
+    from socialcrm.adapters.websub_hub import HttpHub
+    from socialcrm.websub import HUB_URL, SubscriptionRequest
+
+    config.table_name("sources")
+    request = SubscriptionRequest(mode, config.csv_list("YOUTUBE_CHANNEL_IDS"), config.required("WEBSUB_CALLBACK_URL"),
+                                  PlatformSecrets().platform_credentials("youtube").get("hub_secret", ""))
+    return request, DynamoSourceStateStore(), HttpHub(config.optional("WEBSUB_HUB_URL", HUB_URL))

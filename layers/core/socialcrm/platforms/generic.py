@@ -22,7 +22,7 @@ from socialcrm.errors import BadRequest, ConfigurationError, HandshakeRefused, S
 from socialcrm.model import POST_KINDS, Author, CanonicalPost, parse_time
 from socialcrm.platforms.base import WebhookRequest, WebhookResponse
 from socialcrm.platforms.shapes import an_id, text_of
-from socialcrm.platforms.signing import ALGORITHMS, matches_any, secrets_in_force
+from socialcrm.platforms.signing import ALGORITHMS, ascii_integer, matches_any, secrets_in_force
 
 SOURCE_NAME = re.compile(r"^[a-z0-9][a-z0-9-]{0,40}$")
 MAPPINGS_DIR = Path(__file__).with_name("mappings")
@@ -180,7 +180,8 @@ class GenericAdapter:
         timestamp = ""
         if sig.timestamp_header:
             timestamp = request.header(sig.timestamp_header) or ""
-            if not timestamp.isdigit() or abs(self.clock() - int(timestamp)) > sig.tolerance_seconds:
+            seconds = ascii_integer(timestamp)
+            if seconds is None or abs(self.clock() - seconds) > sig.tolerance_seconds:
                 raise SignatureInvalid(f"{sig.timestamp_header} missing or outside the tolerance")
         before, _, after = sig.payload.partition("{body}")
         signed = before.replace("{timestamp}", timestamp).encode() + request.body + \

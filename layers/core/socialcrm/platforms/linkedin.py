@@ -1,6 +1,7 @@
 """LinkedIn organization social action notifications.
 
-Validation: GET ?challengeCode=C -> {"challengeCode": C, "challengeResponse": hex HMAC-SHA256(client secret, C)}.
+Validation: GET ?challengeCode=C -> {"challengeCode": C, "challengeResponse": hex HMAC-SHA256(client secret, C)},
+only for a C that is a UUID (the validation must not sign a delivery body for anyone who asks).
 Signature: X-LI-Signature: hmacsha256=<hex HMAC-SHA256(client secret, raw body)>. LinkedIn's text
 ("the JSON-encoded string representation of the POST body") is ambiguous; like every verifier here
 we hash the raw bytes as received and never re-serialize (docs/platforms.md).
@@ -11,6 +12,7 @@ redelivered notification is the same post and an edit or delete reaches the stor
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 from socialcrm.errors import BadRequest, SignatureInvalid
@@ -20,6 +22,9 @@ from socialcrm.platforms.shapes import an_id, an_object, optional_str, text_of
 from socialcrm.platforms.signing import digest, encoded, matches_any, secrets_in_force
 
 PLATFORM = "linkedin"
+# LinkedIn's challengeCode is a UUID (Microsoft's webhook-validation docs). Only that is answered: the answer
+# is the signature a POST of that body would carry.
+CHALLENGE_CODE = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
 ACTIONS = {
     "COMMENT": ("comment", "add"), "ADMIN_COMMENT": ("comment", "add"), "COMMENT_EDIT": ("comment", "edit"),
     "COMMENT_DELETE": ("comment", "remove"), "SHARE": ("post", "add"), "SHARE_MENTION": ("mention", "add"),
@@ -33,8 +38,8 @@ class LinkedInAdapter:
 
     def handshake(self, request: WebhookRequest, credentials: dict[str, str]) -> WebhookResponse:
         code = request.query.get("challengeCode", "")
-        if not code:
-            raise BadRequest("challengeCode missing")
+        if not CHALLENGE_CODE.fullmatch(code):
+            raise BadRequest("challengeCode missing or not a UUID")
         secret = secrets_in_force(credentials, "client_secret")[0]
         answer = encoded(digest(secret, code.encode()), "hex")
         return WebhookResponse(200, json.dumps({"challengeCode": code, "challengeResponse": answer}))

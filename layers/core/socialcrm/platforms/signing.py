@@ -6,6 +6,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+from collections.abc import Sequence
 from datetime import UTC, datetime
 
 from socialcrm.errors import ConfigurationError
@@ -53,11 +54,25 @@ def matches_any(received: str | None, secrets: list[str], message: bytes, algori
     compared, so the timing does not tell which one matched."""
     if not received:
         return False
-    offered = received.strip()
-    if case_insensitive:
-        offered = offered.lower()
+    return any_offered_matches([received], secrets, message, algorithm, encoding, case_insensitive=case_insensitive)
+
+
+def any_offered_matches(offered: Sequence[str], secrets: list[str], message: bytes, algorithm: str, encoding: str,
+                        *, case_insensitive: bool = False) -> bool:
+    """True when one of `offered` is the HMAC of `message` under one of `secrets`. The message is hashed
+    once per secret, however many values are offered (callers bound how many they pass on)."""
+    expected = [encoded(digest(secret, message, algorithm), encoding).encode() for secret in secrets]
     matched = False
-    for secret in secrets:
-        expected = encoded(digest(secret, message, algorithm), encoding)
-        matched |= hmac.compare_digest(offered.encode(), expected.encode())
+    for value in offered:
+        candidate = value.strip().lower() if case_insensitive else value.strip()
+        for wanted in expected:
+            matched |= hmac.compare_digest(candidate.encode(), wanted)
     return matched
+
+
+def ascii_integer(value: str | None, max_digits: int = 12) -> int | None:
+    """The number written by 1..max_digits ASCII digits, else None: `str.isdigit()` also accepts '²' and
+    '١٢', which `int()` then rejects or reads, and a thousand digits would overflow a float comparison."""
+    if not value or len(value) > max_digits or not value.isascii() or not value.isdigit():
+        return None
+    return int(value)

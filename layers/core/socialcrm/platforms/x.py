@@ -1,6 +1,7 @@
 """X (Twitter) Account Activity API webhooks.
 
-CRC: GET ?crc_token=T -> {"response_token": "sha256=" + base64(HMAC-SHA256(consumer secret, T))}.
+CRC: GET ?crc_token=T -> {"response_token": "sha256=" + base64(HMAC-SHA256(consumer secret, T))}, only for
+a T of up to 96 URL-safe base64 characters (the CRC must not sign a delivery body for anyone who asks).
 Signature: x-twitter-webhooks-signature: sha256=<base64 HMAC-SHA256(consumer secret, raw body)>.
 Events: tweet_create_events, direct_message_events (+ users), favorite_events (counted only),
 tweet_delete_events (the stored post is deleted). Ids are taken from `id_str` (exact beyond 2^53).
@@ -9,6 +10,7 @@ tweet_delete_events (the stored post is deleted). Ids are taken from `id_str` (e
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 from socialcrm.errors import BadRequest, SignatureInvalid
@@ -18,6 +20,9 @@ from socialcrm.platforms.shapes import a_list, an_id, an_object, optional_str, t
 from socialcrm.platforms.signing import digest, encoded, matches_any, secrets_in_force
 
 PLATFORM = "x"
+# X's crc_token is a short URL-safe base64 string (seen: 48 characters, a UUID encoded). Anything else,
+# a JSON document above all, is refused: the answer is the signature a POST of that body would carry.
+CRC_TOKEN = re.compile(r"[A-Za-z0-9_-]{1,96}={0,2}")
 
 
 def _tweet_id(tweet: dict[str, Any], where: str) -> str:
@@ -46,8 +51,8 @@ class XAdapter:
 
     def handshake(self, request: WebhookRequest, credentials: dict[str, str]) -> WebhookResponse:
         token = request.query.get("crc_token", "")
-        if not token:
-            raise BadRequest("crc_token missing")
+        if not CRC_TOKEN.fullmatch(token):
+            raise BadRequest("crc_token missing or not a token X would send")
         secret = secrets_in_force(credentials, "consumer_secret")[0]
         answer = "sha256=" + encoded(digest(secret, token.encode()), "base64")
         return WebhookResponse(200, json.dumps({"response_token": answer}))

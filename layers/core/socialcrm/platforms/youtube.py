@@ -1,24 +1,30 @@
 """YouTube push notifications over WebSub (PubSubHubbub).
 
-Verification: GET hub.mode, hub.topic, hub.challenge, hub.lease_seconds -> 200 with the challenge,
-only for topics of channels we subscribed to (YOUTUBE_CHANNEL_IDS); 404 otherwise.
-Notifications: Atom XML, parsed with defusedxml (no entity expansion, no external entities).
-When subscribed with a hub.secret, X-Hub-Signature: <sha1|sha256|...>=<hex HMAC(secret, raw body)> is required.
+Verification: GET hub.mode, hub.topic, hub.challenge, hub.lease_seconds -> 200 with the challenge, only
+for a channel in YOUTUBE_CHANNEL_IDS whose (un)subscription we asked for in the last minutes (socialcrm.websub);
+404 otherwise.
+Notifications: Atom XML, parsed with defusedxml (no entity expansion, no external entities). We always
+subscribe with a hub.secret, so X-Hub-Signature: <sha1|sha256|...>=<hex HMAC(secret, raw body)> is required;
+without a hub_secret configured nothing is accepted. Entries of channels not in YOUTUBE_CHANNEL_IDS are dropped.
 """
 
 from __future__ import annotations
 
 import hmac
 import os
+import time
+from collections.abc import Callable
 from urllib.parse import parse_qs, urlsplit
 
 from defusedxml import ElementTree
 from defusedxml.common import DefusedXmlException
 
-from socialcrm.errors import BadRequest, HandshakeRefused, SignatureInvalid
+from socialcrm import websub
+from socialcrm.errors import BadRequest, HandshakeRefused, SignatureInvalid, SubscriptionNotRequested
 from socialcrm.model import Author, CanonicalPost, parse_time
 from socialcrm.platforms.base import WebhookRequest, WebhookResponse
 from socialcrm.platforms.signing import ALGORITHMS, matches_any, secrets_in_force
+from socialcrm.polling import StateStore
 
 PLATFORM = "youtube"
 NS = {"atom": "http://www.w3.org/2005/Atom", "yt": "http://www.youtube.com/xml/schemas/2015",
@@ -26,6 +32,7 @@ NS = {"atom": "http://www.w3.org/2005/Atom", "yt": "http://www.youtube.com/xml/s
 # Google's guide names the topic both ways (its localized pages drop "/xml")
 TOPIC_URLS = {f"{scheme}://www.youtube.com{path}" for scheme in ("https", "http")
               for path in ("/xml/feeds/videos.xml", "/feeds/videos.xml")}
+CHANNEL_URI = "https://www.youtube.com/channel/"
 
 
 def subscribed_channels() -> set[str]:
@@ -40,23 +47,40 @@ def channel_of_topic(topic: str) -> str | None:
     return values[0] if len(values) == 1 else None
 
 
+def is_ours(channel: str | None) -> bool:
+    """Whether the channel is in YOUTUBE_CHANNEL_IDS (bytes compared: any text, '²' included, is safe)."""
+    return channel is not None and any(hmac.compare_digest(channel.encode(), c.encode()) for c in subscribed_channels())
+
+
+def _recorded_intents() -> StateStore:
+    from socialcrm.wiring import websub_intents
+
+    return websub_intents()
+
+
 class YouTubeAdapter:
     name = PLATFORM
     credentials_name = PLATFORM
+
+    def __init__(self, intents: Callable[[], StateStore] = _recorded_intents,
+                 clock: Callable[[], float] = time.time) -> None:
+        self.intents = intents
+        self.clock = clock
 
     def handshake(self, request: WebhookRequest, credentials: dict[str, str]) -> WebhookResponse:
         mode = request.query.get("hub.mode", "")
         challenge = request.query.get("hub.challenge", "")
         channel = channel_of_topic(request.query.get("hub.topic", ""))
-        if mode not in ("subscribe", "unsubscribe") or not challenge:
+        if mode not in websub.MODES or not challenge:
             raise HandshakeRefused("not a WebSub verification")
-        if channel is None or not any(hmac.compare_digest(channel, c) for c in subscribed_channels()):
-            return WebhookResponse(404, '{"error": "topic not subscribed"}')
+        if not is_ours(channel):
+            raise SubscriptionNotRequested("topic not subscribed")
+        if not websub.confirmed(self.intents(), channel, mode, self.clock()):
+            raise SubscriptionNotRequested(f"no {mode} of this topic was requested in the last minutes")
         return WebhookResponse(200, challenge, "text/plain")
 
     def verify(self, request: WebhookRequest, credentials: dict[str, str]) -> None:
-        if not credentials.get("hub_secret"):
-            return  # subscribed without hub.secret: WebSub deliveries are unsigned
+        # we always subscribe with a hub.secret: no hub_secret is a configuration error, never "unsigned is fine"
         method, _, signature = (request.header("x-hub-signature") or "").partition("=")
         if method not in ALGORITHMS or not matches_any(signature, secrets_in_force(credentials, "hub_secret"),
                                                        request.body, method, "hex", case_insensitive=True):
@@ -75,6 +99,8 @@ class YouTubeAdapter:
             channel = entry.findtext("yt:channelId", namespaces=NS)
             if not video or not channel:
                 raise BadRequest(f"entry[{index}] has no yt:videoId or yt:channelId")
+            if not is_ours(channel):
+                continue  # not a channel we subscribed to
             link = entry.find("atom:link[@rel='alternate']", NS)
             posts.append(CanonicalPost(
                 platform=PLATFORM, post_id=video, kind="post",
@@ -86,6 +112,9 @@ class YouTubeAdapter:
                 source=PLATFORM, verb="edit" if self._is_update(entry) else "add", account=channel))
         for deleted in feed.findall("at:deleted-entry", NS):
             ref = deleted.get("ref", "")
+            by = deleted.findtext("at:by/atom:uri", default="", namespaces=NS)
+            if not by.startswith(CHANNEL_URI) or not is_ours(by.removeprefix(CHANNEL_URI)):
+                continue  # a deletion must name one of our channels too
             if ref.startswith("yt:video:"):
                 posts.append(CanonicalPost(PLATFORM, ref.removeprefix("yt:video:"), "post", Author(PLATFORM), "",
                                            parse_time(deleted.get("when")), source=PLATFORM, verb="remove"))
