@@ -68,6 +68,13 @@ def test_the_webhook_cannot_read_customers_or_posts():
     assert refs(used) <= {"IngestQueue", "PlatformSecret"}
 
 
+def test_the_set_aside_bucket_is_written_by_the_webhook_only_and_read_by_no_function():
+    assert statements("WebhookFunction") == [
+        {"Effect": "Allow", "Action": "s3:PutObject", "Resource": {"Fn::Sub": "${SetAsideBucket.Arn}/*"}}]
+    others = [name for name in FUNCTIONS if name != "WebhookFunction" and "SetAsideBucket" in repr(policies(name))]
+    assert others == []
+
+
 @pytest.mark.parametrize("function", ["ContactLookupFunction", "AgentPageFunction"])
 def test_the_agent_facing_functions_can_only_read(function):
     used = templates_of(function)
