@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install browser lint test unit integration e2e demo local bench load redrive eval-matching report clean
+.PHONY: install browser lint test unit integration e2e demo local bench load redrive replay eval-matching report clean
 
 install: $(STAMP)
 
@@ -48,6 +48,14 @@ local: install
 #   make redrive QUEUE=PushDeadLetterQueue ENDPOINT=http://127.0.0.1:5000   (make local)
 redrive: install
 	$(BIN)/python -m infra.redrive --queue "$(QUEUE)" $(if $(MAX),--max $(MAX)) $(if $(ENDPOINT),--endpoint-url $(ENDPOINT))
+
+# Replay set-aside deliveries (docs/deploy.md, "Set-aside deliveries"), e.g.
+#   make replay BUCKET=<SetAsideBucket> PREFIX=meta/2026/11/30/ QUEUE=<IngestQueue URL> [DRY_RUN=1] [DELETE=1]
+#   make replay BUCKET=setasidebucket KEY=<key> ENDPOINT=http://127.0.0.1:5000              (make local)
+replay: install
+	$(BIN)/python -m infra.replay --bucket "$(BUCKET)" $(if $(KEY),--key "$(KEY)",--prefix "$(PREFIX)") \
+	  $(if $(QUEUE),--queue "$(QUEUE)") $(if $(ENDPOINT),--endpoint-url $(ENDPOINT)) $(if $(DRY_RUN),--dry-run) \
+	  $(if $(DELETE),--delete)
 
 # Rollups as reports/summary.png and reports/summary.html: from reports/rollups.json (make demo writes it), or
 #   make report ENDPOINT=http://127.0.0.1:5000 [TABLE=MetricsTable] [DAYS=7] [UNTIL=YYYY-MM-DD]   (a running stack)

@@ -30,6 +30,13 @@ def ingest_queue():
     return SqsIngestQueue(config.required("INGEST_QUEUE_URL"))
 
 
+@cache
+def set_aside_store():
+    from socialcrm.adapters.s3 import S3SetAsideStore
+
+    return S3SetAsideStore(config.required("SET_ASIDE_BUCKET"))
+
+
 def count_signature_failure() -> None:
     """Alarmed on (SignatureFailureAlarm); single_metric adds only Powertools' service dimension."""
     with single_metric(name="SignatureFailures", unit=MetricUnit.Count, value=1):
@@ -66,7 +73,8 @@ def lambda_handler(event: dict, context: LambdaContext) -> dict:
     path = event.get("pathParameters") or {}
     platform = GENERIC_PREFIX + path["source"] if "source" in path else path.get("platform", "")
     try:
-        response, accepted, outcome = handle_webhook(platform, parse_request(event), secrets(), ingest_queue())
+        response, accepted, outcome = handle_webhook(platform, parse_request(event), secrets(), ingest_queue(),
+                                                     set_aside_store)
         if outcome == "handshake":
             count_handshake()
     except SocialCrmError as error:

@@ -7,7 +7,8 @@ Usage (integration tests, inside moto's ``mock_aws()``; or against the moto serv
     resources = create_resources(session, template, parameters, "infra/local/secrets.json")
     specs = function_specs(template, resources)   # code dir, handler, environment, events per function
 
-Every table, queue and secret of the template is created with its logical ID as its name.
+Every table, queue and secret of the template is created with its logical ID as its name; every bucket with its
+logical ID in lower case (bucket names cannot hold capitals).
 """
 
 from __future__ import annotations
@@ -58,6 +59,7 @@ class LocalResources:
     queue_urls: dict[str, str] = field(default_factory=dict)
     queue_arns: dict[str, str] = field(default_factory=dict)
     secret_arns: dict[str, str] = field(default_factory=dict)
+    bucket_names: dict[str, str] = field(default_factory=dict)
 
     def parameter(self, name: str) -> str:
         if name in self.parameters:
@@ -72,7 +74,7 @@ class LocalResources:
                   "AWS::StackName": "socialcrm-local", "AWS::Partition": "aws"}
         if name in pseudo:
             return pseudo[name]
-        for physical in (self.table_names, self.queue_urls, self.secret_arns):
+        for physical in (self.table_names, self.queue_urls, self.secret_arns, self.bucket_names):
             if name in physical:
                 return physical[name]
         if name in self.template.get("Parameters", {}):
@@ -89,6 +91,8 @@ class LocalResources:
                 return name
             if attribute == "QueueUrl":
                 return self.queue_urls[name]
+        if name in self.bucket_names and attribute == "Arn":
+            return f"arn:aws:s3:::{self.bucket_names[name]}"
         if name in self.table_names and attribute == "Arn":
             return f"arn:aws:dynamodb:{REGION}:{ACCOUNT}:table/{name}"
         if attribute == "Arn":
@@ -138,6 +142,7 @@ def create_resources(session: Any, template: dict[str, Any], parameters: dict[st
     resources = LocalResources({k: str(v) for k, v in parameters.items()}, template)
     _create_tables(session.client("dynamodb", region_name=REGION), template, resources)
     _create_queues(session.client("sqs", region_name=REGION), template, resources)
+    _create_buckets(session.client("s3", region_name=REGION), template, resources)
     secrets = json.loads(Path(secrets_file).read_text(encoding="utf-8")) if secrets_file else {}
     _create_secrets(session.client("secretsmanager", region_name=REGION), template, resources, secrets)
     return resources
@@ -176,6 +181,13 @@ def _create_queues(sqs: Any, template: dict[str, Any], resources: LocalResources
         arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
         resources.queue_urls[name] = url
         resources.queue_arns[name] = arn
+
+
+def _create_buckets(s3: Any, template: dict[str, Any], resources: LocalResources) -> None:
+    for name in _resources_of(template, "AWS::S3::Bucket"):
+        bucket = name.lower()
+        s3.create_bucket(Bucket=bucket)
+        resources.bucket_names[name] = bucket
 
 
 def _create_secrets(secretsmanager: Any, template: dict[str, Any], resources: LocalResources,

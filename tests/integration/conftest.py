@@ -28,12 +28,13 @@ def reset_cached_clients() -> None:
                    dynamo.card_model, dynamo.metrics_models, dynamo._connection, sentiment.analyzer_for):
         cached.cache_clear()
     lookup._KEY_CACHE.clear()
-    from socialcrm.adapters import sqs
+    from socialcrm.adapters import s3, sqs
 
-    for name in dir(sqs):
-        candidate = getattr(sqs, name)
-        if hasattr(candidate, "cache_clear"):
-            candidate.cache_clear()
+    for module in (sqs, s3):
+        for name in dir(module):
+            candidate = getattr(module, name)
+            if hasattr(candidate, "cache_clear"):
+                candidate.cache_clear()
 
 
 def load_handler(function_dir: str):

@@ -40,11 +40,13 @@ def lookup(aws, event: dict) -> dict:
 
 def agent_page_by_phone(aws, phone: str) -> dict:
     aws.use("AgentPageFunction")
-    from socialcrm.adapters.secrets import screen_pop_key
+    from socialcrm.adapters.secrets import screen_pop_secret
     from socialcrm.screen_pop import signed_link
 
+    key = screen_pop_secret()["signing_key"].encode()
+
     path = f"/agent/phones/{phone.replace('+', '%2B')}"
-    query = {k: v[0] for k, v in parse_qs(urlsplit(signed_link("", path, screen_pop_key(), int(time.time()))).query)
+    query = {k: v[0] for k, v in parse_qs(urlsplit(signed_link("", path, key, int(time.time()))).query)
              .items()}
     handler = load_handler("agent_page")
     handler.settings.cache_clear()

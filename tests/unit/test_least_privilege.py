@@ -74,6 +74,13 @@ def test_the_webhook_reads_only_websub_intents_by_key():
     assert dynamo[0]["Condition"] == {"ForAllValues:StringLike": {"dynamodb:LeadingKeys": ["websub:*"]}}
 
 
+def test_the_set_aside_bucket_is_written_by_the_webhook_only_and_read_by_no_function():
+    assert [s for s in statements("WebhookFunction") if "s3:PutObject" in repr(s["Action"])] == [
+        {"Effect": "Allow", "Action": "s3:PutObject", "Resource": {"Fn::Sub": "${SetAsideBucket.Arn}/*"}}]
+    others = [name for name in FUNCTIONS if name != "WebhookFunction" and "SetAsideBucket" in repr(policies(name))]
+    assert others == []
+
+
 @pytest.mark.parametrize("function", ["ContactLookupFunction", "AgentPageFunction"])
 def test_the_agent_facing_functions_can_only_read(function):
     used = templates_of(function)

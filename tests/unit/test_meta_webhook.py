@@ -33,6 +33,15 @@ class Queue:
         self.sent.extend(posts)
 
 
+class SetAsideStore:
+    def __init__(self) -> None:
+        self.kept: list = []
+
+    def keep(self, platform: str, body: bytes, reasons) -> str:
+        self.kept.append((platform, body, list(reasons)))
+        return f"{platform}/{len(self.kept)}.json"
+
+
 @pytest.fixture
 def webhook(monkeypatch):
     monkeypatch.setenv("POWERTOOLS_TRACE_DISABLED", "true")
@@ -41,6 +50,8 @@ def webhook(monkeypatch):
     queue = Queue()
     monkeypatch.setattr(module, "secrets", Secrets)
     monkeypatch.setattr(module, "ingest_queue", lambda: queue)
+    store = SetAsideStore()
+    monkeypatch.setattr(module, "set_aside_store", lambda: store)
 
     def call(method: str, platform: str = "meta", body: bytes = b"", headers: dict | None = None,
              query: dict | None = None, base64_body: bool = False) -> tuple[int, str]:
@@ -53,6 +64,7 @@ def webhook(monkeypatch):
         return answer["statusCode"], answer["body"]
 
     call.queue = queue
+    call.store = store
     return call
 
 
@@ -107,11 +119,13 @@ def test_a_body_signed_with_another_secret_is_401(webhook):
 
 @pytest.mark.parametrize("body", [b"not json", b"[1, 2]", b'{"object": "page"}', b'{"object": "user", "entry": []}',
                                   b'{"object": "page", "entry": [{"changes": [{"field": "feed", "value": 3}]}]}'])
-def test_a_signed_body_of_the_wrong_shape_is_400_with_a_json_message(webhook, body):
+def test_a_signed_body_of_the_wrong_shape_is_set_aside_and_answered_200(webhook, body):
+    # a retry could only fail again: the delivery is kept for an operator, and the platform stops retrying
     status, answer = webhook("POST", body=body, headers={"X-Hub-Signature-256": samples.sign(body, SECRET)})
-    assert status == 400
-    assert json.loads(answer)["error"]
+    assert (status, json.loads(answer)) == (200, {"accepted": 0, "set_aside": 1})
     assert webhook.queue.sent == []
+    [(platform, kept, [reason])] = webhook.store.kept
+    assert (platform, kept) == ("meta", body) and reason["error"] == "BadRequest"
 
 
 def test_an_unknown_platform_is_404(webhook):

@@ -11,6 +11,7 @@ import re
 from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any, Literal
+from urllib.parse import urlsplit
 
 from socialcrm.errors import BadRequest
 
@@ -32,6 +33,39 @@ class Author:
     location: str | None = None  # free text from the profile, when the platform gives it
 
 
+# The hosts of each platform's own links; a platform not listed (generic/<source>) may link to any https host,
+# or to the hosts its mapping declares (url_hosts), checked by the generic adapter.
+PLATFORM_HOSTS: dict[str, tuple[str, ...]] = {
+    "facebook": ("facebook.com",), "instagram": ("instagram.com",), "whatsapp": ("wa.me", "whatsapp.com"),
+    "x": ("x.com", "twitter.com"), "linkedin": ("linkedin.com",), "youtube": ("youtube.com", "youtu.be"),
+    "tiktok": ("tiktok.com",), "google-business": ("google.com",), "reddit": ("reddit.com",),
+}
+MAX_LINK_LENGTH = 2048
+
+
+def safe_link(url: object, hosts: tuple[str, ...] | None = None) -> str | None:
+    """`url` if it is an absolute https link (on one of `hosts` or their subdomains, when given), else None.
+
+    Refused: other schemes (javascript:, data:, http:), user info, ports, control characters and spaces,
+    backslashes (browsers read them as slashes), and links longer than MAX_LINK_LENGTH.
+    """
+    if not isinstance(url, str) or not url or len(url) > MAX_LINK_LENGTH:
+        return None
+    if any(ord(ch) <= 0x20 or 0x7F <= ord(ch) <= 0x9F or ch == "\\" for ch in url):
+        return None
+    try:
+        parts = urlsplit(url)
+        port = parts.port
+    except ValueError:
+        return None
+    host = (parts.hostname or "").rstrip(".")
+    if parts.scheme != "https" or not host or "@" in parts.netloc or port is not None:
+        return None
+    if hosts is not None and not any(host == allowed or host.endswith("." + allowed) for allowed in hosts):
+        return None
+    return url
+
+
 @dataclass(frozen=True)
 class CanonicalPost:
     platform: str
@@ -51,6 +85,8 @@ class CanonicalPost:
             raise BadRequest("a post needs a platform and an id")
         if self.kind not in POST_KINDS:
             raise BadRequest(f"unknown post kind {self.kind!r}")
+        if self.url is not None:  # every post passes here, from any adapter or queue message: no unsafe link leaks
+            object.__setattr__(self, "url", safe_link(self.url, PLATFORM_HOSTS.get(self.platform)))
 
     @property
     def key(self) -> str:

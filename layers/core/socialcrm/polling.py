@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from socialcrm.model import CanonicalPost
+from socialcrm.observability import logger
 from socialcrm.ports import IngestQueue
 
 
@@ -96,7 +97,10 @@ def poll(listing: Listing, state_store: StateStore, queue: IngestQueue, *, max_p
             fresh.append(item)
         posts = [item.post for item in fresh if item.post is not None]
         if posts:
-            queue.send_posts(posts)
+            unsent = {post.key for post, _why in queue.send_posts(posts) or []}
+            if unsent:  # too large or not encodable: skipped, so the page is not retried for ever
+                logger.warning("polled posts not enqueued", extra={"source": listing.source_id, "count": len(unsent)})
+            posts = [post for post in posts if post.key not in unsent]
             result.captured += len(posts)
             result.post_keys.extend(post.key for post in posts)
         if new_high is None and fresh:

@@ -16,7 +16,18 @@ class SecretStore(Protocol):
 
 
 class IngestQueue(Protocol):
-    def send_posts(self, posts: Sequence[CanonicalPost]) -> None: ...
+    def send_posts(self, posts: Sequence[CanonicalPost]) -> list[tuple[CanonicalPost, str]] | None:
+        """Send every post that can be a queue message; return those that cannot (too large, not encodable),
+        each with the reason, unsent. Raise when the queue fails, so the delivery is retried."""
+        ...
+
+
+class SetAsideStore(Protocol):
+    """Where a verified delivery that could not be taken in whole is kept, for an operator to read and replay."""
+
+    def keep(self, platform: str, body: bytes, reasons: Sequence[dict[str, str]]) -> str:
+        """Store the raw body with the reasons; return the object's key (logged, never the content)."""
+        ...
 
 
 class PushQueue(Protocol):

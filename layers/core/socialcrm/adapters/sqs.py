@@ -13,6 +13,7 @@ from socialcrm.model import CanonicalPost, ContactPush
 
 MAX_BATCH_ENTRIES = 10  # SendMessageBatch limit
 MAX_BATCH_BYTES = 256 * 1024  # SendMessageBatch payload limit, kept as the conservative figure
+MAX_MESSAGE_BYTES = MAX_BATCH_BYTES - 1024  # one message, leaving room for its attributes
 
 
 @cache
@@ -43,15 +44,34 @@ def batches(bodies: Sequence[str]) -> list[list[str]]:
     return groups
 
 
+def message_body(post: CanonicalPost) -> tuple[str | None, str]:
+    """The post as a message body, or None and why it cannot be one (checked before a batch is sent)."""
+    body = json.dumps(post.to_message(), ensure_ascii=False, separators=(",", ":"))
+    try:
+        size = len(body.encode())
+    except UnicodeEncodeError:
+        return None, "not encodable as UTF-8 (a lone surrogate)"
+    if size > MAX_MESSAGE_BYTES:
+        return None, f"larger than a queue message ({size} bytes)"
+    return body, ""
+
+
 class SqsIngestQueue:
     def __init__(self, queue_url: str, client: Any = None) -> None:
         self.queue_url = queue_url
         self._client = client
 
-    def send_posts(self, posts: Sequence[CanonicalPost]) -> None:
+    def send_posts(self, posts: Sequence[CanonicalPost]) -> list[tuple[CanonicalPost, str]]:
+        """Send the posts in batches; those that cannot be a message are returned unsent, with the reason."""
         client = self._client or sqs_client()
-        bodies = [json.dumps(post.to_message(), ensure_ascii=False, separators=(",", ":")) for post in posts]
-        sources = [post.source for post in posts]
+        bodies, sources, unsendable = [], [], []
+        for post in posts:
+            body, reason = message_body(post)
+            if body is None:
+                unsendable.append((post, reason))
+                continue
+            bodies.append(body)
+            sources.append(post.source)
         offset = 0
         for group in batches(bodies):
             entries = [{"Id": str(i), "MessageBody": body,
@@ -65,6 +85,7 @@ class SqsIngestQueue:
                 again = client.send_message_batch(QueueUrl=self.queue_url, Entries=retry).get("Failed", [])
                 if again:
                     raise QueueSendFailed(f"{len(again)} posts could not be enqueued")
+        return unsendable
 
 
 class SqsPushQueue:

@@ -19,12 +19,13 @@ from pathlib import Path
 from typing import Any
 
 from socialcrm.errors import BadRequest, ConfigurationError, HandshakeRefused, SignatureInvalid, UnknownPlatform
-from socialcrm.model import POST_KINDS, Author, CanonicalPost, parse_time
-from socialcrm.platforms.base import WebhookRequest, WebhookResponse
+from socialcrm.model import POST_KINDS, Author, CanonicalPost, parse_time, safe_link
+from socialcrm.platforms.base import Entries, SetAside, WebhookRequest, WebhookResponse
 from socialcrm.platforms.shapes import an_id, text_of
 from socialcrm.platforms.signing import ALGORITHMS, ascii_integer, matches_any, secrets_in_force
 
 SOURCE_NAME = re.compile(r"^[a-z0-9][a-z0-9-]{0,40}$")
+HOST_NAME = re.compile(r"^(?=.{1,253}$)([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,63}$")
 MAPPINGS_DIR = Path(__file__).with_name("mappings")
 PATH_PART = re.compile(r"([^.\[\]]+)|\[(\d+)\]")
 FIELDS = ("post_id", "author_id", "author_handle", "author_name", "text", "created_at", "url", "reply_to")
@@ -73,6 +74,7 @@ class Mapping:
     handshake: dict[str, str] | None
     verb_path: str | None = None
     verb_map: dict[str, str] | None = None
+    url_hosts: tuple[str, ...] | None = None  # links only to these hosts (and their subdomains); None: any https
 
 
 def _require(condition: bool, source: str, problem: str) -> None:
@@ -115,13 +117,18 @@ def parse_mapping(source: str, raw: Any) -> Mapping:
     include = raw.get("include") or {}
     values = include.get("equals", [])
     handshake = raw.get("handshake")
+    url_hosts = raw.get("url_hosts")
+    _require(url_hosts is None or (isinstance(url_hosts, list) and url_hosts and all(
+        isinstance(h, str) and HOST_NAME.match(h) for h in url_hosts)), source,
+        "url_hosts must be a non-empty list of host names (example.com)")
     _require(handshake is None or (isinstance(handshake, dict) and "challenge_param" in handshake), source,
              "handshake needs challenge_param")
     return Mapping(source=source, platform=str(raw.get("platform") or source), items=str(raw.get("items") or ""),
                    kind=default_kind, kind_path=kind_path, kind_map=dict(kind_map), fields=dict(fields),
                    signature=sig, include_path=include.get("path"),
                    include_values=tuple(values if isinstance(values, list) else [values]), handshake=handshake,
-                   verb_path=verb.get("path"), verb_map=dict(verb.get("map") or {}))
+                   verb_path=verb.get("path"), verb_map=dict(verb.get("map") or {}),
+                   url_hosts=tuple(h.lower() for h in url_hosts) if url_hosts else None)
 
 
 @cache
@@ -190,18 +197,19 @@ class GenericAdapter:
                            sig.algorithm, sig.encoding, case_insensitive=sig.encoding == "hex"):
             raise SignatureInvalid(f"{sig.header} missing or wrong")
 
-    def normalize(self, request: WebhookRequest) -> list[CanonicalPost]:
+    def normalize(self, request: WebhookRequest, set_aside: SetAside | None = None) -> list[CanonicalPost]:
         mapping = self.mapping
         document = request.json_body()
         items = get_path(document, mapping.items) if mapping.items else [document]
         if not isinstance(items, list):
             raise BadRequest(f"{mapping.items or 'body'} is not a list")
-        posts = []
+        accepted = Entries(set_aside)
         for index, item in enumerate(items):
-            if mapping.include_path and str(get_path(item, mapping.include_path)) not in mapping.include_values:
-                continue
-            posts.append(self._post(item, f"item[{index}]"))
-        return posts
+            with accepted.entry(f"item[{index}]") as posts:
+                if mapping.include_path and str(get_path(item, mapping.include_path)) not in mapping.include_values:
+                    continue
+                posts.append(self._post(item, f"item[{index}]"))
+        return accepted.posts
 
     def _post(self, item: Any, where: str) -> CanonicalPost:
         mapping = self.mapping
@@ -222,7 +230,7 @@ class GenericAdapter:
             platform=mapping.platform, post_id=field("post_id", required=True) or "", kind=kind, author=author,
             text=text_of(get_path(item, mapping.fields.get("text"))) if "text" in mapping.fields else "",
             created_at=parse_time(created if created is not None or verb != "remove" else int(self.clock())),
-            url=field("url"), reply_to=field("reply_to"), source=self.name, verb=verb)
+            url=safe_link(field("url"), mapping.url_hosts), reply_to=field("reply_to"), source=self.name, verb=verb)
 
 
 def adapter_for(source: str) -> GenericAdapter:

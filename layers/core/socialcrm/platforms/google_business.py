@@ -22,7 +22,7 @@ from functools import cache
 
 from socialcrm.errors import BadRequest, ConfigurationError, HandshakeRefused, SignatureInvalid
 from socialcrm.model import Author, CanonicalPost, parse_time
-from socialcrm.platforms.base import WebhookRequest, WebhookResponse
+from socialcrm.platforms.base import SetAside, WebhookRequest, WebhookResponse
 from socialcrm.platforms.shapes import an_id, an_object, optional_str, text_of
 from socialcrm.platforms.signing import secrets_in_force
 
@@ -80,7 +80,8 @@ class GoogleBusinessAdapter:
         if not matched:
             raise SignatureInvalid("push token missing or wrong")
 
-    def normalize(self, request: WebhookRequest) -> list[CanonicalPost]:
+    def normalize(self, request: WebhookRequest, set_aside: SetAside | None = None) -> list[CanonicalPost]:
+        # one post per delivery: a bad one is the whole delivery, which the caller sets aside
         envelope = an_object(request.json_body(), "body")
         message = an_object(envelope.get("message"), "message")
         try:

@@ -14,10 +14,11 @@ from __future__ import annotations
 import json
 import re
 from typing import Any
+from urllib.parse import quote
 
 from socialcrm.errors import BadRequest, SignatureInvalid
 from socialcrm.model import Author, CanonicalPost, parse_time
-from socialcrm.platforms.base import WebhookRequest, WebhookResponse
+from socialcrm.platforms.base import Entries, SetAside, WebhookRequest, WebhookResponse
 from socialcrm.platforms.shapes import an_id, an_object, optional_str, text_of
 from socialcrm.platforms.signing import digest, encoded, matches_any, secrets_in_force
 
@@ -51,17 +52,19 @@ class LinkedInAdapter:
                 request.body, "sha256", "hex", case_insensitive=True):
             raise SignatureInvalid("X-LI-Signature missing or wrong")
 
-    def normalize(self, request: WebhookRequest) -> list[CanonicalPost]:
+    def normalize(self, request: WebhookRequest, set_aside: SetAside | None = None) -> list[CanonicalPost]:
         payload = an_object(request.json_body(), "body")
         notifications = payload.get("notifications")
         if not isinstance(notifications, list):
             raise BadRequest("body must hold a notifications list")
-        posts = []
+        accepted = Entries(set_aside)
         for index, notification in enumerate(notifications):
-            post = self._notification(an_object(notification, f"notifications[{index}]"), f"notifications[{index}]")
-            if post is not None:
-                posts.append(post)
-        return posts
+            with accepted.entry(f"notifications[{index}]") as posts:
+                post = self._notification(an_object(notification, f"notifications[{index}]"),
+                                          f"notifications[{index}]")
+                if post is not None:
+                    posts.append(post)
+        return accepted.posts
 
     @staticmethod
     def _notification(item: dict[str, Any], where: str) -> CanonicalPost | None:
@@ -76,12 +79,13 @@ class LinkedInAdapter:
         activity = an_id(item.get("generatedActivity"), f"{where}.generatedActivity", required=False)
         post_id = activity or f"notification:{notification_id}"
         actor = an_id(detail.get("owner") or item.get("actor"), f"{where}.actor", required=False)
+        source_post = an_id(item.get("sourcePost"), f"{where}.sourcePost", required=False)
         return CanonicalPost(
             platform=PLATFORM, post_id=post_id, kind=kind,
             author=Author(PLATFORM, actor, None, optional_str(detail.get("ownerName"))),
             text=text_of(detail.get("text")), created_at=parse_time(item.get("lastModifiedAt")),
-            url=f"https://www.linkedin.com/feed/update/{item.get('sourcePost')}" if item.get("sourcePost") else None,
-            reply_to=an_id(item.get("sourcePost"), f"{where}.sourcePost", required=False),
+            url=f"https://www.linkedin.com/feed/update/{quote(source_post, safe=':')}" if source_post else None,
+            reply_to=source_post,
             source=PLATFORM, verb=verb,
             account=an_id(item.get("organizationalEntity"), f"{where}.organizationalEntity", required=False))
 

@@ -12,7 +12,7 @@ from typing import Any
 
 from socialcrm.errors import BadRequest, ConfigurationError, HandshakeRefused, SignatureInvalid
 from socialcrm.model import Author, CanonicalPost, parse_time
-from socialcrm.platforms.base import WebhookRequest, WebhookResponse
+from socialcrm.platforms.base import Entries, SetAside, WebhookRequest, WebhookResponse
 from socialcrm.platforms.shapes import a_list as _list
 from socialcrm.platforms.shapes import an_id as _id
 from socialcrm.platforms.shapes import an_object as _object
@@ -55,37 +55,40 @@ class MetaAdapter:
     def verify(self, request: WebhookRequest, credentials: dict[str, str]) -> None:
         verify_meta_signature(request, credentials)
 
-    def normalize(self, request: WebhookRequest) -> list[CanonicalPost]:
+    def normalize(self, request: WebhookRequest, set_aside: SetAside | None = None) -> list[CanonicalPost]:
         payload = _object(request.json_body(), "body")
         kind = payload.get("object")
         entries = payload.get("entry")
         if kind not in ("page", "instagram") or not isinstance(entries, list):
             raise BadRequest("body must be a Meta delivery with object 'page' or 'instagram' and an entry list")
-        posts: list[CanonicalPost] = []
+        accepted = Entries(set_aside)
         for index, raw_entry in enumerate(entries):
             where = f"entry[{index}]"
-            entry = _object(raw_entry, where)
-            for position, change in enumerate(_list(entry.get("changes"), f"{where}.changes")):
-                change_at = f"{where}.changes[{position}]"
-                change = _object(change, change_at)
-                value = _object(change.get("value"), f"{change_at}.value")
-                field = change.get("field")
-                if kind == "page" and field == "feed":
-                    post = self._feed(value, entry, f"{change_at}.value")
-                elif kind == "instagram" and field == "comments":
-                    post = self._instagram_comment(value, entry, f"{change_at}.value")
-                elif kind == "instagram" and field == "mentions":
-                    post = self._instagram_mention(value, entry, f"{change_at}.value")
-                else:
-                    post = None  # fields we do not capture are acknowledged and dropped
-                if post is not None:
-                    posts.append(post)
-            for position, event in enumerate(_list(entry.get("messaging"), f"{where}.messaging")):
-                post = self._message(_object(event, f"{where}.messaging[{position}]"),
-                                     f"{where}.messaging[{position}]")
-                if post is not None:
-                    posts.append(post)
-        return posts
+            with accepted.entry(where) as posts:
+                self._entry(kind, _object(raw_entry, where), where, posts)
+        return accepted.posts
+
+    def _entry(self, kind: str, entry: dict[str, Any], where: str, posts: list[CanonicalPost]) -> None:
+        for position, change in enumerate(_list(entry.get("changes"), f"{where}.changes")):
+            change_at = f"{where}.changes[{position}]"
+            change = _object(change, change_at)
+            value = _object(change.get("value"), f"{change_at}.value")
+            field = change.get("field")
+            if kind == "page" and field == "feed":
+                post = self._feed(value, entry, f"{change_at}.value")
+            elif kind == "instagram" and field == "comments":
+                post = self._instagram_comment(value, entry, f"{change_at}.value")
+            elif kind == "instagram" and field == "mentions":
+                post = self._instagram_mention(value, entry, f"{change_at}.value")
+            else:
+                post = None  # fields we do not capture are acknowledged and dropped
+            if post is not None:
+                posts.append(post)
+        for position, event in enumerate(_list(entry.get("messaging"), f"{where}.messaging")):
+            post = self._message(_object(event, f"{where}.messaging[{position}]"),
+                                 f"{where}.messaging[{position}]")
+            if post is not None:
+                posts.append(post)
 
     @staticmethod
     def _feed(value: dict[str, Any], entry: dict[str, Any], where: str) -> CanonicalPost | None:

@@ -11,10 +11,11 @@ import json
 import time
 from collections.abc import Callable
 from typing import Any
+from urllib.parse import quote
 
 from socialcrm.errors import BadRequest, HandshakeRefused, SignatureInvalid
 from socialcrm.model import Author, CanonicalPost, parse_time
-from socialcrm.platforms.base import WebhookRequest, WebhookResponse
+from socialcrm.platforms.base import SetAside, WebhookRequest, WebhookResponse
 from socialcrm.platforms.shapes import an_id, an_object, text_of
 from socialcrm.platforms.signing import any_offered_matches, ascii_integer, secrets_in_force
 
@@ -57,7 +58,8 @@ class TikTokAdapter:
                                    "hex", case_insensitive=True):
             raise SignatureInvalid("TikTok-Signature wrong")
 
-    def normalize(self, request: WebhookRequest) -> list[CanonicalPost]:
+    def normalize(self, request: WebhookRequest, set_aside: SetAside | None = None) -> list[CanonicalPost]:
+        # one post per delivery: a bad one is the whole delivery, which the caller sets aside
         payload = an_object(request.json_body(), "body")
         event = payload.get("event")
         if not isinstance(event, str):
@@ -73,7 +75,7 @@ class TikTokAdapter:
             author=Author(PLATFORM, an_id(payload.get("user_openid"), "user_openid")),
             text=text_of(content.get("text") or content.get("title")),
             created_at=parse_time(payload.get("create_time")),
-            url=f"https://www.tiktok.com/@/video/{post_id}" if content.get("post_id") else None,
+            url=f"https://www.tiktok.com/@/video/{quote(post_id or '', safe='')}" if content.get("post_id") else None,
             source=PLATFORM, account=an_id(payload.get("client_key"), "client_key", required=False))]
 
     @staticmethod

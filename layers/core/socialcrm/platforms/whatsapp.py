@@ -10,7 +10,7 @@ from typing import Any
 
 from socialcrm.errors import BadRequest
 from socialcrm.model import Author, CanonicalPost, parse_time
-from socialcrm.platforms.base import WebhookRequest
+from socialcrm.platforms.base import Entries, SetAside, WebhookRequest
 from socialcrm.platforms.meta import MetaAdapter
 from socialcrm.platforms.shapes import a_list, an_id, an_object, optional_str, text_of
 
@@ -45,21 +45,22 @@ class WhatsAppAdapter(MetaAdapter):
 
     name = PLATFORM
 
-    def normalize(self, request: WebhookRequest) -> list[CanonicalPost]:
+    def normalize(self, request: WebhookRequest, set_aside: SetAside | None = None) -> list[CanonicalPost]:
         payload = an_object(request.json_body(), "body")
         entries = payload.get("entry")
         if payload.get("object") != "whatsapp_business_account" or not isinstance(entries, list):
             raise BadRequest("body must be a WhatsApp delivery with object 'whatsapp_business_account'")
-        posts: list[CanonicalPost] = []
+        accepted = Entries(set_aside)
         for index, entry in enumerate(entries):
-            for position, change in enumerate(a_list(an_object(entry, f"entry[{index}]").get("changes"),
-                                                     f"entry[{index}].changes")):
-                where = f"entry[{index}].changes[{position}]"
-                change = an_object(change, where)
-                if change.get("field") != "messages":
-                    continue
-                posts.extend(self._messages(an_object(change.get("value"), f"{where}.value"), f"{where}.value"))
-        return posts
+            with accepted.entry(f"entry[{index}]") as posts:
+                for position, change in enumerate(a_list(an_object(entry, f"entry[{index}]").get("changes"),
+                                                         f"entry[{index}].changes")):
+                    where = f"entry[{index}].changes[{position}]"
+                    change = an_object(change, where)
+                    if change.get("field") != "messages":
+                        continue
+                    posts.extend(self._messages(an_object(change.get("value"), f"{where}.value"), f"{where}.value"))
+        return accepted.posts
 
     @staticmethod
     def _messages(value: dict[str, Any], where: str) -> list[CanonicalPost]:

@@ -12,10 +12,11 @@ from __future__ import annotations
 import json
 import re
 from typing import Any
+from urllib.parse import quote
 
 from socialcrm.errors import BadRequest, SignatureInvalid
 from socialcrm.model import Author, CanonicalPost, parse_time
-from socialcrm.platforms.base import WebhookRequest, WebhookResponse
+from socialcrm.platforms.base import Entries, SetAside, WebhookRequest, WebhookResponse
 from socialcrm.platforms.shapes import a_list, an_id, an_object, optional_str, text_of
 from socialcrm.platforms.signing import digest, encoded, matches_any, secrets_in_force
 
@@ -64,33 +65,38 @@ class XAdapter:
                 request.body, "sha256", "base64"):
             raise SignatureInvalid("x-twitter-webhooks-signature missing or wrong")
 
-    def normalize(self, request: WebhookRequest) -> list[CanonicalPost]:
+    def normalize(self, request: WebhookRequest, set_aside: SetAside | None = None) -> list[CanonicalPost]:
         payload = an_object(request.json_body(), "body")
         account = an_id(payload.get("for_user_id"), "for_user_id", required=False)
-        posts: list[CanonicalPost] = []
+        accepted = Entries(set_aside)
         for index, tweet in enumerate(a_list(payload.get("tweet_create_events"), "tweet_create_events")):
-            posts.append(self._tweet(an_object(tweet, f"tweet_create_events[{index}]"),
-                                     f"tweet_create_events[{index}]", account))
+            with accepted.entry(f"tweet_create_events[{index}]") as posts:
+                posts.append(self._tweet(an_object(tweet, f"tweet_create_events[{index}]"),
+                                         f"tweet_create_events[{index}]", account))
         users = payload.get("users") if isinstance(payload.get("users"), dict) else {}
         for index, event in enumerate(a_list(payload.get("direct_message_events"), "direct_message_events")):
-            post = self._direct_message(an_object(event, f"direct_message_events[{index}]"), users,
-                                        f"direct_message_events[{index}]", account)
-            if post is not None:
-                posts.append(post)
+            with accepted.entry(f"direct_message_events[{index}]") as posts:
+                post = self._direct_message(an_object(event, f"direct_message_events[{index}]"), users,
+                                            f"direct_message_events[{index}]", account)
+                if post is not None:
+                    posts.append(post)
         for index, favorite in enumerate(a_list(payload.get("favorite_events"), "favorite_events")):
             where = f"favorite_events[{index}]"
-            favorite = an_object(favorite, where)
-            posts.append(CanonicalPost(PLATFORM, f"favorite:{an_id(favorite.get('id'), f'{where}.id')}", "reaction",
-                                       _user(favorite.get("user"), f"{where}.user"), "", _when(favorite, where),
-                                       source=PLATFORM, account=account))
+            with accepted.entry(where) as posts:
+                favorite = an_object(favorite, where)
+                posts.append(CanonicalPost(PLATFORM, f"favorite:{an_id(favorite.get('id'), f'{where}.id')}",
+                                           "reaction", _user(favorite.get("user"), f"{where}.user"), "",
+                                           _when(favorite, where), source=PLATFORM, account=account))
         for index, deletion in enumerate(a_list(payload.get("tweet_delete_events"), "tweet_delete_events")):
             where = f"tweet_delete_events[{index}]"
-            status = an_object(an_object(deletion, where).get("status"), f"{where}.status")
-            posts.append(CanonicalPost(PLATFORM, _tweet_id(status, f"{where}.status"), "post",
-                                       Author(PLATFORM, an_id(status.get("user_id"), f"{where}.status.user_id",
-                                                              required=False)),
-                                       "", _when(deletion, where), source=PLATFORM, verb="remove", account=account))
-        return posts
+            with accepted.entry(where) as posts:
+                status = an_object(an_object(deletion, where).get("status"), f"{where}.status")
+                posts.append(CanonicalPost(PLATFORM, _tweet_id(status, f"{where}.status"), "post",
+                                           Author(PLATFORM, an_id(status.get("user_id"), f"{where}.status.user_id",
+                                                                  required=False)),
+                                           "", _when(deletion, where), source=PLATFORM, verb="remove",
+                                           account=account))
+        return accepted.posts
 
     @staticmethod
     def _tweet(tweet: dict[str, Any], where: str, account: str | None) -> CanonicalPost:
@@ -114,7 +120,7 @@ class XAdapter:
         return CanonicalPost(
             platform=PLATFORM, post_id=tweet_id, kind=kind, author=author, text=text,
             created_at=_when(tweet, where),
-            url=f"https://x.com/{author.handle or 'i'}/status/{tweet_id}",
+            url=f"https://x.com/{quote(author.handle or 'i', safe='')}/status/{quote(tweet_id, safe='')}",
             reply_to=reply_to or quoted, source=PLATFORM, account=account)
 
     @staticmethod

@@ -14,7 +14,7 @@ import hmac
 import os
 import time
 from collections.abc import Callable
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs, quote, urlsplit
 
 from defusedxml import ElementTree
 from defusedxml.common import DefusedXmlException
@@ -22,7 +22,7 @@ from defusedxml.common import DefusedXmlException
 from socialcrm import websub
 from socialcrm.errors import BadRequest, HandshakeRefused, SignatureInvalid, SubscriptionNotRequested
 from socialcrm.model import Author, CanonicalPost, parse_time
-from socialcrm.platforms.base import WebhookRequest, WebhookResponse
+from socialcrm.platforms.base import Entries, SetAside, WebhookRequest, WebhookResponse
 from socialcrm.platforms.signing import ALGORITHMS, matches_any, secrets_in_force
 from socialcrm.polling import StateStore
 
@@ -86,39 +86,40 @@ class YouTubeAdapter:
                                                        request.body, method, "hex", case_insensitive=True):
             raise SignatureInvalid("X-Hub-Signature missing or wrong")
 
-    def normalize(self, request: WebhookRequest) -> list[CanonicalPost]:
+    def normalize(self, request: WebhookRequest, set_aside: SetAside | None = None) -> list[CanonicalPost]:
         try:
             feed = ElementTree.fromstring(request.body, forbid_dtd=True)
         except (ElementTree.ParseError, DefusedXmlException, ValueError):
             raise BadRequest("body is not an Atom feed") from None
         if feed.tag != f"{{{NS['atom']}}}feed":
             raise BadRequest("body is not an Atom feed")
-        posts = []
+        accepted = Entries(set_aside)
         for index, entry in enumerate(feed.findall("atom:entry", NS)):
-            video = entry.findtext("yt:videoId", namespaces=NS)
-            channel = entry.findtext("yt:channelId", namespaces=NS)
-            if not video or not channel:
-                raise BadRequest(f"entry[{index}] has no yt:videoId or yt:channelId")
-            if not is_ours(channel):
-                continue  # not a channel we subscribed to
-            link = entry.find("atom:link[@rel='alternate']", NS)
-            posts.append(CanonicalPost(
-                platform=PLATFORM, post_id=video, kind="post",
-                author=Author(PLATFORM, channel, None, entry.findtext("atom:author/atom:name", namespaces=NS)),
-                text=entry.findtext("atom:title", default="", namespaces=NS),
-                created_at=parse_time(entry.findtext("atom:published", namespaces=NS)
-                                      or entry.findtext("atom:updated", namespaces=NS)),
-                url=link.get("href") if link is not None else f"https://www.youtube.com/watch?v={video}",
-                source=PLATFORM, verb="edit" if self._is_update(entry) else "add", account=channel))
-        for deleted in feed.findall("at:deleted-entry", NS):
+            with accepted.entry(f"entry[{index}]") as posts:
+                video = entry.findtext("yt:videoId", namespaces=NS)
+                channel = entry.findtext("yt:channelId", namespaces=NS)
+                if not video or not channel:
+                    raise BadRequest(f"entry[{index}] has no yt:videoId or yt:channelId")
+                if not is_ours(channel):
+                    continue  # not a channel we subscribed to
+                posts.append(CanonicalPost(
+                    platform=PLATFORM, post_id=video, kind="post",
+                    author=Author(PLATFORM, channel, None, entry.findtext("atom:author/atom:name", namespaces=NS)),
+                    text=entry.findtext("atom:title", default="", namespaces=NS),
+                    created_at=parse_time(entry.findtext("atom:published", namespaces=NS)
+                                          or entry.findtext("atom:updated", namespaces=NS)),
+                    url=f"https://www.youtube.com/watch?v={quote(video, safe='')}",  # never the feed's own link
+                    source=PLATFORM, verb="edit" if self._is_update(entry) else "add", account=channel))
+        for index, deleted in enumerate(feed.findall("at:deleted-entry", NS)):
             ref = deleted.get("ref", "")
             by = deleted.findtext("at:by/atom:uri", default="", namespaces=NS)
             if not by.startswith(CHANNEL_URI) or not is_ours(by.removeprefix(CHANNEL_URI)):
                 continue  # a deletion must name one of our channels too
             if ref.startswith("yt:video:"):
-                posts.append(CanonicalPost(PLATFORM, ref.removeprefix("yt:video:"), "post", Author(PLATFORM), "",
-                                           parse_time(deleted.get("when")), source=PLATFORM, verb="remove"))
-        return posts
+                with accepted.entry(f"deleted-entry[{index}]") as posts:
+                    posts.append(CanonicalPost(PLATFORM, ref.removeprefix("yt:video:"), "post", Author(PLATFORM), "",
+                                               parse_time(deleted.get("when")), source=PLATFORM, verb="remove"))
+        return accepted.posts
 
     @staticmethod
     def _is_update(entry) -> bool:
