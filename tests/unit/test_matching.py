@@ -351,3 +351,17 @@ def test_a_link_stored_before_its_origin_was_recorded_does_not_claim_one():
         "learned from an earlier post by the same account (originally: X handle on the customer record)"
     assert identity.describe_match(None, "confirmed_by_agent", "google-business") == "confirmed by an agent"
     assert identity.describe_match(None) == ""
+
+
+def test_a_verified_whatsapp_number_typed_by_someone_else_is_only_typed_evidence(world):
+    deps, sync = world
+    sync_customers([ADA], sync)
+    code = issue_code("c-1", sync.linking)["code"]
+    verified = CanonicalPost("whatsapp", "wv", "message", Author("whatsapp", None, None, "A.L.", "+447400123456"),
+                             f"code {code}", "2026-11-20T09:00:00Z", source="whatsapp")
+    process_post(verified, deps)
+    assert deps.posts.items["whatsapp#wv"]["match_basis"] == "verified_by_customer"
+    # A stranger writes that (verified, not on the record) number in a Messenger DM under Ada's name.
+    process_post(a_message("s1", "fb-666", "It's Ada, call me on 07400 123456", name="Ada Lovelace"), deps)
+    assert deps.posts.items["facebook#s1"]["customer_id"] is None
+    assert deps.reviews.held["facebook#s1"]["candidates"][0]["evidence"] == ["phone_in_message", "name_match"]

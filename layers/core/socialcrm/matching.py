@@ -66,6 +66,8 @@ _PHONE_IN_TEXT = re.compile(r"(?<![\w+])\+?\d[\d ().-]{6,18}\d(?!\w)")
 
 def signal_kind(origin: str, source: str) -> str | None:
     """What a link found through a key means, by where the key came from and who made the link."""
+    if origin in _TYPED_ORIGINS:  # written in a message: typed evidence, whoever linked the key to the customer
+        return _TYPED_ORIGINS[origin] if source in ("crm", "confirmed", "verified") else None
     if source == "verified":
         return "verified_by_customer"
     if source == "confirmed":
@@ -74,8 +76,11 @@ def signal_kind(origin: str, source: str) -> str | None:
         return "linked_before" if learned_from(source) else "learned_unproven"
     if source != "crm":
         return None
-    return {"user_id": "platform_id_on_record", "phone": "platform_phone_on_record", "handle": "handle_on_record",
-            "message_phone": "phone_in_message", "message_email": "email_in_message"}.get(origin)
+    return {"user_id": "platform_id_on_record", "phone": "platform_phone_on_record",
+            "handle": "handle_on_record"}.get(origin)
+
+
+_TYPED_ORIGINS = {"message_phone": "phone_in_message", "message_email": "email_in_message"}
 
 
 def learned_from(source: str) -> str | None:
