@@ -53,6 +53,7 @@ PROFILE = {
     "direct_message_share": {"facebook": 0.2, "x": 0.2, "instagram": 0.1, "whatsapp": 1.0},
     "dm_with_own_contact": 0.4,  # of customers' DMs (not WhatsApp): their phone or email written in
     "non_customer_dm_with_relatives_phone": 0.1,
+    "non_customer_dm_impersonating": 0.02,  # a stranger's DM: a customer's name as display name, their phone or email
     "dm_with_link_code": 0.005,
 }
 
@@ -173,6 +174,7 @@ class DataSet:
     posts: list[tuple[CanonicalPost, str | None]] = field(default_factory=list)  # (post, true customer)
     matchable: set[int] = field(default_factory=set)  # posts whose author's customer left evidence to find
     codes_for: list[int] = field(default_factory=list)  # indexes of posts that carry a link code
+    impersonations: set[int] = field(default_factory=set)  # strangers' DMs posing as a customer (name + contact)
 
 
 def display_name(rng: random.Random, first: str, last: str) -> str:
@@ -273,6 +275,7 @@ def generate(customers: int, posts: int, seed: int) -> DataSet:
         account.posts += 1
         is_dm = rng.random() < PROFILE["direct_message_share"][account.platform]
         text = "Still waiting for my refund, order 48151."
+        display = account.display
         if is_dm and account.platform != "whatsapp":
             if account.owner and rng.random() < PROFILE["dm_with_own_contact"]:
                 _, _, _, phones, emails = by_id[account.owner]
@@ -282,6 +285,13 @@ def generate(customers: int, posts: int, seed: int) -> DataSet:
                 data.matchable.add(n)
             elif not account.owner and rng.random() < PROFILE["non_customer_dm_with_relatives_phone"]:
                 text = f"Please call my mother on {written_phone(rng, rng.choice(people)[3][0])} about her order."
+            elif not account.owner and rng.random() < PROFILE["non_customer_dm_impersonating"]:
+                _, first, last, phones, emails = rng.choice(people)
+                contact = written_email(rng, emails[0]) if emails and rng.random() < 0.5 \
+                    else written_phone(rng, phones[0])
+                display = f"{first} {last}"
+                text = f"Hi, it's {display}. You can reach me at {contact}. Where is my order?"
+                data.impersonations.add(n)
             if account.owner and rng.random() < PROFILE["dm_with_link_code"]:
                 data.codes_for.append(n)
                 data.matchable.add(n)
@@ -290,7 +300,7 @@ def generate(customers: int, posts: int, seed: int) -> DataSet:
             handle = account.renamed_to
         if account.known_to_crm:
             data.matchable.add(n)
-        author = Author(account.platform, account.user_id, handle, account.display, account.phone)
+        author = Author(account.platform, account.user_id, handle, display, account.phone)
         kind = "message" if is_dm else "comment"
         data.posts.append((CanonicalPost(account.platform, f"p{n}", kind, author, text,
                                          moment.strftime("%Y-%m-%dT%H:%M:%SZ")), account.owner))
@@ -313,7 +323,7 @@ def evaluate(data: DataSet) -> dict:
     deps = LinkingDeps(directory, FakePosts(), FakeCards(), FakeReviews(), FakeLinkCodes(), "GB", clock)
     outcomes: Counter = Counter()
     wrong: Counter = Counter()
-    found_matchable = 0
+    found_matchable = impersonations_linked = 0
     reads: list[int] = []
     coded = set(data.codes_for)
     started = time.perf_counter()
@@ -327,6 +337,8 @@ def evaluate(data: DataSet) -> dict:
         match, _ = match_new_post(post, deps)
         reads.append(directory.reads + deps.codes.reads - before)
         outcomes[(match.outcome, "customer" if truth else "nobody")] += 1
+        if match.linked and n in data.impersonations:
+            impersonations_linked += 1
         if match.linked and match.customer_id != truth:
             wrong["+".join(match.evidence)] += 1
         elif match.linked and n in data.matchable:
@@ -343,6 +355,7 @@ def evaluate(data: DataSet) -> dict:
         "recall": found_matchable / len(data.matchable) if data.matchable else 1.0,
         "coverage": correct / by_customers if by_customers else 1.0,
         "held_for_review": outcomes[("candidate", "customer")] + outcomes[("candidate", "nobody")],
+        "impersonations": len(data.impersonations), "impersonations_linked": impersonations_linked,
         "unmatched_customer_posts": outcomes[("unmatched", "customer")],
         "posts_per_second": len(data.posts) / elapsed,
         "key_reads_per_post_max": max(reads), "key_reads_per_post_mean": sum(reads) / len(reads),
@@ -369,7 +382,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"recall {figures['recall']:.2%} of {figures['matchable_posts']:,} matchable posts (the customer "
               f"left evidence)  coverage {figures['coverage']:.2%} of all posts by customers")
         print(f"held for review {figures['held_for_review']:,}  "
-              f"customer posts unmatched {figures['unmatched_customer_posts']:,}")
+              f"customer posts unmatched {figures['unmatched_customer_posts']:,}  strangers' DMs posing as a "
+              f"customer linked {figures['impersonations_linked']} of {figures['impersonations']}")
         print(f"throughput {figures['posts_per_second']:,.0f} posts/s (in-memory links)  key reads per post: "
               f"max {figures['key_reads_per_post_max']}, mean {figures['key_reads_per_post_mean']:.2f}")
         if figures["wrong_link_evidence"]:

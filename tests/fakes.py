@@ -159,7 +159,7 @@ class FakePosts:
             "author_handle_key": identity.indexed_handle_key(author), "author_name": author.name,
             "match_status": "linked" if analyzed.customer_id else ("candidate" if analyzed.candidates else "unmatched"),
             "match_score": analyzed.match_score, "evidence": list(analyzed.evidence),
-            "author_role": analyzed.role, "answered_at": None,
+            "match_basis": analyzed.match_basis, "author_role": analyzed.role, "answered_at": None,
         }
         for name, amount in counters.items():
             self.counters[(hour, name, shard)] += amount
@@ -213,10 +213,11 @@ class FakePosts:
         return [key for key, p in self.items.items() if p[field] == author_key]
 
     def link(self, post_key: str, customer_id: str | None, match_key: str | None, *, evidence=(), score: int = 0,
-             status: str | None = None) -> dict[str, Any] | None:
+             status: str | None = None, basis: str | None = None) -> dict[str, Any] | None:
         before = self.get_state(post_key)
         if before is not None:
             self.items[post_key].update(customer_id=customer_id, match_key=match_key, evidence=list(evidence),
+                                        match_basis=basis if customer_id else None,
                                         match_score=score, match_status=status or ("linked" if customer_id else
                                                                                     "unmatched"))
         return before

@@ -49,7 +49,7 @@ def test_the_page_from_the_lookups_link_shows_the_latest_post(screen_pop_url, tm
     dom = browse(url, "--dump-dom")
     assert dom.returncode == 0, dom.stderr[-2000:]
     assert text in dom.stdout
-    assert "Ada Lovelace" in dom.stdout and "Matched by: facebook account id on the customer record" in dom.stdout
+    assert "Ada Lovelace" in dom.stdout and "Matched by: Facebook account id on the customer record" in dom.stdout
     shot = tmp_path / "screen-pop.png"
     assert browse(url, f"--screenshot={shot}", "--window-size=400,760").returncode == 0
     assert shot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"

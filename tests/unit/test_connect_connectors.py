@@ -23,7 +23,8 @@ def a_push(push_id="a" * 32, customer_id="cust-0001", reason="negative", text="B
            url="https://x.com/a/status/1"):
     return ContactPush(push_id=push_id, customer_id=customer_id, customer_name="Ada Lovelace", platform="x",
                        kind="comment", post_id="1993456789012345678", text=text, sentiment="negative",
-                       created_at="2026-11-22T09:14:03Z", url=url, reason=reason, match_key="id:x:1460293038484783999")
+                       created_at="2026-11-22T09:14:03Z", url=url, reason=reason, match_key="id:x:1460293038484783999",
+                       match_basis="platform_id_on_record")
 
 
 def client(service):
@@ -146,7 +147,7 @@ def test_every_matched_post_is_a_profile_object(profiles):
     connector.deliver(push)
     body = connector.profile_object(push)
     assert body["post_key"] == "x#1993456789012345678" and body["customer_id"] == "cust-0001"
-    assert body["matched_by"] == "x account id on the customer record"
+    assert body["matched_by"] == "X account id on the customer record"
     assert "1460293038484783999" not in json.dumps(body)  # evidence kind, not the identifier
 
 

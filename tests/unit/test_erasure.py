@@ -82,7 +82,7 @@ def test_erasing_an_account_removes_its_learned_link_and_handle_holder_note(eras
     process_post(a_post("ig2", user_id="ig-7", handle="ada.l", platform="instagram", name=None), processor)
     links = processor.customers.links
     assert ("c-1", "holder:id:instagram:ig-7") in links["handle:instagram:ada.l"]
-    assert ("c-1", "linked") in links["id:instagram:ig-7"]
+    assert ("c-1", "linked:handle_on_record") in links["id:instagram:ig-7"]
 
     erase({"platform": "instagram", "user_id": "ig-7"}, deps)
     assert all(source == "crm" for _, source in links["handle:instagram:ada.l"])

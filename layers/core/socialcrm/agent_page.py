@@ -55,7 +55,7 @@ def render_timeline(card: dict[str, Any]) -> str:
         url = str(post.get("url") or "")
         link = (f' · <a href="{escape(url, quote=True)}" rel="noopener noreferrer" target="_blank">open post</a>'
                 if url.startswith("https://") else "")
-        why = describe_match(post.get("match"))
+        why = describe_match(post.get("match"), post.get("matched_by"), post.get("platform"))
         platform = PLATFORM_NAMES.get(post.get("platform"), str(post.get("platform", "")))
         created = str(post.get("created_at", ""))
         items.append(

@@ -61,6 +61,7 @@ def build_card(customer: Customer, posts: Iterable[dict[str, Any]], updated_at: 
                 "created_at": p["created_at"],
                 "url": p.get("url") or "",
                 "match": p.get("match_key") or "",
+                "matched_by": p.get("match_basis") or "",  # what the link rests on, for its label
             }
             for p in newest_first[:CARD_POSTS]
         ],

@@ -90,13 +90,34 @@ def indexed_handle_key(author: Author) -> str | None:
     return handle_key(author.platform, author.handle) if author.handle and normalize_handle(author.handle) else None
 
 
-def describe_match(match_key: str | None) -> str:
-    """What linked a post to its customer, for agents, without the identifier itself."""
+_BASIS_LABELS = {
+    "platform_id_on_record": "{platform} account id on the customer record",
+    "handle_on_record": "{platform} handle on the customer record",
+    "platform_phone_on_record": "{platform} sender's phone number on the customer record",
+    "confirmed_by_agent": "confirmed by an agent",
+    "verified_by_customer": "verified by the customer with a one-time code",
+}
+_KEY_NAMES = {"id": "account id", "handle": "handle", "phone": "phone number", "email": "email address"}
+
+
+def describe_match(match_key: str | None, basis: str | None = None, platform: str | None = None) -> str:
+    """Where a post's link to its customer came from, for agents, without the identifier itself.
+
+    `basis` is what the link rests on (socialcrm.matching.Match.basis); a link stored before it was
+    recorded names only the kind of key, and says that its origin was not recorded."""
+    from socialcrm.names import PLATFORM_NAMES
+
+    kind, _, rest = (match_key or "").partition(":")
+    platform = platform or (rest.split(":", 1)[0] if kind in ("id", "handle") else "")
+    shown = PLATFORM_NAMES.get(platform, platform)
+    if basis:
+        how, _, learned_from = basis.partition(":")
+        if how == "linked_before":
+            origin = _BASIS_LABELS.get(learned_from, "not recorded").format(platform=shown)
+            return f"learned from an earlier post by the same account (originally: {origin})"
+        if how in _BASIS_LABELS:
+            return _BASIS_LABELS[how].format(platform=shown)
     if not match_key:
         return ""
-    kind, _, rest = match_key.partition(":")
-    platform = rest.split(":", 1)[0] if kind in ("id", "handle") else ""
-    return {"id": f"{platform} account id on the customer record",
-            "handle": f"{platform} handle on the customer record", "phone": "phone number on the customer record",
-            "email": "email address on the customer record"}.get(kind, kind)
+    return f"{shown} {_KEY_NAMES.get(kind, 'key')} (origin not recorded)".strip()
 

@@ -1,7 +1,8 @@
 """Links between social accounts and customers: made by matching, learned, verified, confirmed, corrected.
 
-- A post is matched when it arrives (`match_new_post`); an automatic link through a weaker key teaches
-  the author's platform id, so the link survives a handle change.
+- A post is matched when it arrives (`match_new_post`); an automatic link through the author's handle
+  (asserted by the platform, but a handle can change hands) teaches the author's platform id, so the link
+  survives a handle change. Nothing typed in a message ever teaches a link.
 - A customer proves an account by sending a one-time code in a direct message (single use, expiring,
   stored as a SHA-256 hash).
 - People correct: confirm a candidate, reject one (never linked again automatically), unlink a wrong match.
@@ -21,7 +22,7 @@ from typing import Any
 
 from socialcrm import identity
 from socialcrm.errors import InvalidRecord, NotFound
-from socialcrm.matching import Match, resolve
+from socialcrm.matching import LEARNED, Match, resolve
 from socialcrm.model import HOLDER, CanonicalPost, utc_iso
 from socialcrm.ports import CardStore, CustomerDirectory, LinkCodes, PostRepository, ReviewList
 
@@ -29,8 +30,8 @@ CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no I, O, 0, 1: read aloud 
 CODE_MINUTES = 30
 _CODE_IN_TEXT = re.compile(r"(?<![A-Z0-9])([A-HJ-NP-Z2-9]{4})-([A-HJ-NP-Z2-9]{4})(?![A-Z0-9])")
 MAX_CODES_TRIED = 2
-STRONG = ("platform_id_on_record", "linked_before", "confirmed_by_agent", "verified_by_customer",
-          "platform_phone_on_record")
+# Asserted kinds that may teach the author's platform id: a handle changes; an id or a confirmation does not.
+LEARNABLE = ("handle_on_record",)
 
 
 @dataclass
@@ -87,16 +88,16 @@ def match_new_post(post: CanonicalPost, deps: LinkingDeps) -> tuple[Match, str |
 
 
 def learn(post: CanonicalPost, match: Match, deps: LinkingDeps) -> None:
-    """After an automatic link through weaker evidence, remember the author's platform id (handles change),
-    and which account held the customer's handle (a handle that later passes to someone else is noticed)."""
+    """After a link that rests on the author's handle, remember the author's platform id (handles change)
+    with where it was learned from, and which account held the customer's handle (a handle that later
+    passes to someone else is noticed). Only asserted evidence links, so only it ever teaches."""
     key = identity.primary_author_key(post.author)
-    if not match.linked or key is None or match.customer_id is None:
+    if not match.linked or key is None or match.customer_id is None or match.basis not in LEARNABLE:
         return
-    if not any(kind in STRONG for kind in match.evidence):
-        deps.customers.add_link(key, match.customer_id, "linked")
-        handle_key = identity.indexed_handle_key(post.author)
-        if "handle_on_record" in match.evidence and handle_key:
-            deps.customers.add_link(handle_key, match.customer_id, HOLDER + key)
+    deps.customers.add_link(key, match.customer_id, LEARNED + match.basis)
+    handle_key = identity.indexed_handle_key(post.author)
+    if handle_key:
+        deps.customers.add_link(handle_key, match.customer_id, HOLDER + key)
 
 
 def stored_author_post(state: dict[str, Any]) -> CanonicalPost:
@@ -138,15 +139,17 @@ def rematch(post_keys: Iterable[str], deps: LinkingDeps) -> Relinked:
             continue
         match = resolve(stored_author_post(state), deps.customers, deps.default_region)
         if match.outcome == state.get("match_status") and match.customer_id == state.get("customer_id") \
-                and list(match.evidence) == list(state.get("evidence") or []):
+                and list(match.evidence) == list(state.get("evidence") or []) \
+                and (match.basis or None) == (state.get("match_basis") or None):
             continue
         deps.posts.link(post_key, match.customer_id, match.match_key, evidence=match.evidence, score=match.score,
-                        status=match.outcome)
+                        status=match.outcome, basis=match.basis)
         if match.outcome == "candidate":
             deps.reviews.hold(post_key, state["created_at"], match.candidates)
         elif state.get("match_status") == "candidate":
             deps.reviews.release(post_key)
-        changes.record({**state, "match_key": match.match_key, "evidence": list(match.evidence)}, match.customer_id)
+        changes.record({**state, "match_key": match.match_key, "evidence": list(match.evidence),
+                        "match_basis": match.basis}, match.customer_id)
     return changes
 
 
@@ -178,10 +181,12 @@ def confirm(post_key: Any, customer_id: Any, deps: LinkingDeps,
     state, customer_id = _post(post_key, deps), _customer(customer_id, deps)
     key = account_key(state.get("author_key"), state.get("author_handle_key"))
     if key is None:  # an account with no identifier (a review with only a display name): this post alone
-        deps.posts.link(state["post_key"], customer_id, None, evidence=("confirmed_by_agent",), score=100)
+        deps.posts.link(state["post_key"], customer_id, None, evidence=("confirmed_by_agent",), score=100,
+                        basis="confirmed_by_agent")
         deps.reviews.release(state["post_key"])
         changes = Relinked()
-        changes.record({**state, "evidence": ["confirmed_by_agent"]}, customer_id)
+        changes.record({**state, "evidence": ["confirmed_by_agent"], "match_basis": "confirmed_by_agent"},
+                       customer_id)
     else:
         deps.customers.remove_link(key, customer_id)
         deps.customers.add_link(key, customer_id, "confirmed")

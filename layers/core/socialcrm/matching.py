@@ -4,13 +4,15 @@ Candidates come only from key reads (the author's platform id, handle and phone,
 message the phones and emails written in it), so the cost per post does not grow with the customer
 base. Each signal adds a documented weight (docs/matching.md). Three outcomes:
 
-- linked: the best candidate's score, counting only unambiguous keys, reaches LINK_THRESHOLD and no
-  other candidate reaches it; agents see the post as this customer's;
+- linked: what the platform asserts (or a person confirmed) about the author, counting only unambiguous
+  keys, reaches LINK_THRESHOLD and no other candidate reaches it; agents see the post as this customer's;
 - candidate: someone reaches REVIEW_THRESHOLD (or a key points to two customers): held for review,
   never shown to agents as fact;
 - unmatched.
 
-A pair an agent rejected is never linked again automatically.
+What anyone can type (a phone or email written in a message, a display name, a location) adds to the
+score and may send a post to review, but never links it on its own. A pair an agent rejected is never
+linked again automatically.
 """
 
 from __future__ import annotations
@@ -37,6 +39,7 @@ WEIGHTS = {
     "linked_before": 95,
     "platform_phone_on_record": 90,
     "handle_on_record": 90,
+    "learned_unproven": 60,
     "phone_in_message": 60,
     "email_in_message": 60,
     "name_match": 35,
@@ -50,6 +53,12 @@ NAME_DIFFERS = 50.0
 # Keys that someone else can come to hold (a released handle, a relative's phone or email written in a
 # message): a real name that differs from the record's stops them from linking, and sends them to review.
 TRANSFERABLE = ("handle_on_record", "phone_in_message", "email_in_message")
+# What the platform asserts about the author (its id, its current handle, WhatsApp's sender number), a person's
+# confirmation, or a link learned from one of these: only these link a post. Every other kind is typed by
+# someone (a phone or email in a message, a display name, a location) and only adds to them or sends to review.
+ASSERTED = ("verified_by_customer", "confirmed_by_agent", "platform_id_on_record", "linked_before",
+            "platform_phone_on_record", "handle_on_record")
+LEARNED = "linked:"  # a learned link's source: "linked:<the asserted kind it was learned from>"
 
 _EMAIL_IN_TEXT = re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}")
 _PHONE_IN_TEXT = re.compile(r"(?<![\w+])\+?\d[\d ().-]{6,18}\d(?!\w)")
@@ -57,16 +66,27 @@ _PHONE_IN_TEXT = re.compile(r"(?<![\w+])\+?\d[\d ().-]{6,18}\d(?!\w)")
 
 def signal_kind(origin: str, source: str) -> str | None:
     """What a link found through a key means, by where the key came from and who made the link."""
+    if origin in _TYPED_ORIGINS:  # written in a message: typed evidence, whoever linked the key to the customer
+        return _TYPED_ORIGINS[origin] if source in ("crm", "confirmed", "verified") else None
     if source == "verified":
         return "verified_by_customer"
     if source == "confirmed":
         return "confirmed_by_agent"
-    if source == "linked":
-        return "linked_before"
+    if source == "linked" or source.startswith(LEARNED):  # a bare "linked" predates recording where it came from
+        return "linked_before" if learned_from(source) else "learned_unproven"
     if source != "crm":
         return None
-    return {"user_id": "platform_id_on_record", "phone": "platform_phone_on_record", "handle": "handle_on_record",
-            "message_phone": "phone_in_message", "message_email": "email_in_message"}.get(origin)
+    return {"user_id": "platform_id_on_record", "phone": "platform_phone_on_record",
+            "handle": "handle_on_record"}.get(origin)
+
+
+_TYPED_ORIGINS = {"message_phone": "phone_in_message", "message_email": "email_in_message"}
+
+
+def learned_from(source: str) -> str | None:
+    """The asserted kind a learned link was learned from; None when it was not (or is not known)."""
+    origin = source[len(LEARNED):] if source.startswith(LEARNED) else ""
+    return origin if origin in ASSERTED and origin != "linked_before" else None
 
 
 @dataclass
@@ -74,6 +94,7 @@ class Candidate:
     customer_id: str
     evidence: dict[str, str] = field(default_factory=dict)  # kind -> identity key it came from ("" for names)
     conflicted: set[str] = field(default_factory=set)  # kinds whose key points to two or more customers
+    learned_from: str | None = None  # for linked_before: the asserted kind the link was learned from
 
     @property
     def score(self) -> int:
@@ -82,6 +103,15 @@ class Candidate:
     @property
     def clean_score(self) -> int:
         return sum(WEIGHTS[kind] for kind in self.evidence if kind not in self.conflicted)
+
+    @property
+    def asserted_score(self) -> int:
+        return sum(WEIGHTS[kind] for kind in self.evidence if kind in ASSERTED and kind not in self.conflicted)
+
+    @property
+    def basis(self) -> str | None:
+        """The strongest asserted, unambiguous kind: what a link to this candidate rests on."""
+        return next((kind for kind in self.kinds() if kind in ASSERTED and kind not in self.conflicted), None)
 
     def as_dict(self) -> dict:
         return {"customer_id": self.customer_id, "score": self.score, "evidence": self.kinds(),
@@ -95,10 +125,11 @@ class Candidate:
 class Match:
     outcome: str  # linked | candidate | unmatched
     customer_id: str | None = None
-    match_key: str | None = None  # the strongest identity key behind the link
+    match_key: str | None = None  # the identity key the link rests on (None for a confirmation without one)
     score: int = 0
     evidence: tuple[str, ...] = ()
     candidates: tuple[dict, ...] = ()  # for review: customer id, score, evidence, conflict
+    basis: str | None = None  # the asserted kind the link rests on; "linked_before:<kind>" for a learned link
 
     @property
     def linked(self) -> bool:
@@ -140,15 +171,18 @@ def resolve(post: CanonicalPost, directory: CustomerDirectory, default_region: s
         if origin in ("user_id", "handle", "phone"):  # a rejection is about the author's own account
             rejected |= {link.customer_id for link in links if link.source == "rejected"}
         pointed: dict[str, str] = {}  # customer -> the strongest kind this key gives them
+        sources: dict[str, str] = {}  # customer -> the link source behind that kind
         for link in links:
             kind = signal_kind(origin, link.source)
             if kind and WEIGHTS[kind] > WEIGHTS.get(pointed.get(link.customer_id, ""), -1):
-                pointed[link.customer_id] = kind
+                pointed[link.customer_id], sources[link.customer_id] = kind, link.source
         # The customer's handle was held by another account of theirs: it has passed to someone else.
         moved = {link.customer_id for link in links if link.holder and link.holder != author_key}
         for customer_id, kind in pointed.items():
             candidate = candidates.setdefault(customer_id, Candidate(customer_id))
             candidate.evidence.setdefault(kind, key)
+            if kind == "linked_before":
+                candidate.learned_from = learned_from(sources[customer_id])
             if len(pointed) > 1 or (kind == "handle_on_record" and customer_id in moved):
                 candidate.conflicted.add(kind)
     for kind, customer_id in extra:
@@ -183,12 +217,14 @@ def add_profile_signals(candidate: Candidate, author: Author, record: Customer) 
 def decide(candidates: list[Candidate]) -> Match:
     if not candidates:
         return UNMATCHED
-    ranked = sorted(candidates, key=lambda c: (-c.clean_score, -c.score, c.customer_id))
+    ranked = sorted(candidates, key=lambda c: (-c.asserted_score, -c.clean_score, -c.score, c.customer_id))
     best = ranked[0]
-    rivals = [c for c in ranked[1:] if c.clean_score >= LINK_THRESHOLD]
-    if best.clean_score >= LINK_THRESHOLD and not rivals:
-        strongest = next((best.evidence[kind] for kind in best.kinds() if best.evidence[kind]), None)
-        return Match("linked", best.customer_id, strongest, best.score, tuple(best.kinds()))
+    rivals = [c for c in ranked[1:] if c.clean_score >= LINK_THRESHOLD]  # even typed evidence: a doubt to review
+    if best.asserted_score >= LINK_THRESHOLD and not rivals and best.basis:
+        basis = f"linked_before:{best.learned_from}" if best.basis == "linked_before" and best.learned_from \
+            else best.basis
+        return Match("linked", best.customer_id, best.evidence[best.basis] or None, best.score, tuple(best.kinds()),
+                     basis=basis)
     review = [c for c in ranked if c.score >= REVIEW_THRESHOLD or c.conflicted]
     if not review:
         return UNMATCHED

@@ -123,6 +123,7 @@ class AnalyzedPost:
     evidence: tuple[str, ...] = ()  # signal kinds behind the link (docs/matching.md)
     candidates: tuple[dict, ...] = ()  # customers held for review when the match is not certain
     role: str = "public"  # company | employee | unofficial_brand | public (socialcrm.engagement)
+    match_basis: str | None = None  # the asserted kind the link rests on (socialcrm.matching.Match.basis)
 
     def with_customer(self, customer_id: str | None, match_key: str | None) -> AnalyzedPost:
         return replace(self, customer_id=customer_id, match_key=match_key)
@@ -158,8 +159,9 @@ def segment_label(segment: str | None) -> str:
 class IdentityLink:
     """A customer an identity key points to, and who made the link.
 
-    source: crm (on the customer record), linked (learned from an automatic link), confirmed (an
-    agent), verified (the customer, with a one-time code), rejected (an agent said: not this one), or
+    source: crm (on the customer record), linked:<kind> (learned from an automatic link that rested on
+    that asserted kind; a bare "linked" is older and its origin unknown), confirmed (an agent), verified
+    (the customer, with a one-time code), rejected (an agent said: not this one), or
     holder:<platform id key> on a handle: the account that held the customer's handle when it was
     linked, so a handle that later passes to someone else is noticed.
     """
@@ -191,6 +193,7 @@ class ContactPush:
     url: str | None
     reason: str  # why it is actionable (negative, direct_message); "" for a matched post that is not
     match_key: str = ""  # the identity key that linked the author (the evidence)
+    match_basis: str = ""  # what the link rests on (socialcrm.matching.Match.basis), for the label
 
     @property
     def actionable(self) -> bool:

@@ -105,8 +105,9 @@ class PostRepository(Protocol):
         ...
 
     def link(self, post_key: str, customer_id: str | None, match_key: str | None, *, evidence: Sequence[str] = (),
-             score: int = 0, status: str | None = None) -> dict[str, Any] | None:
-        """Set (or clear) the customer of a stored post, with the evidence; returns its previous state."""
+             score: int = 0, status: str | None = None, basis: str | None = None) -> dict[str, Any] | None:
+        """Set (or clear) the customer of a stored post, with the evidence and the asserted kind the link rests
+        on (`basis`); returns its previous state."""
         ...
 
 

@@ -305,7 +305,7 @@ def process_post(post: CanonicalPost, deps: ProcessorDeps) -> Outcome:
     # Our own and our employees' accounts speak for the company: never matched to a customer.
     match, verified_for = match_new_post(post, deps.linking) if role in VOICES else (UNMATCHED, None)
     analyzed = AnalyzedPost(post, label, score, match.customer_id, match.match_key, match.score, match.evidence,
-                            match.candidates, role)
+                            match.candidates, role, match_basis=match.basis)
     customer = deps.customers.get(match.customer_id) if match.customer_id else None
     reason = is_actionable(analyzed)
     segment = customer.segment if customer else None
@@ -393,6 +393,7 @@ def stored_view(analyzed: AnalyzedPost) -> dict:
         "customer_id": analyzed.customer_id,
         "match_key": analyzed.match_key,
         "evidence": list(analyzed.evidence),
+        "match_basis": analyzed.match_basis,
         "author_role": analyzed.role,
         "author_key": identity.primary_author_key(post.author),
         "author_handle_key": identity.indexed_handle_key(post.author),
@@ -403,6 +404,7 @@ def push_for(analyzed: AnalyzedPost, customer_name: str | None, reason: str) -> 
     post = analyzed.post
     return ContactPush(
         match_key=analyzed.match_key or "",
+        match_basis=analyzed.match_basis or "",
         push_id=push_id_for(post.key),
         customer_id=analyzed.customer_id or "",
         customer_name=customer_name,

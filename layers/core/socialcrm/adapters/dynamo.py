@@ -128,6 +128,7 @@ def post_model() -> type[Model]:
         match_status = UnicodeAttribute(null=True)  # linked | candidate | unmatched
         match_score = NumberAttribute(null=True)
         evidence = UnicodeAttribute(null=True)  # JSON list of signal kinds
+        match_basis = UnicodeAttribute(null=True)  # the asserted kind the link rests on (docs/matching.md)
         status = UnicodeAttribute(default="stored")  # stored -> done once card and push are handled
         expires_at = NumberAttribute(null=True)
         author_role = UnicodeAttribute(null=True)  # company | employee | unofficial_brand | public
@@ -454,6 +455,7 @@ def _post_view(item: Any) -> dict[str, Any]:
         "match_status": item.match_status or ("linked" if item.customer_id else "unmatched"),
         "match_score": int(item.match_score or 0),
         "evidence": json.loads(item.evidence or "[]"),
+        "match_basis": item.match_basis,
         "author_role": item.author_role or "public",
         "answered_at": item.answered_at,
     }
@@ -510,6 +512,7 @@ class DynamoPostRepository:
             match_status="linked" if analyzed.customer_id else ("candidate" if analyzed.candidates else "unmatched"),
             match_score=analyzed.match_score,
             evidence=json.dumps(list(analyzed.evidence)),
+            match_basis=analyzed.match_basis,
             author_role=analyzed.role,
             expires_at=_epoch(post.created_at) + self.retention_seconds if self.retention_seconds else None,
         )
@@ -578,7 +581,7 @@ class DynamoPostRepository:
         return [item.pk for item in index.query(author_key)]
 
     def link(self, post_key: str, customer_id: str | None, match_key: str | None, *, evidence: Sequence[str] = (),
-             score: int = 0, status: str | None = None) -> dict[str, Any] | None:
+             score: int = 0, status: str | None = None, basis: str | None = None) -> dict[str, Any] | None:
         post_item = post_model()
         before = self.get_state(post_key)
         if before is None:
@@ -587,9 +590,10 @@ class DynamoPostRepository:
         actions = [post_item.match_status.set(status), post_item.match_score.set(score),
                    post_item.evidence.set(json.dumps(list(evidence)))]
         if customer_id is None:
-            actions += [post_item.customer_id.remove(), post_item.match_key.remove()]
+            actions += [post_item.customer_id.remove(), post_item.match_key.remove(), post_item.match_basis.remove()]
         else:
-            actions += [post_item.customer_id.set(customer_id), post_item.match_key.set(match_key or "")]
+            actions += [post_item.customer_id.set(customer_id), post_item.match_key.set(match_key or ""),
+                        post_item.match_basis.set(basis or "")]
         post_item(post_key).update(actions=actions)
         return before
 

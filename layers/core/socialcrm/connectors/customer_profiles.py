@@ -52,7 +52,7 @@ class CustomerProfilesConnector:
             "post_key": f"{push.platform}#{push.post_id}", "customer_id": push.customer_id,
             "platform": push.platform, "kind": push.kind, "text": push.text[:4000], "sentiment": push.sentiment,
             "created_at": push.created_at, "url": push.url or "", "actionable_reason": push.reason,
-            "matched_by": describe_match(push.match_key),
+            "matched_by": describe_match(push.match_key, push.match_basis, push.platform),
         }
 
     def deliver(self, push: ContactPush) -> None:
