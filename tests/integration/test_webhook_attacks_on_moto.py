@@ -224,3 +224,17 @@ def test_youtube_confirms_what_the_poller_asked_the_hub_for_and_nothing_else(web
     confirmed = webhook("GET", "youtube", query=query)
     assert (confirmed["statusCode"], confirmed["body"]) == (200, "c-7")
     assert webhook("GET", "youtube", query={**query, "hub.mode": "unsubscribe"})["statusCode"] == 404
+
+
+def test_the_daily_renewal_does_nothing_where_youtube_is_not_used(webhook, fake_hub, monkeypatch):
+    hub_url, forms = fake_hub
+    secret_id = webhook.aws.specs["PollerFunction"].environment["PLATFORM_SECRET_ID"]
+    secrets = webhook.aws.client("secretsmanager")
+    current = json.loads(secrets.get_secret_value(SecretId=secret_id)["SecretString"])
+    secrets.put_secret_value(SecretId=secret_id, SecretString=json.dumps(
+        {name: value for name, value in current.items() if name != "youtube"}))
+    webhook.aws.use("PollerFunction")
+    monkeypatch.setenv("YOUTUBE_CHANNEL_IDS", "")
+    monkeypatch.setenv("WEBSUB_HUB_URL", hub_url)
+    assert load_handler("poller").lambda_handler({"websub": "subscribe"}, LambdaContext()) == {"websub": []}
+    assert forms == []

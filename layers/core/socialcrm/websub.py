@@ -47,6 +47,8 @@ class SubscriptionRequest:
 def request_subscriptions(request: SubscriptionRequest, intents: StateStore, hub: Hub,
                           now: Callable[[], float]) -> list[dict[str, Any]]:
     """Record each channel's intent, then ask the hub; what the hub answered per channel."""
+    if not request.channels:
+        return []  # YouTube not in use: the daily renewal has nothing to do
     if request.mode not in MODES:
         raise ConfigurationError(f"websub mode must be one of {', '.join(MODES)}, got {request.mode!r}")
     if not request.secret:

@@ -224,6 +224,7 @@ def websub_request(mode: str):
     from socialcrm.websub import HUB_URL, SubscriptionRequest
 
     config.table_name("sources")
-    request = SubscriptionRequest(mode, config.csv_list("YOUTUBE_CHANNEL_IDS"), config.required("WEBSUB_CALLBACK_URL"),
-                                  PlatformSecrets().platform_credentials("youtube").get("hub_secret", ""))
+    channels = config.csv_list("YOUTUBE_CHANNEL_IDS")  # none: nothing to ask, and no youtube secret needed
+    secret = PlatformSecrets().platform_credentials("youtube").get("hub_secret", "") if channels else ""
+    request = SubscriptionRequest(mode, channels, config.required("WEBSUB_CALLBACK_URL"), secret)
     return request, DynamoSourceStateStore(), HttpHub(config.optional("WEBSUB_HUB_URL", HUB_URL))
