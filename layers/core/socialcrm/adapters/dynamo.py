@@ -240,8 +240,8 @@ class DynamoCustomerDirectory:
 
     def get(self, customer_id: str) -> Customer | None:
         customer_item, _ = customer_models()
-        try:
-            return _customer_from(customer_item.get(f"CUSTOMER#{customer_id}", PROFILE))
+        try:  # strongly consistent: a card rebuilt right after a sync must see the phones and emails it wrote
+            return _customer_from(customer_item.get(f"CUSTOMER#{customer_id}", PROFILE, consistent_read=True))
         except DoesNotExist:
             return None
 
