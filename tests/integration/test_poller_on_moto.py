@@ -66,13 +66,15 @@ def queued_post_ids(aws) -> list[str]:
 def test_the_poller_function_captures_reddit_and_youtube_comments_once(aws, monkeypatch, youtube_api):
     reddit = FakeReddit("dev-reddit-client", "dev-reddit-secret", USER_AGENT)
     try:
-        secret_id = aws.specs["PollerFunction"].environment["PLATFORM_SECRET_ID"]
+        environment = aws.specs["PollerFunction"].environment
+        assert "PLATFORM_SECRET_ID" not in environment  # the webhooks' secrets are not the poller's to read
         secrets = boto3.client("secretsmanager", region_name="us-east-1")
-        current = json.loads(secrets.get_secret_value(SecretId=secret_id)["SecretString"])
-        current.update(reddit={"client_id": "dev-reddit-client", "client_secret": "dev-reddit-secret"},
-                       youtube={**current.get("youtube", {}), "api_key": "dev-youtube-api-key"})
-        secrets.put_secret_value(SecretId=secret_id, SecretString=json.dumps(current))
+        secrets.put_secret_value(SecretId=environment["POLLING_SECRET_ID"], SecretString=json.dumps({
+            "reddit": {"client_id": "dev-reddit-client", "client_secret": "dev-reddit-secret"},
+            "youtube": {"api_key": "dev-youtube-api-key"}}))
+        secrets.put_secret_value(SecretId=aws.resources.secret_arns["PlatformSecret"], SecretString="{}")
         aws.use("PollerFunction")
+        monkeypatch.delenv("PLATFORM_SECRET_ID", raising=False)
         for name, value in {"POLLED_SOURCES": "reddit,youtube-comments", "REDDIT_SUBREDDITS": "gadgets",
                             "REDDIT_KEYWORDS": "acme", "REDDIT_USER_AGENT": USER_AGENT,
                             "REDDIT_AUTH_URL": f"{reddit.url}/api/v1/access_token", "REDDIT_API_URL": reddit.url,

@@ -112,3 +112,31 @@ def test_the_erasure_may_make_exactly_the_customer_profiles_calls_it_makes():
     granted = {action for statement in statements("ErasureFunction") for action in statement["Action"]
                if action.startswith("profile:")}
     assert granted == {"profile:SearchProfiles", "profile:ListProfileObjects", "profile:DeleteProfileObject"}
+
+
+def secret_readers() -> dict[str, set[str]]:
+    readers: dict[str, set[str]] = {}
+    for function in FUNCTIONS:
+        for argument in templates_of(function).get("AWSSecretsManagerGetSecretValuePolicy", []):
+            for secret in refs(argument):
+                readers.setdefault(secret, set()).add(function)
+    return readers
+
+
+def test_each_secret_is_read_only_by_the_functions_that_use_it():
+    """Secrets Manager grants a whole secret (a policy cannot name JSON keys), so credentials are split by reader."""
+    assert secret_readers() == {
+        "PlatformSecret": {"WebhookFunction"},  # webhook verification secrets
+        "PollingSecret": {"PollerFunction"},  # Reddit OAuth client, YouTube Data API key
+        "ConnectorSecret": {"ContactPushFunction"},
+        "ScreenPopSecret": {"ContactLookupFunction", "AgentPageFunction"},
+    }
+    assert not any(s.get("Action") and "secretsmanager" in repr(s["Action"]) for f in FUNCTIONS for s in statements(f))
+
+
+def test_the_poller_cannot_read_the_webhook_secret_nor_the_webhook_the_pollers():
+    poller, webhook = templates_of("PollerFunction"), templates_of("WebhookFunction")
+    assert {ref for arg in poller["AWSSecretsManagerGetSecretValuePolicy"] for ref in refs(arg)} == {"PollingSecret"}
+    assert {ref for arg in webhook["AWSSecretsManagerGetSecretValuePolicy"] for ref in refs(arg)} == {"PlatformSecret"}
+    environment = FUNCTIONS["PollerFunction"]["Properties"]["Environment"]["Variables"]
+    assert "PlatformSecret" not in repr(environment)

@@ -115,7 +115,7 @@ def push_deps():
 def poller_deps():
     """The listings to poll and where their state and posts go; () when no source is configured."""
     from socialcrm.adapters.dynamo import DynamoSourceStateStore
-    from socialcrm.adapters.secrets import PlatformSecrets
+    from socialcrm.adapters.secrets import PollingSecrets
     from socialcrm.adapters.sqs import SqsIngestQueue
     from socialcrm.errors import ConfigurationError
 
@@ -123,7 +123,7 @@ def poller_deps():
     unknown = set(enabled) - {"reddit", "youtube-comments"}
     if unknown:
         raise ConfigurationError(f"POLLED_SOURCES names unknown sources {sorted(unknown)}")
-    secrets = PlatformSecrets()
+    secrets = PollingSecrets()
     listings: list = []
     if "reddit" in enabled:
         from socialcrm.sources.reddit import (
@@ -135,7 +135,7 @@ def poller_deps():
             validate_user_agent,
         )
 
-        credentials = secrets.platform_credentials("reddit")
+        credentials = secrets.source_credentials("reddit")
         subreddits, keywords = config.csv_list("REDDIT_SUBREDDITS"), config.csv_list("REDDIT_KEYWORDS")
         if not subreddits or not keywords:
             raise ConfigurationError("REDDIT_SUBREDDITS and REDDIT_KEYWORDS must be set when reddit is polled")
@@ -149,7 +149,7 @@ def poller_deps():
         from socialcrm.sources.youtube_comments import API_URL as YOUTUBE_API
         from socialcrm.sources.youtube_comments import YouTubeCommentsListing
 
-        key = secrets.platform_credentials("youtube").get("api_key", "")
+        key = secrets.source_credentials("youtube").get("api_key", "")
         channels = config.csv_list("YOUTUBE_CHANNEL_IDS")
         if not key or not channels:
             raise ConfigurationError("youtube-comments needs youtube.api_key and YOUTUBE_CHANNEL_IDS")

@@ -34,6 +34,13 @@ class PlatformSecrets:
         return _section("PLATFORM_SECRET_ID", platform)
 
 
+class PollingSecrets:
+    """The PollingSecret, the poller's API credentials only: {"reddit": {...}, "youtube": {"api_key": ...}}."""
+
+    def source_credentials(self, source: str) -> dict[str, str]:
+        return _section("POLLING_SECRET_ID", source)
+
+
 class ConnectorSecrets:
     """The ConnectorSecret: {"<connector>": {credential: value}}."""
 
