@@ -250,7 +250,7 @@ def function_specs(template: dict[str, Any], resources: LocalResources) -> dict[
             environment={key: str(resources.resolve(value)) for key, value in environment.items()},
             layer_dirs=layer_dirs,
             events=tuple(events),
-            reserved_concurrency=(int(properties["ReservedConcurrentExecutions"])
+            reserved_concurrency=(int(resources.resolve(properties["ReservedConcurrentExecutions"]))
                                   if "ReservedConcurrentExecutions" in properties else None),
         )
     return specs

@@ -9,8 +9,11 @@ from pathlib import Path
 from types import SimpleNamespace
 
 import boto3
+import botocore.client
 import pytest
 from moto import mock_aws
+
+from tests.iam import dynamodb_grants, dynamodb_needs
 
 ROOT = Path(__file__).resolve().parents[2]
 PARAMETERS = {name: value.format(api_url="http://127.0.0.1:3000") if isinstance(value, str) else value
@@ -23,7 +26,7 @@ def reset_cached_clients() -> None:
     from socialcrm.adapters import cloudwatch, dynamo
 
     for cached in (config.table_names, wiring.processor_deps, wiring.sync_deps, wiring.rollup_deps, wiring.push_deps,
-                   wiring.poller_deps, dynamo.source_state_model,
+                   wiring.poller_deps, wiring.erasure_deps, dynamo.source_state_model,
                    lookup._dynamodb, cloudwatch._cloudwatch, dynamo.customer_models, dynamo.post_model,
                    dynamo.card_model, dynamo.metrics_models, dynamo._connection, sentiment.analyzer_for):
         cached.cache_clear()
@@ -82,12 +85,31 @@ def aws(monkeypatch):
         resources = create_resources(boto3.Session(region_name="us-east-1"), template, PARAMETERS,
                                      str(ROOT / "infra/local/secrets.json"))
         specs = function_specs(template, resources)
+        in_use: list[str] = []  # the function whose environment is set: its IAM policy is the one that counts
+        refused: set[tuple] = set()
+        real_call = botocore.client.BaseClient._make_api_call
+
+        def within_policy(client, operation, params):
+            inspecting = getattr(client, "test_inspection", False)  # the test's own look at the tables
+            if in_use and not inspecting and client.meta.service_model.service_name == "dynamodb":
+                granted = dynamodb_grants(template, in_use[-1])
+                refused.update((in_use[-1], *need) for need in dynamodb_needs(operation, params)
+                               if need not in granted)
+            return real_call(client, operation, params)
 
         def use_function_env(logical_id: str) -> None:
             for key, value in specs[logical_id].environment.items():
                 monkeypatch.setenv(key, str(value))
+            in_use.append(logical_id)
             reset_cached_clients()
 
-        yield SimpleNamespace(resources=resources, specs=specs, use=use_function_env,
-                              client=lambda service: boto3.client(service, region_name="us-east-1"))
+        def inspection_client(service: str):
+            client = boto3.client(service, region_name="us-east-1")
+            client.test_inspection = True
+            return client
+
+        monkeypatch.setattr(botocore.client.BaseClient, "_make_api_call", within_policy)
+        yield SimpleNamespace(resources=resources, specs=specs, use=use_function_env, client=inspection_client)
         reset_cached_clients()
+        # Every DynamoDB request a function made is one its policy in template.yaml allows (moto checks no IAM).
+        assert sorted(refused) == [], "DynamoDB requests outside the function's policy"

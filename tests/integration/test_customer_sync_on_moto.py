@@ -80,9 +80,9 @@ def test_an_unbounded_list_rejects_the_record_with_a_clear_error(aws, field, ent
 
 
 def test_too_many_records_in_one_invocation_are_refused_as_a_whole(aws):
-    answer = sync(aws, [{"customer_id": f"c-{n}"} for n in range(501)])
+    answer = sync(aws, [{"customer_id": f"c-{n}"} for n in range(201)])
     assert answer["upserted"] == 0
-    assert answer["rejected"] == [{"index": None, "error": "customers: has 501 records, more than 500 per call"}]
+    assert answer["rejected"] == [{"index": None, "error": "customers: has 201 records, more than 200 per call"}]
     assert stored_customer(aws, "c-0") is None
 
 

@@ -53,6 +53,7 @@ def write_day(posts: int) -> None:
     metric_items += [{"pk": {"S": f"SEEN#{day}#{int(marker[:8], 16) % 16}"}, "sk": {"S": marker},
                       "figures": {"S": ""}} for day, marker in markers]
     client = boto3.client("dynamodb")
+    client.test_inspection = True  # the test's own seeding, not a request of the function (conftest)
     for table, items in ((config.table_name("metrics"), metric_items), (config.table_name("posts"), post_items)):
         for start in range(0, len(items), 25):
             batch = [{"PutRequest": {"Item": item}} for item in items[start:start + 25]]

@@ -7,14 +7,62 @@ from pathlib import Path
 import pytest
 
 from infra.local.cfn import load_template
+from tests.iam import INDEX, dynamodb_grants
 
 ROOT = Path(__file__).resolve().parents[2]
 TEMPLATE = load_template(ROOT / "template.yaml")
 FUNCTIONS = {name: body for name, body in TEMPLATE["Resources"].items()
              if body["Type"] == "AWS::Serverless::Function"}
-READ_ONLY_TEMPLATES = {"DynamoDBReadPolicy", "AWSSecretsManagerGetSecretValuePolicy", "SSMParameterReadPolicy",
+READ_ONLY_TEMPLATES = {"AWSSecretsManagerGetSecretValuePolicy", "SSMParameterReadPolicy",
                        "SSMParameterWithSlashPrefixReadPolicy"}
-KNOWN_TEMPLATES = READ_ONLY_TEMPLATES | {"DynamoDBCrudPolicy", "SQSSendMessagePolicy"}
+KNOWN_TEMPLATES = READ_ONLY_TEMPLATES | {"SQSSendMessagePolicy"}
+READS = {"GetItem", "BatchGetItem", "Query"}
+
+# Each function's DynamoDB actions per table, from the adapters it runs (socialcrm/adapters/dynamo.py,
+# lookup.py): PynamoDB's get/batch_get/query/save/update/delete/batch_write, and TransactWrite's
+# put/update/delete (IAM checks TransactWriteItems per item). "<table>/index" is a Query on its GSIs.
+# tests/integration/conftest.py checks every request the integration tests make against the template.
+EXPECTED_DYNAMODB = {
+    "ProcessorFunction": {
+        "CustomersTable": {"GetItem", "BatchGetItem", "Query", "PutItem", "UpdateItem", "BatchWriteItem"},
+        "PostsTable": {"GetItem", "PutItem", "UpdateItem", "DeleteItem"},
+        "PostsTable/index": {"Query"},
+        "CardsTable": {"BatchWriteItem"},
+        "MetricsTable": {"PutItem", "UpdateItem"},
+    },
+    "CustomerSyncFunction": {
+        "CustomersTable": {"GetItem", "BatchGetItem", "Query", "PutItem", "UpdateItem", "DeleteItem",
+                           "BatchWriteItem"},
+        "PostsTable": {"GetItem", "UpdateItem"},
+        "PostsTable/index": {"Query"},
+        "CardsTable": {"BatchWriteItem"},
+        "MetricsTable": {"UpdateItem"},
+    },
+    "MatchReviewFunction": {
+        "CustomersTable": {"GetItem", "BatchGetItem", "Query", "PutItem", "UpdateItem", "BatchWriteItem"},
+        "PostsTable": {"GetItem", "UpdateItem"},
+        "PostsTable/index": {"Query"},
+        "CardsTable": {"BatchWriteItem"},
+    },
+    "ErasureFunction": {
+        "CustomersTable": {"GetItem", "BatchGetItem", "Query", "PutItem", "UpdateItem", "DeleteItem",
+                           "BatchWriteItem"},
+        "PostsTable": {"GetItem", "UpdateItem", "DeleteItem"},
+        "PostsTable/index": {"Query"},
+        "CardsTable": {"BatchWriteItem"},
+        "ContactStateTable": {"GetItem", "DeleteItem"},
+        "MetricsTable": {"UpdateItem"},
+    },
+    "ContactPushFunction": {
+        "CustomersTable": {"BatchGetItem"},  # erasure markers
+        "ContactStateTable": {"GetItem", "PutItem"},
+    },
+    "ContactLookupFunction": {"CardsTable": {"GetItem"}},
+    "AgentPageFunction": {"CardsTable": {"GetItem"}},
+    "PollerFunction": {"SourceStateTable": {"GetItem", "PutItem"}},
+    "MetricsRollupFunction": {"MetricsTable": {"GetItem", "Query", "PutItem"}},
+    "WebhookFunction": {},
+}
 
 
 def policies(function: str) -> list[dict]:
@@ -62,9 +110,31 @@ def test_every_star_resource_is_justified_by_a_comment_above_it():
         assert lines[n - 1].strip().startswith('# Resource "*":'), f"line {n + 1} has no justification"
 
 
+def granted(function: str) -> dict[str, set[str]]:
+    by_table: dict[str, set[str]] = {}
+    for action, table, index in dynamodb_grants(TEMPLATE, function):
+        by_table.setdefault(f"{table}/index" if index == INDEX else table, set()).add(action)
+    return by_table
+
+
+def test_no_function_keeps_a_dynamodb_policy_template():
+    """DynamoDBCrudPolicy grants Scan, DeleteTable-adjacent DescribeTable and every write on the whole table."""
+    for function in FUNCTIONS:
+        assert not [name for name in templates_of(function) if name.startswith("DynamoDB")], function
+
+
+@pytest.mark.parametrize("function", sorted(FUNCTIONS))
+def test_each_function_may_make_exactly_the_dynamodb_calls_it_makes(function):
+    assert granted(function) == EXPECTED_DYNAMODB[function]
+
+
+def test_no_function_may_scan():
+    assert not [f for f in FUNCTIONS if any("Scan" in actions for actions in granted(f).values())]
+
+
 def test_the_webhook_cannot_read_customers_or_posts():
     used = templates_of("WebhookFunction")
-    assert not any(name.startswith("DynamoDB") for name in used)
+    assert granted("WebhookFunction") == {}
     assert refs(used) <= {"IngestQueue", "PlatformSecret"}
 
 
@@ -85,16 +155,16 @@ def test_the_set_aside_bucket_is_written_by_the_webhook_only_and_read_by_no_func
 def test_the_agent_facing_functions_can_only_read(function):
     used = templates_of(function)
     assert set(used) <= READ_ONLY_TEMPLATES
-    assert statements(function) == []
-    assert {ref for args in used.values() for arg in args for ref in refs(arg)} == {"CardsTable", "ScreenPopSecret"}
+    assert granted(function) == {"CardsTable": {"GetItem"}}
+    assert {ref for args in used.values() for arg in args for ref in refs(arg)} == {"ScreenPopSecret"}
 
 
 def test_tables_are_written_only_by_the_functions_that_own_them():
     writers: dict[str, set[str]] = {}
     for function in FUNCTIONS:
-        for argument in templates_of(function).get("DynamoDBCrudPolicy", []):
-            for table in refs(argument):
-                writers.setdefault(table, set()).add(function)
+        for table, actions in granted(function).items():
+            if actions - READS:
+                writers.setdefault(table.removesuffix("/index"), set()).add(function)
     assert writers == {
         # the processor writes links it learned, posts held for review and used one-time codes
         "CustomersTable": {"ProcessorFunction", "CustomerSyncFunction", "ErasureFunction", "MatchReviewFunction"},
@@ -105,6 +175,13 @@ def test_tables_are_written_only_by_the_functions_that_own_them():
         "SourceStateTable": {"PollerFunction"},
         "ContactStateTable": {"ContactPushFunction", "ErasureFunction"},
     }
+
+
+def test_the_lookup_permission_names_the_connect_instance():
+    permission = TEMPLATE["Resources"]["ContactLookupConnectPermission"]
+    assert permission["Condition"] == "HasConnectInstance"  # no instance named: no permission at all
+    source = permission["Properties"]["SourceArn"]["Fn::Sub"]
+    assert source.endswith(":instance/${ConnectInstanceId}") and "*" not in source
 
 
 def test_the_erasure_may_make_exactly_the_customer_profiles_calls_it_makes():

@@ -23,7 +23,7 @@ MAX_SEGMENT_LENGTH = 64
 _SEGMENT = re.compile(rf"^[A-Za-z0-9][A-Za-z0-9 _.-]{{0,{MAX_SEGMENT_LENGTH - 1}}}$")
 RESERVED_SEGMENTS = frozenset({"unmatched"})  # the group of posts by no customer in the topic figures
 MAX_ENTRIES = {"phones": 10, "emails": 10, "social": 50}  # per record; more rejects the record (docs/privacy.md)
-MAX_RECORDS_PER_SYNC = 500  # per invocation: well inside the function's timeout (docs/deploy.md)
+MAX_RECORDS_PER_SYNC = 200  # per invocation: well inside the function's timeout (docs/deploy.md)
 
 
 @dataclass
