@@ -123,6 +123,20 @@ def test_a_queued_post_with_a_javascript_link_reaches_no_card_and_no_connect_tas
     assert "javascript" not in json.dumps(deps.cards.cards)
 
 
+def test_a_javascript_link_stored_before_this_guard_leaves_the_card_at_its_next_rebuild(world):
+    deps, _ = world
+    first = CanonicalPost(platform="facebook", post_id="p-old", kind="comment", author=Author("facebook", "1001"),
+                          text="Still broken", created_at="2026-11-20T09:00:00Z")
+    process_post(first, deps)
+    deps.posts.items["facebook#p-old"]["url"] = "javascript:alert(document.domain)"  # as an older version stored it
+
+    process_post(CanonicalPost(platform="facebook", post_id="p-new", kind="comment", author=Author("facebook", "1001"),
+                               text="And again", created_at="2026-11-20T10:00:00Z"), deps)
+
+    card = deps.cards.cards["PHONE#+447911123456"]
+    assert [(p["post_key"], p["url"]) for p in card["posts"]] == [("facebook#p-new", ""), ("facebook#p-old", "")]
+
+
 @pytest.mark.parametrize(("url", "hosts", "safe"), [
     ("https://www.reddit.com/r/acme/comments/1/x/", ("reddit.com",), True),
     ("https://www.reddit.com@evil.test/r/acme", ("reddit.com",), False),  # a permalink of "@evil.test/..."

@@ -45,6 +45,8 @@ def is_shared(card: dict[str, Any]) -> bool:
 
 
 def build_card(customer: Customer, posts: Iterable[dict[str, Any]], updated_at: str) -> dict[str, Any]:
+    from socialcrm.model import PLATFORM_HOSTS, safe_link  # here: the lookup's cold start never needs them
+
     unique = {p["post_key"]: p for p in posts}
     newest_first = sorted(unique.values(), key=lambda p: (p["created_at"], p["post_key"]), reverse=True)
     return {
@@ -59,7 +61,7 @@ def build_card(customer: Customer, posts: Iterable[dict[str, Any]], updated_at: 
                 "text": (p.get("text") or "")[:CARD_TEXT_CHARS],
                 "sentiment": p.get("sentiment") or "neutral",
                 "created_at": p["created_at"],
-                "url": p.get("url") or "",
+                "url": safe_link(p.get("url"), PLATFORM_HOSTS.get(p["platform"])) or "",  # also posts stored earlier
                 "match": p.get("match_key") or "",
                 "matched_by": p.get("match_basis") or "",  # what the link rests on, for its label
             }
