@@ -84,13 +84,13 @@ def test_the_strangers_later_posts_are_not_linked_and_reach_no_card(synced, type
 
 
 def agent_page(aws, customer_id: str) -> str:
-    from socialcrm.adapters.secrets import screen_pop_key
+    from socialcrm.adapters.secrets import screen_pop_secret
     from socialcrm.screen_pop import customer_path, signature
 
     aws.use("AgentPageFunction")
     path, expires = customer_path(customer_id), int(time.time()) + 300
     event = {"rawPath": path, "pathParameters": {"customer_id": customer_id},
-             "queryStringParameters": {"exp": str(expires), "sig": signature(screen_pop_key(), path, expires)}}
+             "queryStringParameters": {"exp": str(expires), "sig": signature(screen_pop_secret()["signing_key"].encode(), path, expires)}}
     answer = load_handler("agent_page").lambda_handler(event, LambdaContext())
     assert answer["statusCode"] == 200, answer["body"]
     return answer["body"]

@@ -89,6 +89,7 @@ def trustpilot_body() -> bytes:
 def test_one_bad_entry_is_set_aside_and_the_good_ones_are_enqueued(monkeypatch, platform, body, accepted, where):
     monkeypatch.setenv("POWERTOOLS_TRACE_DISABLED", "true")
     monkeypatch.setenv("POWERTOOLS_METRICS_NAMESPACE", "SocialCRM")
+    monkeypatch.setenv("YOUTUBE_CHANNEL_IDS", "UCada0000000000000000001")  # the channel of events/webhooks/youtube_*
     module = load_handler("webhook")
     queue, store = Queue(), SetAsideStore()
     monkeypatch.setattr(module, "secrets", Secrets)
