@@ -89,8 +89,9 @@ def agent_page(aws, customer_id: str) -> str:
 
     aws.use("AgentPageFunction")
     path, expires = customer_path(customer_id), int(time.time()) + 300
+    key = screen_pop_secret()["signing_key"].encode()
     event = {"rawPath": path, "pathParameters": {"customer_id": customer_id},
-             "queryStringParameters": {"exp": str(expires), "sig": signature(screen_pop_secret()["signing_key"].encode(), path, expires)}}
+             "queryStringParameters": {"exp": str(expires), "sig": signature(key, path, expires)}}
     answer = load_handler("agent_page").lambda_handler(event, LambdaContext())
     assert answer["statusCode"] == 200, answer["body"]
     return answer["body"]
