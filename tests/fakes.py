@@ -288,3 +288,25 @@ class FixedClock:
 
     def __call__(self) -> datetime:
         return self.moment
+
+
+class FakeIngestQueue:
+    """The webhook's ingest queue: every post sent, none refused."""
+
+    def __init__(self) -> None:
+        self.sent: list = []
+
+    def send_posts(self, posts) -> list:
+        self.sent.extend(posts)
+        return []
+
+
+class FakeSetAsideStore:
+    """Where verified deliveries with a bad entry are kept: (platform, raw body, reasons)."""
+
+    def __init__(self) -> None:
+        self.kept: list[tuple[str, bytes, list[dict]]] = []
+
+    def keep(self, platform: str, body: bytes, reasons) -> str:
+        self.kept.append((platform, body, list(reasons)))
+        return f"{platform}/kept-{len(self.kept)}.json"

@@ -13,6 +13,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from tests.fakes import FakeIngestQueue, FakeSetAsideStore
 from tests.integration.conftest import LambdaContext, load_handler
 from tests.signers import fixture, sign
 
@@ -36,23 +37,6 @@ class Secrets:
         return dict(CREDENTIALS)
 
 
-class Queue:
-    def __init__(self) -> None:
-        self.sent: list = []
-
-    def send_posts(self, posts) -> None:
-        self.sent.extend(posts)
-
-
-class SetAsideStore:
-    def __init__(self) -> None:
-        self.kept: list = []
-
-    def keep(self, platform: str, body: bytes, reasons) -> str:
-        self.kept.append((platform, body, list(reasons)))
-        return f"{platform}/{len(self.kept)}.json"
-
-
 @pytest.fixture(scope="module")
 def webhook():
     with pytest.MonkeyPatch.context() as patch:
@@ -61,10 +45,10 @@ def webhook():
         patch.setenv("POWERTOOLS_LOG_LEVEL", "ERROR")
         patch.setenv("YOUTUBE_CHANNEL_IDS", "UCada0000000000000000001")
         module = load_handler("webhook")
-        queue = Queue()
+        queue = FakeIngestQueue()
         patch.setattr(module, "secrets", Secrets)
         patch.setattr(module, "ingest_queue", lambda: queue)
-        patch.setattr(module, "set_aside_store", SetAsideStore)
+        patch.setattr(module, "set_aside_store", FakeSetAsideStore)
         yield module, queue
 
 

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.fakes import FakeIngestQueue, FakeSetAsideStore
 from tests.integration.conftest import LambdaContext, load_handler
 from tests.signers import sign
 
@@ -98,23 +99,6 @@ class Secrets:
         return dict(DEV_SECRETS[name])
 
 
-class Queue:
-    def __init__(self) -> None:
-        self.sent: list = []
-
-    def send_posts(self, posts) -> None:
-        self.sent.extend(posts)
-
-
-class SetAsideStore:
-    def __init__(self) -> None:
-        self.kept: list = []
-
-    def keep(self, platform: str, body: bytes, reasons) -> str:
-        self.kept.append((platform, body, list(reasons)))
-        return f"{platform}/{len(self.kept)}.json"
-
-
 @pytest.fixture
 def webhook(monkeypatch):
     monkeypatch.setenv("POWERTOOLS_METRICS_NAMESPACE", "SocialCRM")
@@ -122,10 +106,10 @@ def webhook(monkeypatch):
     monkeypatch.setenv("POWERTOOLS_LOG_LEVEL", "ERROR")
     monkeypatch.setenv("YOUTUBE_CHANNEL_IDS", "CHANNEL_ID")
     module = load_handler("webhook")
-    queue = Queue()
+    queue = FakeIngestQueue()
     monkeypatch.setattr(module, "secrets", Secrets)
     monkeypatch.setattr(module, "ingest_queue", lambda: queue)
-    store = SetAsideStore()
+    store = FakeSetAsideStore()
     monkeypatch.setattr(module, "set_aside_store", lambda: store)
 
     def call(platform: str, body: bytes = b"", method: str = "POST", query: dict | None = None,

@@ -14,6 +14,7 @@ import pytest
 from socialcrm.connectors.connect_tasks import ConnectTasksConnector
 from socialcrm.model import Author, CanonicalPost, safe_link
 from socialcrm.processing import process_post
+from tests.fakes import FakeIngestQueue
 from tests.integration.conftest import LambdaContext, load_handler
 from tests.signers import fixture, sign
 
@@ -27,22 +28,13 @@ class Secrets:
         return dict(CREDENTIALS)
 
 
-class Queue:
-    def __init__(self) -> None:
-        self.sent: list[CanonicalPost] = []
-
-    def send_posts(self, posts) -> list:
-        self.sent.extend(posts)
-        return []
-
-
 @pytest.fixture
 def webhook(monkeypatch):
     monkeypatch.setenv("POWERTOOLS_TRACE_DISABLED", "true")
     monkeypatch.setenv("POWERTOOLS_METRICS_NAMESPACE", "SocialCRM")
     monkeypatch.setenv("YOUTUBE_CHANNEL_IDS", "UCada0000000000000000001")  # the channel of events/webhooks/youtube_*
     module = load_handler("webhook")
-    queue = Queue()
+    queue = FakeIngestQueue()
     monkeypatch.setattr(module, "secrets", Secrets)
     monkeypatch.setattr(module, "ingest_queue", lambda: queue)
 

@@ -11,6 +11,7 @@ from infra.local import samples
 from socialcrm.errors import BadRequest
 from socialcrm.platforms.base import WebhookRequest
 from socialcrm.platforms.meta import ADAPTER
+from tests.fakes import FakeIngestQueue, FakeSetAsideStore
 from tests.integration.conftest import LambdaContext, load_handler
 
 SECRET = "meta-app-secret-for-unit-tests"
@@ -25,32 +26,15 @@ class Secrets:
                 "previous_app_secret_valid_until": "2999-01-01T00:00:00Z"}
 
 
-class Queue:
-    def __init__(self) -> None:
-        self.sent: list = []
-
-    def send_posts(self, posts) -> None:
-        self.sent.extend(posts)
-
-
-class SetAsideStore:
-    def __init__(self) -> None:
-        self.kept: list = []
-
-    def keep(self, platform: str, body: bytes, reasons) -> str:
-        self.kept.append((platform, body, list(reasons)))
-        return f"{platform}/{len(self.kept)}.json"
-
-
 @pytest.fixture
 def webhook(monkeypatch):
     monkeypatch.setenv("POWERTOOLS_TRACE_DISABLED", "true")
     monkeypatch.setenv("POWERTOOLS_METRICS_NAMESPACE", "SocialCRM")
     module = load_handler("webhook")
-    queue = Queue()
+    queue = FakeIngestQueue()
     monkeypatch.setattr(module, "secrets", Secrets)
     monkeypatch.setattr(module, "ingest_queue", lambda: queue)
-    store = SetAsideStore()
+    store = FakeSetAsideStore()
     monkeypatch.setattr(module, "set_aside_store", lambda: store)
 
     def call(method: str, platform: str = "meta", body: bytes = b"", headers: dict | None = None,

@@ -10,6 +10,7 @@ import json
 
 import pytest
 
+from tests.fakes import FakeIngestQueue, FakeSetAsideStore
 from tests.integration.conftest import LambdaContext, load_handler
 from tests.signers import fixture, sign
 
@@ -20,24 +21,6 @@ HUGE = "9" * 400
 class Secrets:
     def platform_credentials(self, _name: str) -> dict[str, str]:
         return dict.fromkeys(("app_secret", "consumer_secret", "client_secret", "hub_secret", "secret"), SECRET)
-
-
-class Queue:
-    def __init__(self) -> None:
-        self.sent: list = []
-
-    def send_posts(self, posts) -> list:
-        self.sent.extend(posts)
-        return []
-
-
-class SetAsideStore:
-    def __init__(self) -> None:
-        self.kept: list[tuple[str, bytes, list[dict]]] = []
-
-    def keep(self, platform: str, body: bytes, reasons) -> str:
-        self.kept.append((platform, body, list(reasons)))
-        return f"{platform}/kept-{len(self.kept)}.json"
 
 
 def x_body() -> bytes:
@@ -91,7 +74,7 @@ def test_one_bad_entry_is_set_aside_and_the_good_ones_are_enqueued(monkeypatch, 
     monkeypatch.setenv("POWERTOOLS_METRICS_NAMESPACE", "SocialCRM")
     monkeypatch.setenv("YOUTUBE_CHANNEL_IDS", "UCada0000000000000000001")  # the channel of events/webhooks/youtube_*
     module = load_handler("webhook")
-    queue, store = Queue(), SetAsideStore()
+    queue, store = FakeIngestQueue(), FakeSetAsideStore()
     monkeypatch.setattr(module, "secrets", Secrets)
     monkeypatch.setattr(module, "ingest_queue", lambda: queue)
     monkeypatch.setattr(module, "set_aside_store", lambda: store, raising=False)
