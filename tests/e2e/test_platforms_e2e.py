@@ -17,7 +17,7 @@ from tests.signers import fixture, sign
 pytestmark = pytest.mark.e2e
 SECRETS = json.loads(open("infra/local/secrets.json", encoding="utf-8").read())  # noqa: SIM115
 SECRET_OF = {"x": SECRETS["x"]["consumer_secret"], "whatsapp": SECRETS["meta"]["app_secret"],
-             "linkedin": SECRETS["linkedin"]["client_secret"], "youtube": SECRETS["youtube"]["hub_secret"],
+             "linkedin": SECRETS["linkedin"]["client_secret"], "youtube": SECRETS["websub"]["hub_secret"],
              "tiktok": SECRETS["tiktok"]["client_secret"], "generic/discourse": SECRETS["generic/discourse"]["secret"],
              "generic/trustpilot": SECRETS["generic/trustpilot"]["secret"],
              "generic/community": SECRETS["generic/community"]["secret"]}

@@ -156,10 +156,8 @@ TOPIC = f"https://www.youtube.com/xml/feeds/videos.xml?channel_id={OUR_CHANNEL}"
 
 
 def set_youtube_credentials(aws, credentials: dict) -> None:
-    secret_id = aws.specs["WebhookFunction"].environment["PLATFORM_SECRET_ID"]
-    secrets = aws.client("secretsmanager")
-    current = json.loads(secrets.get_secret_value(SecretId=secret_id)["SecretString"])
-    secrets.put_secret_value(SecretId=secret_id, SecretString=json.dumps({**current, "youtube": credentials}))
+    secret_id = aws.specs["WebhookFunction"].environment["WEBSUB_SECRET_ID"]
+    aws.client("secretsmanager").put_secret_value(SecretId=secret_id, SecretString=json.dumps(credentials))
 
 
 @pytest.fixture
@@ -194,7 +192,7 @@ def test_youtube_refuses_an_unsigned_delivery_when_no_hub_secret_is_set(webhook)
 
 def test_youtube_drops_a_signed_entry_of_a_channel_that_is_not_ours(webhook):
     body = fixture("youtube_video.xml").replace(OUR_CHANNEL.encode(), b"UCstranger00000000000001")
-    headers, _ = sign("youtube", body, SECRETS["youtube"]["hub_secret"])
+    headers, _ = sign("youtube", body, SECRETS["websub"]["hub_secret"])
     answer = webhook("POST", "youtube", body, headers)
     assert (answer["statusCode"], json.loads(answer["body"])) == (200, {"accepted": 0})
     assert webhook.enqueued() == 0
@@ -216,7 +214,7 @@ def test_youtube_confirms_what_the_poller_asked_the_hub_for_and_nothing_else(web
     assert asked == {"websub": [{"channel": OUR_CHANNEL, "mode": "subscribe", "hub_status": 202}]}
     callback = webhook.aws.specs["PollerFunction"].environment["WEBSUB_CALLBACK_URL"]
     assert forms == [{"hub.callback": callback, "hub.topic": TOPIC, "hub.mode": "subscribe",
-                      "hub.secret": SECRETS["youtube"]["hub_secret"], "hub.verify": "async"}]
+                      "hub.secret": SECRETS["websub"]["hub_secret"], "hub.verify": "async"}]
     assert callback.startswith("https://") and callback.endswith("/webhooks/youtube")
 
     webhook.aws.use("WebhookFunction")
@@ -228,11 +226,8 @@ def test_youtube_confirms_what_the_poller_asked_the_hub_for_and_nothing_else(web
 
 def test_the_daily_renewal_does_nothing_where_youtube_is_not_used(webhook, fake_hub, monkeypatch):
     hub_url, forms = fake_hub
-    secret_id = webhook.aws.specs["PollerFunction"].environment["PLATFORM_SECRET_ID"]
-    secrets = webhook.aws.client("secretsmanager")
-    current = json.loads(secrets.get_secret_value(SecretId=secret_id)["SecretString"])
-    secrets.put_secret_value(SecretId=secret_id, SecretString=json.dumps(
-        {name: value for name, value in current.items() if name != "youtube"}))
+    secret_id = webhook.aws.specs["PollerFunction"].environment["WEBSUB_SECRET_ID"]
+    webhook.aws.client("secretsmanager").put_secret_value(SecretId=secret_id, SecretString="{}")
     webhook.aws.use("PollerFunction")
     monkeypatch.setenv("YOUTUBE_CHANNEL_IDS", "")
     monkeypatch.setenv("WEBSUB_HUB_URL", hub_url)

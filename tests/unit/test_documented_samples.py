@@ -25,6 +25,7 @@ DEV_SECRETS = json.loads((ROOT / "infra" / "local" / "secrets.json").read_text(e
 SIGNING_FIELD = {"meta": "app_secret", "whatsapp": "app_secret", "x": "consumer_secret", "youtube": "hub_secret",
                  "tiktok": "client_secret", "google-business": "token"}
 CREDENTIALS_NAME = {"whatsapp": "meta"}  # WhatsApp deliveries are signed with the Meta app's secret
+LOCAL_SEED_KEY = {"youtube": "websub"}  # YouTube's hub secret is the WebSubSecret, seeded from "websub"
 
 
 def sample(name: str) -> str:
@@ -96,7 +97,7 @@ CASES = {
 
 class Secrets:
     def platform_credentials(self, name: str) -> dict[str, str]:
-        return dict(DEV_SECRETS[name])
+        return dict(DEV_SECRETS[LOCAL_SEED_KEY.get(name, name)])
 
 
 @pytest.fixture
@@ -115,7 +116,8 @@ def webhook(monkeypatch):
     def call(platform: str, body: bytes = b"", method: str = "POST", query: dict | None = None,
              headers: dict | None = None) -> tuple[int, str]:
         if headers is None and method == "POST":
-            secret = DEV_SECRETS[CREDENTIALS_NAME.get(platform, platform)][SIGNING_FIELD[platform]]
+            credentials = CREDENTIALS_NAME.get(platform, platform)
+            secret = DEV_SECRETS[LOCAL_SEED_KEY.get(credentials, credentials)][SIGNING_FIELD[platform]]
             headers, signed_query = sign(platform, body, secret)
             query = {**signed_query, **(query or {})}
         event = {"version": "2.0", "routeKey": f"{method} /webhooks/{{platform}}", "rawPath": f"/webhooks/{platform}",

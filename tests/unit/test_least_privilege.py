@@ -61,7 +61,7 @@ EXPECTED_DYNAMODB = {
     "AgentPageFunction": {"CardsTable": {"GetItem"}},
     "PollerFunction": {"SourceStateTable": {"GetItem", "PutItem"}},
     "MetricsRollupFunction": {"MetricsTable": {"GetItem", "Query", "PutItem"}},
-    "WebhookFunction": {"SourceStateTable": {"GetItem"}},  # WebSub intents only (websub:* keys)
+    "WebhookFunction": {"SourceStateTable": {"GetItem"}},  # WebSub intents only (websub:*, test below)
 }
 
 
@@ -134,8 +134,8 @@ def test_no_function_may_scan():
 
 def test_the_webhook_cannot_read_customers_or_posts():
     used = templates_of("WebhookFunction")
-    assert granted("WebhookFunction") == {"SourceStateTable": {"GetItem"}}  # the WebSub intents, nothing else
-    assert refs(used) <= {"IngestQueue", "PlatformSecret"}
+    assert granted("WebhookFunction") == {"SourceStateTable": {"GetItem"}}
+    assert refs(used) <= {"IngestQueue", "PlatformSecret", "WebSubSecret"}
 
 
 def test_the_webhook_reads_only_websub_intents_by_key():
@@ -205,16 +205,32 @@ def test_each_secret_is_read_only_by_the_functions_that_use_it():
     assert secret_readers() == {
         "PlatformSecret": {"WebhookFunction"},  # webhook verification secrets
         "PollingSecret": {"PollerFunction"},  # Reddit OAuth client, YouTube Data API key
+        "WebSubSecret": {"WebhookFunction", "PollerFunction"},  # YouTube hub secret: verify, subscribe
         "ConnectorSecret": {"ContactPushFunction"},
         "ScreenPopSecret": {"ContactLookupFunction", "AgentPageFunction"},
-        "TombstoneSecret": {"CustomerSyncFunction", "ErasureFunction"},  # the key of erased-customer tombstones
+        "TombstoneSecret": {"CustomerSyncFunction", "ErasureFunction"},  # erased-customer tombstones
     }
     assert not any(s.get("Action") and "secretsmanager" in repr(s["Action"]) for f in FUNCTIONS for s in statements(f))
 
 
 def test_the_poller_cannot_read_the_webhook_secret_nor_the_webhook_the_pollers():
+    """They share only the WebSub hub secret (the poller subscribes with it, the webhook verifies with it)."""
     poller, webhook = templates_of("PollerFunction"), templates_of("WebhookFunction")
-    assert {ref for arg in poller["AWSSecretsManagerGetSecretValuePolicy"] for ref in refs(arg)} == {"PollingSecret"}
-    assert {ref for arg in webhook["AWSSecretsManagerGetSecretValuePolicy"] for ref in refs(arg)} == {"PlatformSecret"}
-    environment = FUNCTIONS["PollerFunction"]["Properties"]["Environment"]["Variables"]
-    assert "PlatformSecret" not in repr(environment)
+    assert {ref for arg in poller["AWSSecretsManagerGetSecretValuePolicy"] for ref in refs(arg)} == {
+        "PollingSecret", "WebSubSecret"}
+    assert {ref for arg in webhook["AWSSecretsManagerGetSecretValuePolicy"] for ref in refs(arg)} == {
+        "PlatformSecret", "WebSubSecret"}
+    poller_environment = FUNCTIONS["PollerFunction"]["Properties"]["Environment"]["Variables"]
+    webhook_environment = FUNCTIONS["WebhookFunction"]["Properties"]["Environment"]["Variables"]
+    assert "PlatformSecret" not in repr(poller_environment)
+    assert "PollingSecret" not in repr(webhook_environment)
+    for environment in (poller_environment, webhook_environment):
+        assert refs(environment["WEBSUB_SECRET_ID"]) == {"WebSubSecret"}
+
+
+def test_the_websub_hub_secret_is_seeded_only_into_the_websub_secret():
+    """Locally too (infra/local/secrets.json): the YouTube hub secret is not a PlatformSecret section."""
+    seeds = {name: body["Metadata"]["LocalSeed"] for name, body in TEMPLATE["Resources"].items()
+             if body["Type"] == "AWS::SecretsManager::Secret"}
+    assert seeds["WebSubSecret"] == {"Key": "websub"}
+    assert "websub" in seeds["PlatformSecret"]["ExcludeKeys"]

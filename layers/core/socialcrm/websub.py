@@ -52,7 +52,7 @@ def request_subscriptions(request: SubscriptionRequest, intents: StateStore, hub
     if request.mode not in MODES:
         raise ConfigurationError(f"websub mode must be one of {', '.join(MODES)}, got {request.mode!r}")
     if not request.secret:
-        raise ConfigurationError("the youtube credentials have no hub_secret (unsigned deliveries are refused)")
+        raise ConfigurationError("the WebSubSecret has no hub_secret (unsigned deliveries are refused)")
     if not request.callback_url.startswith("https://"):
         raise ConfigurationError("WEBSUB_CALLBACK_URL must be an https URL")
     results = []

@@ -219,12 +219,12 @@ def websub_intents():
 def websub_request(mode: str):
     """The poller's (un)subscription of every YouTube channel: the request, where intents go, the hub."""
     from socialcrm.adapters.dynamo import DynamoSourceStateStore
-    from socialcrm.adapters.secrets import PlatformSecrets
+    from socialcrm.adapters.secrets import websub_credentials
     from socialcrm.adapters.websub_hub import HttpHub
     from socialcrm.websub import HUB_URL, SubscriptionRequest
 
     config.table_name("sources")
-    channels = config.csv_list("YOUTUBE_CHANNEL_IDS")  # none: nothing to ask, and no youtube secret needed
-    secret = PlatformSecrets().platform_credentials("youtube").get("hub_secret", "") if channels else ""
+    channels = config.csv_list("YOUTUBE_CHANNEL_IDS")  # none: nothing to ask, and no WebSub secret needed
+    secret = str(websub_credentials().get("hub_secret") or "") if channels else ""  # the current one, never previous
     request = SubscriptionRequest(mode, channels, config.required("WEBSUB_CALLBACK_URL"), secret)
     return request, DynamoSourceStateStore(), HttpHub(config.optional("WEBSUB_HUB_URL", HUB_URL))

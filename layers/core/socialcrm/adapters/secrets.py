@@ -27,11 +27,22 @@ def _section(env_name: str, name: str) -> dict[str, str]:
     return section
 
 
+WEBSUB_PLATFORM = "youtube"  # its hub secret is the WebSubSecret, not a PlatformSecret section
+
+
 class PlatformSecrets:
-    """The PlatformSecret: {"<platform>": {credential: value}}."""
+    """The webhook's credentials: the PlatformSecret {"<platform>": {credential: value}}, except YouTube's,
+    which are the WebSubSecret (the poller subscribes with the same hub secret; it may not read the others)."""
 
     def platform_credentials(self, platform: str) -> dict[str, str]:
+        if platform == WEBSUB_PLATFORM:
+            return websub_credentials()
         return _section("PLATFORM_SECRET_ID", platform)
+
+
+def websub_credentials() -> dict[str, str]:
+    """The WebSubSecret: {"hub_secret", "previous_hub_secret", "previous_hub_secret_valid_until"} (rotation)."""
+    return _secret_map("WEBSUB_SECRET_ID")
 
 
 class PollingSecrets:

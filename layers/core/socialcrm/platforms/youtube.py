@@ -5,7 +5,7 @@ for a channel in YOUTUBE_CHANNEL_IDS whose (un)subscription we asked for in the 
 404 otherwise.
 Notifications: Atom XML, parsed with defusedxml (no entity expansion, no external entities). We always
 subscribe with a hub.secret, so X-Hub-Signature: <sha1|sha256|...>=<hex HMAC(secret, raw body)> is required;
-without a hub_secret configured nothing is accepted. Entries of channels not in YOUTUBE_CHANNEL_IDS are dropped.
+without a hub_secret (WebSubSecret) nothing is accepted. Entries of channels not in YOUTUBE_CHANNEL_IDS are dropped.
 """
 
 from __future__ import annotations
