@@ -23,8 +23,11 @@ browser:
 	  SUDO=$$([ "$$(id -u)" = 0 ] || echo sudo); \
 	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium >/dev/null; }
 
+# Unit and integration tests on both cores (pytest-xdist; each test builds its own moto state), then the
+# end-to-end tests one at a time against their local stacks.
 test: lint browser
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q -n 2 tests/unit tests/integration
+	$(BIN)/python -m pytest -q tests/e2e
 
 unit: install
 	$(BIN)/python -m pytest -q tests/unit
