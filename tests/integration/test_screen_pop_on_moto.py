@@ -139,3 +139,16 @@ def test_a_hostile_expiry_is_refused_not_a_server_error(screen_pop, expires):
 @pytest.mark.parametrize("sig", ["é" * 64, "0" * 100_000, "", "../"], ids=lambda value: ascii(value)[:20])
 def test_a_hostile_signature_is_refused_not_a_server_error(screen_pop, sig):
     assert screen_pop.open_link(screen_pop.forged_link(OLD_KEY), sig=sig) == 403
+
+
+@pytest.mark.parametrize("parameter", [{"customer_id": "\ud800"}, {"customer_id": "cust-1\udcff"},
+                                       {"phone": "\ud800"}, {"phone": "+44791112345\udc80"}],
+                         ids=["customer", "customer-suffix", "phone", "phone-suffix"])
+def test_a_path_parameter_that_is_not_utf8_is_refused_not_a_server_error(screen_pop, parameter):
+    page = load_handler("agent_page")
+    exp = str(int(screen_pop.clock.now) + 600)
+    event = {"pathParameters": parameter, "queryStringParameters": {"exp": exp, "sig": "0" * 64},
+             "requestContext": {"http": {"method": "GET"}}}
+    answer = page.lambda_handler(event, LambdaContext())
+    assert answer["statusCode"] in (403, 404)
+    assert screen_pop.open_link(screen_pop.forged_link(OLD_KEY)) == 200  # the page still opens genuine links
