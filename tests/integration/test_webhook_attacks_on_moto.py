@@ -252,3 +252,17 @@ def test_text_that_is_not_utf8_is_refused_not_a_server_error(webhook, platform):
                 answer("POST", headers={"x-hub-signature-256": "sha256=\ud800", "x-signature": "\ud800"}, body="{}")]
     assert all(400 <= status < 500 for status in statuses), statuses
     assert webhook.enqueued() == 0
+
+
+@pytest.mark.parametrize("platform", ["tiktok", "linkedin", "generic/discourse"])
+def test_a_platform_this_deployment_does_not_use_answers_404_not_a_server_error(webhook, platform):
+    # every deployment serves the platforms and repository mappings it ships; the operator sets up only some
+    secret_id = webhook.aws.specs["WebhookFunction"].environment["PLATFORM_SECRET_ID"]
+    secrets = webhook.aws.client("secretsmanager")
+    current = json.loads(secrets.get_secret_value(SecretId=secret_id)["SecretString"])
+    secrets.put_secret_value(SecretId=secret_id, SecretString=json.dumps(
+        {name: value for name, value in current.items() if name != platform}))
+    answers = [webhook("POST", platform, b'{"anything": 1}', {"tiktok-signature": "t=1,s=00"}),
+               webhook("GET", platform, query={"challengeCode": str(uuid.uuid4())})]
+    assert [answer["statusCode"] for answer in answers] == [404, 404]
+    assert webhook("POST", "meta", b"{}")["statusCode"] == 401  # the platforms in use are unaffected
