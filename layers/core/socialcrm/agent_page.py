@@ -12,7 +12,7 @@ from html import escape
 from typing import Any
 
 from socialcrm.identity import describe_match
-from socialcrm.lookup import clean_text
+from socialcrm.lookup import card_link, clean_text
 from socialcrm.names import PLATFORM_NAMES
 
 STYLE = """
@@ -52,9 +52,9 @@ def render_timeline(card: dict[str, Any]) -> str:
     items = []
     for post in posts:
         sentiment = post.get("sentiment") if post.get("sentiment") in ("negative", "neutral", "positive") else "neutral"
-        url = str(post.get("url") or "")
+        url = card_link(post)
         link = (f' · <a href="{escape(url, quote=True)}" rel="noopener noreferrer" target="_blank">open post</a>'
-                if url.startswith("https://") else "")
+                if url else "")
         why = describe_match(post.get("match"), post.get("matched_by"), post.get("platform"))
         platform = PLATFORM_NAMES.get(post.get("platform"), str(post.get("platform", "")))
         created = str(post.get("created_at", ""))
