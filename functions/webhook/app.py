@@ -49,6 +49,16 @@ def count_handshake() -> None:
         pass
 
 
+def utf8_text(values: dict, what: str) -> dict:
+    """Headers or query parameters whose names and values are all UTF-8 text (a lone surrogate is not)."""
+    try:
+        for name, value in values.items():
+            f"{name}{value}".encode()
+    except UnicodeEncodeError:
+        raise BadRequest(f"{what} are not UTF-8 text") from None
+    return values
+
+
 def parse_request(event: dict) -> WebhookRequest:
     body = event.get("body") or ""
     if event.get("isBase64Encoded"):
@@ -57,11 +67,14 @@ def parse_request(event: dict) -> WebhookRequest:
         except (binascii.Error, ValueError):
             raise BadRequest("body is not valid base64") from None
     else:
-        raw = body.encode()
+        try:
+            raw = body.encode()
+        except UnicodeEncodeError:
+            raise BadRequest("body is not UTF-8 text") from None
     return WebhookRequest(
         method=event.get("requestContext", {}).get("http", {}).get("method", "").upper(),
-        headers={k.lower(): v for k, v in (event.get("headers") or {}).items()},
-        query=dict(event.get("queryStringParameters") or {}),
+        headers={k.lower(): v for k, v in utf8_text(event.get("headers") or {}, "headers").items()},
+        query=dict(utf8_text(event.get("queryStringParameters") or {}, "query parameters")),
         body=raw,
     )
 

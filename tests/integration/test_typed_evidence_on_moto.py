@@ -113,3 +113,23 @@ def test_the_agent_page_says_a_learned_link_was_learned_and_from_what(synced):
                       "learned from an earlier post by the same account (originally: Instagram handle on the "
                       "customer record)",
                       "Instagram handle on the customer record"]
+
+
+def test_an_account_learned_from_a_handle_the_crm_then_drops_is_no_longer_linked(synced):
+    # A stranger holds "ada.l" on Instagram before Ada ever posted with it: linked by the handle, its id learned.
+    holder = Author("instagram", "ig-666", "ada.l", None)
+    process(a_post("instagram", "ig-c1", holder, "Refund me to my new account", kind="comment"))
+    assert stored(synced)["instagram#ig-c1"]["customer_id"]["S"] == "cust-1"
+    # The CRM corrects Ada's record: that handle is not hers.
+    synced.use("CustomerSyncFunction")
+    corrected = {**ADA, "social": [{"platform": "facebook", "user_id": "6104410001"}]}
+    assert load_handler("customer_sync").lambda_handler({"customers": [corrected]}, LambdaContext())["upserted"] == 1
+    synced.use("ProcessorFunction")
+    process(a_post("instagram", "ig-c2", Author("instagram", "ig-666", "new.name", None), "Still waiting",
+                   kind="comment", minutes=5))
+    posts = stored(synced)
+    assert "customer_id" not in posts["instagram#ig-c1"] and "customer_id" not in posts["instagram#ig-c2"]
+    assert not [sk for sk in identity_items(synced, "id:instagram:ig-666") if sk.startswith("LINK#")]
+    synced.use("ContactLookupFunction")
+    answer = load_handler("contact_lookup").lambda_handler(contact_event("+447911123456"), LambdaContext())
+    assert "Refund me" not in json.dumps(answer) and "Still waiting" not in json.dumps(answer)

@@ -233,3 +233,36 @@ def test_the_daily_renewal_does_nothing_where_youtube_is_not_used(webhook, fake_
     monkeypatch.setenv("WEBSUB_HUB_URL", hub_url)
     assert load_handler("poller").lambda_handler({"websub": "subscribe"}, LambdaContext()) == {"websub": []}
     assert forms == []
+
+
+# A lone surrogate is a valid JSON escape ("\ud800") in the event Lambda decodes, but not UTF-8: it cannot be
+# hashed, compared or stored, so it must be refused as garbage, never reach `.encode()` in an adapter.
+@pytest.mark.parametrize("platform", ["meta", "x", "linkedin", "youtube", "tiktok", "google-business",
+                                      "generic/discourse"])
+def test_text_that_is_not_utf8_is_refused_not_a_server_error(webhook, platform):
+    module = load_handler("webhook")
+
+    def answer(method: str, query: dict | None = None, headers: dict | None = None, body: str = "") -> int:
+        request = event(method, platform, b"", headers, query) | {"body": body}
+        return module.lambda_handler(request, LambdaContext())["statusCode"]
+
+    statuses = [answer("GET", {"hub.mode": "subscribe", "hub.verify_token": "\ud800", "hub.challenge": "1"}),
+                answer("GET", {"crc_token": "\ud800", "challengeCode": "\ud800", "\ud800": "1"}),
+                answer("POST", body='{"text": "\ud800"}'),
+                answer("POST", headers={"x-hub-signature-256": "sha256=\ud800", "x-signature": "\ud800"}, body="{}")]
+    assert all(400 <= status < 500 for status in statuses), statuses
+    assert webhook.enqueued() == 0
+
+
+@pytest.mark.parametrize("platform", ["tiktok", "linkedin", "generic/discourse"])
+def test_a_platform_this_deployment_does_not_use_answers_404_not_a_server_error(webhook, platform):
+    # every deployment serves the platforms and repository mappings it ships; the operator sets up only some
+    secret_id = webhook.aws.specs["WebhookFunction"].environment["PLATFORM_SECRET_ID"]
+    secrets = webhook.aws.client("secretsmanager")
+    current = json.loads(secrets.get_secret_value(SecretId=secret_id)["SecretString"])
+    secrets.put_secret_value(SecretId=secret_id, SecretString=json.dumps(
+        {name: value for name, value in current.items() if name != platform}))
+    answers = [webhook("POST", platform, b'{"anything": 1}', {"tiktok-signature": "t=1,s=00"}),
+               webhook("GET", platform, query={"challengeCode": str(uuid.uuid4())})]
+    assert [answer["statusCode"] for answer in answers] == [404, 404]
+    assert webhook("POST", "meta", b"{}")["statusCode"] == 401  # the platforms in use are unaffected

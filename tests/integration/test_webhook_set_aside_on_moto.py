@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import base64
 import json
+import re
 
 import pytest
 
@@ -127,3 +128,23 @@ def test_a_set_aside_delivery_replays_its_good_entries_and_reports_the_rest(aws,
     assert outcome["still_set_aside"] == [{"where": "entry[1]", "error": "BadRequest"}]
     assert queued_post_ids(aws) == [f"{samples.PAGE_ID}_555_good1"]  # again: the processor stores it once
     assert SECRET_WORDS not in json.dumps(outcome)
+
+
+# SQS refuses a message holding a character outside #x9 | #xA | #xD | #x20-#xD7FF | #xE000-#xFFFD | #x10000-#x10FFFF
+# (InvalidMessageContents; moto does not check), so a comment with U+FFFF would fail its batch on every retry.
+SQS_REFUSES = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+
+
+def test_a_comment_with_a_character_sqs_refuses_is_still_enqueued_as_a_valid_message(aws):
+    aws.use("WebhookFunction")
+    odd = samples.page_comment("odd", "6104491000", "Someone", "noncharacters \ufffe and \uffff", when=WHEN)
+    body = json.dumps({"object": "page", "entry": [good_entry(1), odd["entry"][0]]}).encode()
+
+    answer = post_delivery(body)
+
+    assert (answer["statusCode"], json.loads(answer["body"])) == (200, {"accepted": 2})
+    sqs, url = aws.client("sqs"), aws.specs["WebhookFunction"].environment["INGEST_QUEUE_URL"]
+    bodies = [m["Body"] for m in sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10)["Messages"]]
+    assert len(bodies) == 2
+    assert [SQS_REFUSES.findall(b) for b in bodies] == [[], []]  # every message is one SQS accepts
+    assert "noncharacters \ufffe and \uffff" in [json.loads(b)["text"] for b in bodies]  # and reads back as posted

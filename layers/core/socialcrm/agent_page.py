@@ -12,7 +12,7 @@ from html import escape
 from typing import Any
 
 from socialcrm.identity import describe_match
-from socialcrm.lookup import clean_text
+from socialcrm.lookup import card_link, clean_text
 from socialcrm.names import PLATFORM_NAMES
 
 STYLE = """
@@ -52,9 +52,9 @@ def render_timeline(card: dict[str, Any]) -> str:
     items = []
     for post in posts:
         sentiment = post.get("sentiment") if post.get("sentiment") in ("negative", "neutral", "positive") else "neutral"
-        url = str(post.get("url") or "")
+        url = card_link(post)
         link = (f' · <a href="{escape(url, quote=True)}" rel="noopener noreferrer" target="_blank">open post</a>'
-                if url.startswith("https://") else "")
+                if url else "")
         why = describe_match(post.get("match"), post.get("matched_by"), post.get("platform"))
         platform = PLATFORM_NAMES.get(post.get("platform"), str(post.get("platform", "")))
         created = str(post.get("created_at", ""))
@@ -90,10 +90,17 @@ def page_target(path_parameters: dict[str, str], region: str) -> tuple[str, str 
     from socialcrm.phones import to_e164
     from socialcrm.screen_pop import customer_path
 
+    def text(name: str) -> str:  # '' for what is not UTF-8 text (a lone surrogate): no link is signed for it
+        value = path_parameters.get(name, "")
+        try:
+            return value if isinstance(value, str) and value.encode() else ""
+        except UnicodeEncodeError:
+            return ""
+
     if "customer_id" in path_parameters:
-        customer_id = path_parameters["customer_id"]
+        customer_id = text("customer_id")
         return customer_path(customer_id), customer_lookup_key(customer_id)
-    phone = path_parameters.get("phone", "")
+    phone = text("phone")
     e164 = to_e164(phone, region)
     return f"/agent/phones/{quote(phone, safe='')}", phone_lookup_key(e164) if e164 else None
 

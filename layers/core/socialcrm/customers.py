@@ -8,7 +8,7 @@ from typing import Any
 
 from socialcrm import identity
 from socialcrm.errors import InvalidRecord
-from socialcrm.linking import LinkingDeps, rematch
+from socialcrm.linking import LinkingDeps, forget_learned_from, rematch
 from socialcrm.model import Customer, SocialIdentity
 from socialcrm.phones import to_e164
 from socialcrm.ports import CardStore, CustomerDirectory, LinkCodes, PostRepository, ReviewList, Tombstones
@@ -235,7 +235,8 @@ def apply_customer(customer: Customer, deps: SyncDeps) -> None:
                              deps.customers, deps.cards, deps.clock())
     # Posts already captured from the accounts this record names (or named): matched again, found
     # through the author index, never a scan. Linking, unlinking and review follow from the evidence.
-    post_keys = [post_key for key in (*customer.identity_keys, *removed_keys) if _author_key(key)
+    unlearned = forget_learned_from(removed_keys, customer.customer_id, deps.customers)
+    post_keys = [post_key for key in (*customer.identity_keys, *removed_keys, *unlearned) if _author_key(key)
                  for post_key in deps.posts.keys_by_author(key)]
     refresh_cards(rematch(post_keys, deps.linking), deps.posts, deps.customers, deps.cards, deps.clock(),
                   also=[customer.customer_id])

@@ -47,6 +47,10 @@ class UnknownPlatform(SocialCrmError):
     public_message = "unknown platform"
 
 
+class PlatformNotConfigured(UnknownPlatform):
+    """A platform this deployment serves but does not use: its secret has no credentials for it."""
+
+
 class NotFound(SocialCrmError):
     """A post or customer named in a request does not exist."""
 

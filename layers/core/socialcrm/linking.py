@@ -100,6 +100,26 @@ def learn(post: CanonicalPost, match: Match, deps: LinkingDeps) -> None:
         deps.customers.add_link(handle_key, match.customer_id, HOLDER + key)
 
 
+def forget_learned_from(removed_keys: Iterable[str], customer_id: str, directory: CustomerDirectory) -> list[str]:
+    """A handle the customer's record no longer names: the account ids learned from it are no longer theirs (the
+    record was what the link rested on). Returns those account keys, whose posts must be matched again."""
+    forgotten = []
+    for handle_key in (key for key in removed_keys if key.startswith("handle:")):
+        for note in directory.identity_links(handle_key, consistent=True):
+            if note.customer_id != customer_id or not note.holder:
+                continue
+            links = [link for link in directory.identity_links(note.holder, consistent=True)
+                     if link.customer_id == customer_id and link.source != "crm"]
+            if links and all(learned_from_handle(link.source) for link in links):  # never a confirmation
+                directory.remove_link(note.holder, customer_id)
+                forgotten.append(note.holder)
+    return forgotten
+
+
+def learned_from_handle(source: str) -> bool:
+    return source.startswith(LEARNED) and source[len(LEARNED):] in LEARNABLE
+
+
 def stored_author_post(state: dict[str, Any]) -> CanonicalPost:
     author = identity.author_from_keys(state["platform"], state.get("author_key"), state.get("author_handle_key"),
                                        state.get("author_name"))

@@ -157,6 +157,14 @@ def spoken_summary(name: str, recent: int, lookback_days: int, last: dict[str, A
             f"{_ago(str(last.get('created_at', '')), now)}, {last.get('sentiment') or 'neutral'}{tail}")
 
 
+def card_link(post: dict[str, Any]) -> str:
+    """The post's link if it is safe (https, on its platform's hosts): a card built before links were checked
+    may still hold a javascript:, data: or foreign one."""
+    from socialcrm.model import PLATFORM_HOSTS, safe_link  # standard library only, kept off the import path
+
+    return safe_link(post.get("url"), PLATFORM_HOSTS.get(str(post.get("platform")))) or ""
+
+
 def _after(stamp: Any, moment: datetime) -> bool:
     try:
         return datetime.fromisoformat(str(stamp).replace("Z", "+00:00")) >= moment
@@ -182,7 +190,7 @@ def answer_from_card(card: dict[str, Any], now: datetime, lookback_days: int,
         "last_post_text": clean_text(str(last.get("text") or ""), max_text),
         "last_post_sentiment": str(last.get("sentiment", "")),
         "last_post_at": str(last.get("created_at", "")),
-        "last_post_url": clean_text(str(last.get("url") or ""), 2000),
+        "last_post_url": card_link(last) if last else "",
         "spoken_summary": spoken_summary(str(card.get("customer_name") or ""), recent, lookback_days, last, now),
         "history_count": str(min(len(posts) - 1, HISTORY_SIZE) if posts else 0),
     })
@@ -191,7 +199,7 @@ def answer_from_card(card: dict[str, Any], now: datetime, lookback_days: int,
                        f"history_{n}_text": clean_text(str(post.get("text") or ""), max_text),
                        f"history_{n}_sentiment": str(post.get("sentiment", "")),
                        f"history_{n}_at": str(post.get("created_at", "")),
-                       f"history_{n}_url": clean_text(str(post.get("url") or ""), 2000)})
+                       f"history_{n}_url": card_link(post)})
     return fit_budget(answer)
 
 

@@ -195,6 +195,10 @@ class ContactPush:
     match_key: str = ""  # the identity key that linked the author (the evidence)
     match_basis: str = ""  # what the link rests on (socialcrm.matching.Match.basis), for the label
 
+    def __post_init__(self) -> None:
+        if self.url is not None:  # a push queued by an earlier version, or redriven: no unsafe link reaches a connector
+            object.__setattr__(self, "url", safe_link(self.url, PLATFORM_HOSTS.get(self.platform)))
+
     @property
     def actionable(self) -> bool:
         return bool(self.reason)

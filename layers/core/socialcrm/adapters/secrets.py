@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from socialcrm import config
-from socialcrm.errors import ConfigurationError
+from socialcrm.errors import ConfigurationError, PlatformNotConfigured
 
 CACHE_SECONDS = 300
 
@@ -37,7 +37,10 @@ class PlatformSecrets:
     def platform_credentials(self, platform: str) -> dict[str, str]:
         if platform == WEBSUB_PLATFORM:
             return websub_credentials()
-        return _section("PLATFORM_SECRET_ID", platform)
+        credentials = _secret_map("PLATFORM_SECRET_ID").get(platform)
+        if not isinstance(credentials, dict):  # not set up here: the caller is not that platform, a 404
+            raise PlatformNotConfigured(f"no credentials for {platform!r} in the secret named by PLATFORM_SECRET_ID")
+        return credentials
 
 
 def websub_credentials() -> dict[str, str]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Sequence
 from functools import cache
 from typing import Any
@@ -14,6 +15,15 @@ from socialcrm.model import CanonicalPost, ContactPush
 MAX_BATCH_ENTRIES = 10  # SendMessageBatch limit
 MAX_BATCH_BYTES = 256 * 1024  # SendMessageBatch payload limit, kept as the conservative figure
 MAX_MESSAGE_BYTES = MAX_BATCH_BYTES - 1024  # one message, leaving room for its attributes
+# Characters SQS refuses in a message body (InvalidMessageContents) that json.dumps writes as they are; they can only
+# be inside strings. (Control characters json.dumps escapes itself; a lone surrogate is refused by message_body.)
+_REFUSED_BY_SQS = re.compile("[\ufffe\uffff]")
+
+
+def json_message(document: Any) -> str:
+    """`document` as JSON that SQS accepts: characters it refuses (U+FFFE, U+FFFF) are written as \\u escapes."""
+    body = json.dumps(document, ensure_ascii=False, separators=(",", ":"))
+    return _REFUSED_BY_SQS.sub(lambda found: f"\\u{ord(found.group()):04x}", body)
 
 
 @cache
@@ -46,7 +56,7 @@ def batches(bodies: Sequence[str]) -> list[list[str]]:
 
 def message_body(post: CanonicalPost) -> tuple[str | None, str]:
     """The post as a message body, or None and why it cannot be one (checked before a batch is sent)."""
-    body = json.dumps(post.to_message(), ensure_ascii=False, separators=(",", ":"))
+    body = json_message(post.to_message())
     try:
         size = len(body.encode())
     except UnicodeEncodeError:
@@ -96,7 +106,7 @@ class SqsPushQueue:
     def enqueue(self, push: ContactPush) -> None:
         client = self._client or sqs_client()
         client.send_message(QueueUrl=self.queue_url,
-                            MessageBody=json.dumps(push.to_message(), ensure_ascii=False, separators=(",", ":")))
+                            MessageBody=json_message(push.to_message()))
 
 
 class SqsDeadLetterSink:
