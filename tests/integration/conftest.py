@@ -98,6 +98,11 @@ def aws(monkeypatch):
             return real_call(client, operation, params)
 
         def use_function_env(logical_id: str) -> None:
+            # Only this function's variables: one it lacks in template.yaml must not leak in from another.
+            for other in specs.values():
+                for key in other.environment:
+                    if key not in specs[logical_id].environment:
+                        monkeypatch.delenv(key, raising=False)
             for key, value in specs[logical_id].environment.items():
                 monkeypatch.setenv(key, str(value))
             in_use.append(logical_id)
