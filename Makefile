@@ -71,7 +71,7 @@ report: install
 eval-matching: install
 	$(BIN)/python -m infra.eval_matching --customers $(or $(CUSTOMERS),10000) --posts $(or $(POSTS),50000) --seed $(or $(SEED),7)
 
-# 10,000 signed deliveries under faults on the local stack (make test runs the same test with 2,000).
+# 10,000 signed deliveries under faults on the local stack (make test runs the same test with 1,000).
 load: install
 	LOAD_DELIVERIES=10000 $(BIN)/python -m pytest -q -s tests/e2e/test_load_faults.py
 

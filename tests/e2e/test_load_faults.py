@@ -1,4 +1,4 @@
-"""Load and faults on the local stack: signed webhook deliveries over HTTP (10,000 in `make load`, 2,000
+"""Load and faults on the local stack: signed webhook deliveries over HTTP (10,000 in `make load`, 1,000
 in `make test`) while the contact centre refuses, then hangs, and the tables throttle, each for a stretch.
 Afterwards every delivery is accounted for.
 
@@ -38,8 +38,8 @@ from tests.e2e.conftest import ROOT, SECRETS
 pytestmark = pytest.mark.e2e
 
 SEED = 20261123
-# `make load` sends 10,000; `make test` a fifth of the same mix (LOAD_DELIVERIES), so the suite stays fast.
-DELIVERIES = int(os.environ.get("LOAD_DELIVERIES", "2000"))
+# `make load` sends 10,000; `make test` a tenth of the same mix (LOAD_DELIVERIES), so the suite stays fast.
+DELIVERIES = int(os.environ.get("LOAD_DELIVERIES", "1000"))
 SHARES = {"valid": 0.79, "duplicate": 0.10, "forged": 0.05, "malformed": 0.05, "poison": 0.01}
 MIX = {kind: max(1, round(DELIVERIES * share)) for kind, share in SHARES.items()}
 CUSTOMERS = 300
