@@ -5,8 +5,11 @@ from __future__ import annotations
 import importlib.util
 import json
 import sys
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from types import SimpleNamespace
+from urllib.parse import parse_qsl
 
 import boto3
 import botocore.client
@@ -118,3 +121,26 @@ def aws(monkeypatch):
         reset_cached_clients()
         # Every DynamoDB request a function made is one its policy in template.yaml allows (moto checks no IAM).
         assert sorted(refused) == [], "DynamoDB requests outside the function's policy"
+
+
+@pytest.fixture
+def fake_hub():
+    """A loopback WebSub hub: records each form POST and answers 202 (it will verify asynchronously)."""
+    forms: list[dict[str, str]] = []
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            length = int(self.headers.get("Content-Length", "0"))
+            forms.append(dict(parse_qsl(self.rfile.read(length).decode())))
+            self.send_response(202)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+
+        def log_message(self, *_args) -> None:
+            return
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
+    yield f"http://127.0.0.1:{server.server_address[1]}/subscribe", forms
+    server.shutdown()
+    server.server_close()

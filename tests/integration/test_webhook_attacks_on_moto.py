@@ -7,11 +7,8 @@ import base64
 import hashlib
 import hmac
 import json
-import threading
 import time
 import uuid
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from urllib.parse import parse_qsl
 
 import pytest
 
@@ -158,29 +155,6 @@ TOPIC = f"https://www.youtube.com/xml/feeds/videos.xml?channel_id={OUR_CHANNEL}"
 def set_youtube_credentials(aws, credentials: dict) -> None:
     secret_id = aws.specs["WebhookFunction"].environment["WEBSUB_SECRET_ID"]
     aws.client("secretsmanager").put_secret_value(SecretId=secret_id, SecretString=json.dumps(credentials))
-
-
-@pytest.fixture
-def fake_hub():
-    """A loopback WebSub hub: records each form POST and answers 202 (it will verify asynchronously)."""
-    forms: list[dict[str, str]] = []
-
-    class Handler(BaseHTTPRequestHandler):
-        def do_POST(self) -> None:
-            length = int(self.headers.get("Content-Length", "0"))
-            forms.append(dict(parse_qsl(self.rfile.read(length).decode())))
-            self.send_response(202)
-            self.send_header("Content-Length", "0")
-            self.end_headers()
-
-        def log_message(self, *_args) -> None:
-            return
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
-    yield f"http://127.0.0.1:{server.server_address[1]}/subscribe", forms
-    server.shutdown()
-    server.server_close()
 
 
 def test_youtube_refuses_an_unsigned_delivery_when_no_hub_secret_is_set(webhook):

@@ -5,10 +5,7 @@ secrets its template policy grants it."""
 from __future__ import annotations
 
 import json
-import threading
 from datetime import UTC, datetime, timedelta
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from urllib.parse import parse_qsl
 
 import botocore.client
 import pytest
@@ -18,28 +15,6 @@ from tests.integration.conftest import LambdaContext, load_handler
 from tests.integration.test_webhook_attacks_on_moto import OUR_CHANNEL, TOPIC, event
 from tests.signers import fixture, sign
 from tests.unit.test_least_privilege import refs, templates_of
-
-
-@pytest.fixture
-def hub():
-    """A loopback WebSub hub: records each form POST and answers 202 (it will verify asynchronously)."""
-    forms: list[dict[str, str]] = []
-
-    class Handler(BaseHTTPRequestHandler):
-        def do_POST(self) -> None:
-            forms.append(dict(parse_qsl(self.rfile.read(int(self.headers.get("Content-Length", "0"))).decode())))
-            self.send_response(202)
-            self.send_header("Content-Length", "0")
-            self.end_headers()
-
-        def log_message(self, *_args) -> None:
-            return
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
-    yield f"http://127.0.0.1:{server.server_address[1]}/subscribe", forms
-    server.shutdown()
-    server.server_close()
 
 
 @pytest.fixture
@@ -85,9 +60,9 @@ def put_websub_secret(aws, value: dict) -> None:
 
 
 def test_the_poller_subscribes_with_the_websub_secret_and_the_webhook_accepts_what_the_hub_signs(
-        aws, functions, hub, monkeypatch):
+        aws, functions, fake_hub, monkeypatch):
     become, read = functions
-    hub_url, forms = hub
+    hub_url, forms = fake_hub
     # the webhook's other platforms keep their secrets; YouTube's must not come from there
     aws.client("secretsmanager").put_secret_value(SecretId=aws.resources.secret_arns["PlatformSecret"],
                                                   SecretString=json.dumps({"meta": {"app_secret": "m"}}))
@@ -112,9 +87,9 @@ def test_the_poller_subscribes_with_the_websub_secret_and_the_webhook_accepts_wh
 
 
 def test_a_rotated_hub_secret_is_subscribed_with_and_the_previous_one_accepted_until_it_ends(
-        aws, functions, hub, monkeypatch):
+        aws, functions, fake_hub, monkeypatch):
     become, _read = functions
-    hub_url, forms = hub
+    hub_url, forms = fake_hub
     ends = datetime.now(UTC) + timedelta(hours=1)
     rotated = {"hub_secret": "new-hub-secret", "previous_hub_secret": "old-hub-secret",
                "previous_hub_secret_valid_until": ends.isoformat()}
