@@ -32,7 +32,8 @@ ERRORS = {
     "EndFlowExecution": None,
 }
 # Flow types an action may appear in (its page's "Restrictions"), where narrower than every flow.
-ONLY_IN = {"TransferContactToQueue": {"CONTACT_FLOW"}, "EndFlowExecution": {"AGENT_WHISPER"}}
+ONLY_IN = {"TransferContactToQueue": {"CONTACT_FLOW"}, "UpdateContactTargetQueue": {"CONTACT_FLOW"},
+           "EndFlowExecution": {"AGENT_WHISPER"}}
 FORBIDDEN_IN_IDENTIFIER = re.compile(r"[%:(\\/)=$,;\[\]{}]")
 PLACEHOLDER = re.compile(r"\$\{([^}]+)\}")
 
