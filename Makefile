@@ -14,11 +14,12 @@ install:
 	  if [ -e $(VENV) ]; then echo "rebuilding $(VENV): it was made by another Python"; rm -rf $(VENV); fi; \
 	  "$$CHOSEN" -m venv $(VENV); }
 	@$(if $(filter install,$(MAKECMDGOALS)),$(BIN)/python -c 'import sys; print("virtualenv Python:", sys.version.split()[0])')
-	@$(MAKE) --no-print-directory $(STAMP)
+	@$(MAKE) --no-print-directory --silent $(STAMP)
 
 $(STAMP): requirements.txt requirements-dev.txt
-	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements-dev.txt
-	touch $(STAMP)
+	@echo "installing requirements-dev.txt into $(VENV)"
+	@$(BIN)/pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	@touch $(STAMP)
 
 lint: install
 	$(BIN)/ruff check .
@@ -49,9 +50,10 @@ integration: install
 e2e: install browser
 	$(BIN)/python -m pytest -q tests/e2e
 
-# The main job end to end on the embedded local stack; stops everything and exits 0 on success.
+# The main job end to end on the embedded local stack, told as a story; the functions' logs go to the file it
+# names at the end (make demo VERBOSE=1: inline). Stops everything and exits 0 on success.
 demo: install
-	$(BIN)/python -m infra.local.demo
+	@$(BIN)/python -m infra.local.demo $(if $(VERBOSE),--verbose)
 
 # The local stack in the foreground: AWS on :5000, HTTP API on :3000, Lambda Invoke API on :3001.
 local: install
