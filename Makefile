@@ -1,21 +1,33 @@
 # Everything a fresh machine needs is installed by these targets (the virtualenv and its packages).
+# The virtualenv is built with the Python template.yaml names as the Lambda runtime (python3.13) where the machine
+# has it (pyenv or PATH), else with $(PYTHON); a virtualenv made by another Python is rebuilt (infra/runtime_python.py).
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install browser lint test unit integration e2e demo local bench load redrive replay eval-matching report clean
+.PHONY: install browser lint test unit integration e2e demo local bench load redrive replay eval-matching report connect-flows clean
 
-install: $(STAMP)
+install:
+	@$(PYTHON) infra/runtime_python.py --fallback $(PYTHON) --venv-matches $(VENV) || { \
+	  CHOSEN=$$($(PYTHON) infra/runtime_python.py --fallback $(PYTHON)) || exit 1; \
+	  if [ -e $(VENV) ]; then echo "rebuilding $(VENV): it was made by another Python"; rm -rf $(VENV); fi; \
+	  "$$CHOSEN" -m venv $(VENV); }
+	@$(if $(filter install,$(MAKECMDGOALS)),$(BIN)/python -c 'import sys; print("virtualenv Python:", sys.version.split()[0])')
+	@$(MAKE) --no-print-directory --silent $(STAMP)
 
 $(STAMP): requirements.txt requirements-dev.txt
-	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements-dev.txt
-	touch $(STAMP)
+	@echo "installing requirements-dev.txt into $(VENV)"
+	@$(BIN)/pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	@touch $(STAMP)
 
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/cfn-lint template.yaml
+
+# Copy the Amazon Connect flows (infra/connect/*.json) into template.yaml's ContactFlow resources (docs/contact-centre.md).
+connect-flows:
+	python3 -m infra.connect.render
 
 # Headless Chromium (Debian package) for the screen-pop page test; installed only when missing.
 browser:
@@ -38,9 +50,10 @@ integration: install
 e2e: install browser
 	$(BIN)/python -m pytest -q tests/e2e
 
-# The main job end to end on the embedded local stack; stops everything and exits 0 on success.
+# The main job end to end on the embedded local stack, told as a story; the functions' logs go to the file it
+# names at the end (make demo VERBOSE=1: inline). Stops everything and exits 0 on success.
 demo: install
-	$(BIN)/python -m infra.local.demo
+	@$(BIN)/python -m infra.local.demo $(if $(VERBOSE),--verbose)
 
 # The local stack in the foreground: AWS on :5000, HTTP API on :3000, Lambda Invoke API on :3001.
 local: install

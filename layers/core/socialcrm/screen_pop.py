@@ -25,6 +25,7 @@ from urllib.parse import quote
 
 from socialcrm.errors import ConfigurationError
 
+SECRET_KEYS = ("signing_key", "previous_signing_key", "previous_signing_key_valid_until")  # ScreenPopSecret
 LINK_TTL_SECONDS = 15 * 60
 MAX_TTL_SECONDS = 60 * 60  # a link claiming a longer life was not minted by us
 KEY_CACHE_SECONDS = 5 * 60

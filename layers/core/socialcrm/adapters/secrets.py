@@ -8,6 +8,7 @@ from socialcrm import config
 from socialcrm.errors import ConfigurationError, PlatformNotConfigured
 
 CACHE_SECONDS = 300
+TOMBSTONE_SECRET_KEYS = ("hash_key",)
 
 
 def _secret_map(env_name: str, force_fetch: bool = False) -> dict[str, Any]:
@@ -73,3 +74,38 @@ def tombstone_key() -> bytes:
     if len(key) < 32:
         raise ConfigurationError("the tombstone secret needs a hash_key of at least 32 characters")
     return key.encode()
+
+
+Shapes = dict[str, dict[str, tuple[str, ...]]]
+TOP_LEVEL = ""  # the section name of a secret whose keys are at its top level
+
+
+def secret_shapes() -> Shapes:
+    """Every key the code reads, per secret of template.yaml and per section: gathered from what each module
+    declares (platform adapters' `secret_keys`, sources' and connectors' SECRET_KEYS), for docs/deploy.md's test.
+    Generic platforms are the mappings shipped in the layer; one kept in SSM names its own keys."""
+    from socialcrm import screen_pop
+    from socialcrm.connectors import https
+    from socialcrm.platforms import GENERIC_PREFIX, get_adapter, known_platforms
+    from socialcrm.platforms.generic import MAPPINGS_DIR
+    from socialcrm.sources import reddit, youtube_comments
+
+    platform: dict[str, tuple[str, ...]] = {}
+    websub: tuple[str, ...] = ()
+    names = known_platforms() + [GENERIC_PREFIX + path.stem for path in sorted(MAPPINGS_DIR.glob("*.json"))]
+    for name in names:
+        adapter = get_adapter(name)
+        keys: tuple[str, ...] = adapter.secret_keys
+        if name == WEBSUB_PLATFORM:
+            websub = keys
+        else:
+            section = getattr(adapter, "credentials_name", name)
+            platform[section] = tuple(dict.fromkeys(platform.get(section, ()) + keys))
+    return {
+        "PlatformSecret": platform,
+        "WebSubSecret": {TOP_LEVEL: websub},
+        "PollingSecret": {source.SECRET_SECTION: source.SECRET_KEYS for source in (reddit, youtube_comments)},
+        "ConnectorSecret": {https.SECRET_SECTION: https.SECRET_KEYS},
+        "ScreenPopSecret": {TOP_LEVEL: screen_pop.SECRET_KEYS},
+        "TombstoneSecret": {TOP_LEVEL: TOMBSTONE_SECRET_KEYS},
+    }

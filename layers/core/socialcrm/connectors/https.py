@@ -25,6 +25,7 @@ import requests
 from socialcrm.errors import ConfigurationError, PermanentDeliveryError, TransientDeliveryError
 from socialcrm.model import ContactPush
 
+SECRET_SECTION, SECRET_KEYS = "https", ("signing_key",)  # ConnectorSecret: {"https": {"signing_key": ...}}
 CONNECT_TIMEOUT_SECONDS = 3.05
 READ_TIMEOUT_SECONDS = 10.0
 RETRYABLE_STATUSES = frozenset({408, 425, 429, 500, 502, 503, 504})

@@ -77,6 +77,7 @@ class PlatformAdapter(Protocol):
     """One social platform's webhook contract. `credentials` is that platform's secret map."""
 
     name: str
+    secret_keys: tuple[str, ...]  # every key handshake and verify may read from `credentials` (docs/deploy.md)
 
     def handshake(self, request: WebhookRequest, credentials: dict[str, str]) -> WebhookResponse:
         """Answer the platform's subscription check (GET); raise HandshakeRefused on a mismatch."""

@@ -22,7 +22,7 @@ from socialcrm.errors import BadRequest, ConfigurationError, HandshakeRefused, S
 from socialcrm.model import POST_KINDS, Author, CanonicalPost, parse_time, safe_link
 from socialcrm.platforms.base import Entries, SetAside, WebhookRequest, WebhookResponse
 from socialcrm.platforms.shapes import an_id, text_of
-from socialcrm.platforms.signing import ALGORITHMS, ascii_integer, matches_any, secrets_in_force
+from socialcrm.platforms.signing import ALGORITHMS, ascii_integer, matches_any, secrets_in_force, with_rotation
 
 SOURCE_NAME = re.compile(r"^[a-z0-9][a-z0-9-]{0,40}$")
 HOST_NAME = re.compile(r"^(?=.{1,253}$)([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,63}$")
@@ -75,6 +75,15 @@ class Mapping:
     verb_path: str | None = None
     verb_map: dict[str, str] | None = None
     url_hosts: tuple[str, ...] | None = None  # links only to these hosts (and their subdomains); None: any https
+
+
+def mapping_secret_keys(mapping: Mapping) -> tuple[str, ...]:
+    """Every key the adapter reads from its PlatformSecret section: the signature secret (rotated) and the
+    handshake's verify token when the handshake has a token parameter."""
+    keys: tuple[str, ...] = with_rotation(mapping.signature.secret)
+    if mapping.handshake and mapping.handshake.get("token_param"):
+        keys = (*keys, mapping.handshake.get("token", "verify_token"))
+    return keys
 
 
 def _require(condition: bool, source: str, problem: str) -> None:
@@ -163,6 +172,7 @@ class GenericAdapter:
         self.mapping = mapping
         self.name = f"generic/{mapping.source}"
         self.credentials_name = self.name
+        self.secret_keys = mapping_secret_keys(mapping)
         self.clock = clock
 
     def handshake(self, request: WebhookRequest, credentials: dict[str, str]) -> WebhookResponse:

@@ -24,7 +24,7 @@ from socialcrm.errors import BadRequest, ConfigurationError, HandshakeRefused, S
 from socialcrm.model import Author, CanonicalPost, parse_time
 from socialcrm.platforms.base import SetAside, WebhookRequest, WebhookResponse
 from socialcrm.platforms.shapes import an_id, an_object, optional_str, text_of
-from socialcrm.platforms.signing import secrets_in_force
+from socialcrm.platforms.signing import secrets_in_force, with_rotation
 
 PLATFORM = "google-business"
 GOOGLE_ISSUERS = ("accounts.google.com", "https://accounts.google.com")
@@ -59,6 +59,7 @@ def verify_google_id_token(token: str, audience: str, email: str) -> None:
 class GoogleBusinessAdapter:
     name = PLATFORM
     credentials_name = PLATFORM
+    secret_keys = (*with_rotation("token"), "oidc_audience", "oidc_email")  # every key read from its section
 
     def handshake(self, request: WebhookRequest, credentials: dict[str, str]) -> WebhookResponse:
         raise HandshakeRefused("Pub/Sub push has no handshake")

@@ -20,7 +20,7 @@ from socialcrm.errors import BadRequest, SignatureInvalid
 from socialcrm.model import Author, CanonicalPost, parse_time
 from socialcrm.platforms.base import Entries, SetAside, WebhookRequest, WebhookResponse
 from socialcrm.platforms.shapes import an_id, an_object, optional_str, text_of
-from socialcrm.platforms.signing import digest, encoded, matches_any, secrets_in_force
+from socialcrm.platforms.signing import digest, encoded, matches_any, secrets_in_force, with_rotation
 
 PLATFORM = "linkedin"
 # LinkedIn's challengeCode is a UUID (Microsoft's webhook-validation docs). Only that is answered: the answer
@@ -36,6 +36,7 @@ ACTIONS = {
 class LinkedInAdapter:
     name = PLATFORM
     credentials_name = PLATFORM
+    secret_keys = with_rotation("client_secret")  # every key read from its PlatformSecret section
 
     def handshake(self, request: WebhookRequest, credentials: dict[str, str]) -> WebhookResponse:
         code = request.query.get("challengeCode", "")

@@ -17,7 +17,7 @@ from socialcrm.platforms.shapes import a_list as _list
 from socialcrm.platforms.shapes import an_id as _id
 from socialcrm.platforms.shapes import an_object as _object
 from socialcrm.platforms.shapes import text_of as _text
-from socialcrm.platforms.signing import matches_any, secrets_in_force
+from socialcrm.platforms.signing import matches_any, secrets_in_force, with_rotation
 
 FEED_POST_ITEMS = {"status", "post", "photo", "video", "share", "link"}
 FEED_VERBS = {"add": "add", "edited": "edit", "edit": "edit", "remove": "remove", "delete": "remove"}
@@ -48,6 +48,7 @@ def meta_handshake(request: WebhookRequest, credentials: dict[str, str]) -> Webh
 class MetaAdapter:
     name = "meta"
     credentials_name = "meta"
+    secret_keys = (*with_rotation("app_secret"), "verify_token")  # every key read from its PlatformSecret section
 
     def handshake(self, request: WebhookRequest, credentials: dict[str, str]) -> WebhookResponse:
         return meta_handshake(request, credentials)

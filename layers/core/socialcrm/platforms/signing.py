@@ -28,6 +28,11 @@ def encoded(raw: bytes, encoding: str) -> str:
     raise ConfigurationError(f"unsupported signature encoding {encoding!r}")
 
 
+def with_rotation(name: str) -> tuple[str, str, str]:
+    """The keys a rotated secret may have: `name`, and `previous_<name>` until `previous_<name>_valid_until`."""
+    return name, f"previous_{name}", f"previous_{name}_valid_until"
+
+
 def secrets_in_force(credentials: dict[str, str], name: str, now: datetime | None = None) -> list[str]:
     """The current secret, plus `previous_<name>` while `previous_<name>_valid_until` is in the future."""
     current = credentials.get(name)

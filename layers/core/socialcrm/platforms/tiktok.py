@@ -17,7 +17,7 @@ from socialcrm.errors import BadRequest, HandshakeRefused, SignatureInvalid
 from socialcrm.model import Author, CanonicalPost, parse_time
 from socialcrm.platforms.base import SetAside, WebhookRequest, WebhookResponse
 from socialcrm.platforms.shapes import an_id, an_object, text_of
-from socialcrm.platforms.signing import any_offered_matches, ascii_integer, secrets_in_force
+from socialcrm.platforms.signing import any_offered_matches, ascii_integer, secrets_in_force, with_rotation
 
 PLATFORM = "tiktok"
 TOLERANCE_SECONDS = 300
@@ -39,6 +39,7 @@ def signature_parts(header: str) -> tuple[str, list[str]]:
 class TikTokAdapter:
     name = PLATFORM
     credentials_name = PLATFORM
+    secret_keys = with_rotation("client_secret")  # every key read from its PlatformSecret section
 
     def __init__(self, clock: Callable[[], float] = time.time) -> None:
         self.clock = clock

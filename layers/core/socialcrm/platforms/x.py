@@ -18,7 +18,7 @@ from socialcrm.errors import BadRequest, SignatureInvalid
 from socialcrm.model import Author, CanonicalPost, parse_time
 from socialcrm.platforms.base import Entries, SetAside, WebhookRequest, WebhookResponse
 from socialcrm.platforms.shapes import a_list, an_id, an_object, optional_str, text_of
-from socialcrm.platforms.signing import digest, encoded, matches_any, secrets_in_force
+from socialcrm.platforms.signing import digest, encoded, matches_any, secrets_in_force, with_rotation
 
 PLATFORM = "x"
 # X's crc_token is a short URL-safe base64 string (seen: 48 characters, a UUID encoded). Anything else,
@@ -49,6 +49,7 @@ def _user(user: Any, where: str) -> Author:
 class XAdapter:
     name = PLATFORM
     credentials_name = PLATFORM
+    secret_keys = with_rotation("consumer_secret")  # every key read from its PlatformSecret section
 
     def handshake(self, request: WebhookRequest, credentials: dict[str, str]) -> WebhookResponse:
         token = request.query.get("crc_token", "")

@@ -23,7 +23,7 @@ from socialcrm import websub
 from socialcrm.errors import BadRequest, HandshakeRefused, SignatureInvalid, SubscriptionNotRequested
 from socialcrm.model import Author, CanonicalPost, parse_time
 from socialcrm.platforms.base import Entries, SetAside, WebhookRequest, WebhookResponse
-from socialcrm.platforms.signing import ALGORITHMS, matches_any, secrets_in_force
+from socialcrm.platforms.signing import ALGORITHMS, matches_any, secrets_in_force, with_rotation
 from socialcrm.polling import StateStore
 
 PLATFORM = "youtube"
@@ -61,6 +61,7 @@ def _recorded_intents() -> StateStore:
 class YouTubeAdapter:
     name = PLATFORM
     credentials_name = PLATFORM
+    secret_keys = with_rotation("hub_secret")  # every key read from its WebSubSecret
 
     def __init__(self, intents: Callable[[], StateStore] = _recorded_intents,
                  clock: Callable[[], float] = time.time) -> None:

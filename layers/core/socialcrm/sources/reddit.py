@@ -19,6 +19,7 @@ from socialcrm.errors import ConfigurationError
 from socialcrm.model import Author, CanonicalPost, parse_time
 from socialcrm.polling import ListedItem, Page, RateLimiter, SourceUnavailable
 
+SECRET_SECTION, SECRET_KEYS = "reddit", ("client_id", "client_secret")  # PollingSecret: {"reddit": {...}}
 AUTH_URL = "https://www.reddit.com/api/v1/access_token"
 API_URL = "https://oauth.reddit.com"
 TIMEOUT = (3.05, 10)

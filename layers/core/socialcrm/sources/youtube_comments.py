@@ -12,6 +12,7 @@ import requests
 from socialcrm.model import Author, CanonicalPost, parse_time
 from socialcrm.polling import ListedItem, Page, SourceUnavailable
 
+SECRET_SECTION, SECRET_KEYS = "youtube", ("api_key",)  # PollingSecret: {"youtube": {"api_key": ...}}
 API_URL = "https://www.googleapis.com/youtube/v3"
 TIMEOUT = (3.05, 10)
 
