@@ -52,7 +52,7 @@ def replay(s3: Any, bucket: str, key: str, queue: SqsIngestQueue | None, delete:
     except BAD_ENTRY_ERRORS as error:
         posts, problems = [], [{"where": "body", "error": type(error).__name__}]
     unsent = (queue.send_posts(posts) if queue is not None and posts else None) or []
-    problems += [{"where": post.key, "error": "Unsendable"} for post, _why in unsent]
+    problems += [{"where": post.key.text, "error": "Unsendable"} for post, _why in unsent]
     deleted = bool(delete and queue is not None and not problems)
     if deleted:
         s3.delete_object(Bucket=bucket, Key=key)

@@ -27,6 +27,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "layers" / "core"))
 
+from socialcrm.adapters.dynamo import keys as table_keys  # noqa: E402
 from socialcrm.figures import ADDITIVE  # noqa: E402
 from socialcrm.rollup import split_counter_name  # noqa: E402
 
@@ -80,8 +81,8 @@ def rollup_keys(days: int, until: date) -> list[tuple[str, str]]:
     keys = []
     for offset in range(days - 1, -1, -1):
         day = (until - timedelta(days=offset)).isoformat()
-        keys.append((f"ROLLUP#{day}", "DAILY"))
-        keys += [(f"ROLLUP#{day}T{hour:02d}:00:00Z", "HOURLY") for hour in range(24)]
+        periods = [day, *(f"{day}T{hour:02d}:00:00Z" for hour in range(24))]
+        keys += [(table_keys.rollup_partition(period), table_keys.rollup_kind(period)) for period in periods]
     return keys
 
 
@@ -95,8 +96,8 @@ def read_table(client: Any, table: str, days: int, until: date) -> Rollups:
         for attempt in range(MAX_ATTEMPTS):
             answer = client.batch_get_item(RequestItems=pending)
             for item in answer.get("Responses", {}).get(table, []):
-                period = item["pk"]["S"].removeprefix("ROLLUP#")
-                target = rollups.daily if item["sk"]["S"] == "DAILY" else rollups.hourly
+                period = table_keys.period_of_rollup(item["pk"]["S"])
+                target = rollups.daily if item["sk"]["S"] == table_keys.DAILY else rollups.hourly
                 target[period] = numeric(json.loads(item["figures"]["S"]))
             pending = answer.get("UnprocessedKeys") or {}
             if not pending:

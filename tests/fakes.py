@@ -8,8 +8,8 @@ from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 
-from socialcrm import identity
-from socialcrm.model import AnalyzedPost, ContactPush, Customer, IdentityLink, segment_label
+from socialcrm.model import AnalyzedPost, ContactPush, Customer, IdentityLink, PostKey, segment_label
+from socialcrm.stored import StoredPost
 
 
 class FakeCustomers:
@@ -97,20 +97,23 @@ class FakeTombstones:
 
 
 class FakeReviews:
+    """Held posts under their written-out key, as the REVIEW partition holds them."""
+
     def __init__(self) -> None:
         self.held: dict[str, dict[str, Any]] = {}
 
-    def hold(self, post_key: str, created_at: str, candidates) -> None:
-        self.held[post_key] = {"post_key": post_key, "created_at": created_at, "candidates": list(candidates)}
+    def hold(self, post_key: PostKey, created_at: str, candidates) -> None:
+        self.held[post_key.text] = {"post_key": post_key.text, "created_at": created_at,
+                                    "candidates": list(candidates)}
 
-    def release(self, post_key: str) -> None:
-        self.held.pop(post_key, None)
+    def release(self, post_key: PostKey) -> None:
+        self.held.pop(post_key.text, None)
 
     def pending(self, limit: int) -> list[dict[str, Any]]:
         return [copy.deepcopy(item) for item in list(self.held.values())[:limit]]
 
-    def for_customer(self, customer_id: str) -> list[str]:
-        return [key for key, item in self.held.items()
+    def for_customer(self, customer_id: str) -> list[PostKey]:
+        return [PostKey.parse(key) for key, item in self.held.items()
                 if any(c["customer_id"] == customer_id for c in item["candidates"])]
 
 
@@ -138,39 +141,31 @@ class FakeLinkCodes:
 
 
 class FakePosts:
+    """Stored posts under their written-out key (as the table's `pk`), with the metrics table's items."""
+
     def __init__(self) -> None:
-        self.items: dict[str, dict[str, Any]] = {}
+        self.items: dict[str, StoredPost] = {}
         self.counters: dict[tuple[str, str, int], int] = defaultdict(int)
         self.rollups: dict[str, dict[str, float]] = {}
         self.seen: set[str] = set()
-        self.review_notes: dict[tuple[str, str], dict[str, str]] = {}
+        self.review_notes: dict[tuple[str, PostKey], dict[str, str]] = {}
         self.base: dict[str, int] = defaultdict(int)  # the customer base, when a FakeCustomers feeds it
 
     def store_new(self, analyzed: AnalyzedPost, counters: dict[str, int], hour: str, shard: int) -> bool:
-        post = analyzed.post
-        if post.key in self.items:
+        stored = StoredPost.of(analyzed)
+        if stored.key.text in self.items:
             return False
-        author = post.author
-        self.items[post.key] = {
-            "post_key": post.key, "platform": post.platform, "kind": post.kind, "text": post.text,
-            "sentiment": analyzed.sentiment, "created_at": post.created_at, "url": post.url,
-            "customer_id": analyzed.customer_id, "match_key": analyzed.match_key, "status": "stored",
-            "author_key": identity.primary_author_key(author),
-            "author_handle_key": identity.indexed_handle_key(author), "author_name": author.name,
-            "match_status": "linked" if analyzed.customer_id else ("candidate" if analyzed.candidates else "unmatched"),
-            "match_score": analyzed.match_score, "evidence": list(analyzed.evidence),
-            "match_basis": analyzed.match_basis, "author_role": analyzed.role, "answered_at": None,
-        }
+        self.items[stored.key.text] = stored
         for name, amount in counters.items():
             self.counters[(hour, name, shard)] += amount
         return True
 
-    def mark_answered(self, post_key: str, answered_at: str, counters: dict[str, int], hour: str,
+    def mark_answered(self, post_key: PostKey, answered_at: str, counters: dict[str, int], hour: str,
                       shard: int) -> bool:
-        item = self.items.get(post_key)
-        if item is None or item.get("answered_at"):
+        item = self.items.get(post_key.text)
+        if item is None or item.answered_at:
             return False
-        item["answered_at"] = answered_at
+        self.items[post_key.text] = replace(item, answered_at=answered_at)
         for name, amount in counters.items():
             self.counters[(hour, name, shard)] += amount
         return True
@@ -185,41 +180,41 @@ class FakePosts:
                 counted += 1
         return counted
 
-    def note_for_review(self, day: str, post_key: str, role: str, platform: str, expires_at: int) -> None:
+    def note_for_review(self, day: str, post_key: PostKey, role: str, platform: str, expires_at: int) -> None:
         self.review_notes[(day, post_key)] = {"role": role, "platform": platform}
 
-    def get_state(self, post_key: str) -> dict[str, Any] | None:
-        item = self.items.get(post_key)
-        return copy.deepcopy(item) if item else None
+    def get_state(self, post_key: PostKey) -> StoredPost | None:
+        return self.items.get(post_key.text)
 
-    def update_text(self, post_key: str, text: str, sentiment: str, score: float) -> None:
-        self.items[post_key].update(text=text, sentiment=sentiment)
+    def update_text(self, post_key: PostKey, text: str, sentiment: str, score: float) -> None:
+        self.items[post_key.text] = replace(self.items[post_key.text], text=text, sentiment=sentiment)
 
-    def delete(self, post_key: str) -> None:
-        self.items.pop(post_key, None)
+    def delete(self, post_key: PostKey) -> None:
+        self.items.pop(post_key.text, None)
 
-    def mark_done(self, post_key: str) -> None:
-        self.items[post_key]["status"] = "done"
+    def mark_done(self, post_key: PostKey) -> None:
+        self.items[post_key.text] = replace(self.items[post_key.text], status="done")
 
-    def recent_for_customer(self, customer_id: str, limit: int) -> list[dict[str, Any]]:
-        mine = [copy.deepcopy(p) for p in self.items.values() if p["customer_id"] == customer_id]
-        return sorted(mine, key=lambda p: p["created_at"], reverse=True)[:limit]
+    def recent_for_customer(self, customer_id: str, limit: int) -> list[StoredPost]:
+        mine = [p for p in self.items.values() if p.customer_id == customer_id]
+        return sorted(mine, key=lambda p: p.created_at, reverse=True)[:limit]
 
-    def keys_for_customer(self, customer_id: str) -> list[str]:
-        return [key for key, p in self.items.items() if p["customer_id"] == customer_id]
+    def keys_for_customer(self, customer_id: str) -> list[PostKey]:
+        return [p.key for p in self.items.values() if p.customer_id == customer_id]
 
-    def keys_by_author(self, author_key: str) -> list[str]:
-        field = "author_handle_key" if author_key.startswith("handle:") else "author_key"
-        return [key for key, p in self.items.items() if p[field] == author_key]
+    def keys_by_author(self, author_key: str) -> list[PostKey]:
+        by_handle = author_key.startswith("handle:")
+        return [p.key for p in self.items.values()
+                if (p.author_handle_key if by_handle else p.author_key) == author_key]
 
-    def link(self, post_key: str, customer_id: str | None, match_key: str | None, *, evidence=(), score: int = 0,
-             status: str | None = None, basis: str | None = None) -> dict[str, Any] | None:
+    def link(self, post_key: PostKey, customer_id: str | None, match_key: str | None, *, evidence=(), score: int = 0,
+             status: str | None = None, basis: str | None = None) -> StoredPost | None:
         before = self.get_state(post_key)
         if before is not None:
-            self.items[post_key].update(customer_id=customer_id, match_key=match_key, evidence=list(evidence),
-                                        match_basis=basis if customer_id else None,
-                                        match_score=score, match_status=status or ("linked" if customer_id else
-                                                                                    "unmatched"))
+            self.items[post_key.text] = replace(
+                before, customer_id=customer_id, match_key=match_key, evidence=tuple(evidence),
+                match_basis=basis if customer_id else None, match_score=score,
+                match_status=status or ("linked" if customer_id else "unmatched"))
         return before
 
     # CounterStore

@@ -31,7 +31,7 @@ import requests
 from infra.local import samples
 from infra.local.contact_centre import ContactCentreFake
 from infra.local.stack import LocalStack
-from socialcrm.model import CanonicalPost, push_id_for
+from socialcrm.model import CanonicalPost, PostKey, push_id_for
 from socialcrm.sentiment import analyzer_for
 from tests.e2e.conftest import ROOT, SECRETS
 
@@ -118,7 +118,7 @@ def build_plan(app_secret: str, rng: random.Random, now: int) -> Plan:
         sent_valid.append((body, signature))
         plan.valid_keys.add(key)
         if known and (key.startswith("facebook#m_") or text.split(" (#")[0] in NEGATIVE):
-            plan.actionable_push_ids.add(push_id_for(key))
+            plan.actionable_push_ids.add(push_id_for(PostKey.parse(key)))
     return plan
 
 
@@ -241,7 +241,7 @@ def test_deliveries_under_faults_are_all_accounted_for(load_stack, load_centre, 
     sqs = stack.client("sqs")
     urls = stack.resources.queue_urls
     leftover = {name: queue_depth(sqs, urls[name]) for name in ("IngestQueue", "PushQueue", "PushDeadLetterQueue")}
-    dead = [CanonicalPost.from_message(json.loads(body)).key for body in drain(sqs, urls["IngestDeadLetterQueue"])]
+    dead = [CanonicalPost.from_message(json.loads(body)).key.text for body in drain(sqs, urls["IngestDeadLetterQueue"])]
     posts = scan(stack, "PostsTable", ProjectionExpression="pk, #s", ExpressionAttributeNames={"#s": "status"})
     stored = {item["pk"]["S"] for item in posts}
     not_done = [item["pk"]["S"] for item in posts if item.get("status", {}).get("S") != "done"]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 
 import pytest
 
@@ -77,7 +78,7 @@ def test_the_task_window_is_claimed_once_per_customer_in_dynamodb(aws):
     from socialcrm.adapters.dynamo import DynamoTaskWindow
 
     aws.use("ContactPushFunction")
-    window = DynamoTaskWindow()
+    window = DynamoTaskWindow(table_name=os.environ["CONTACT_STATE_TABLE"])
     now = 1_795_000_000
     assert window.claim("cust-1", "push-a", now + 3600, now)
     assert window.claim("cust-1", "push-a", now + 3600, now)  # a retry of the same push keeps its claim

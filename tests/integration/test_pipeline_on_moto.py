@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import threading
 import uuid
 from datetime import datetime, timezone
@@ -11,7 +12,7 @@ from datetime import datetime, timezone
 import botocore.client
 import pytest
 
-from socialcrm.model import Author, CanonicalPost
+from socialcrm.model import Author, CanonicalPost, PostKey
 from tests.emf import emf_documents, emf_problems
 from tests.integration.conftest import LambdaContext, load_handler
 
@@ -164,9 +165,10 @@ def test_posts_expire_after_the_retention_and_reads_ignore_them_before_ttl_does(
         assert handler.lambda_handler(sqs_event([body]), LambdaContext()) == {"batchItemFailures": []}
     item = {i["pk"]["S"]: i for i in count_table_items(synced, "PostsTable")}
     assert int(item["facebook#old-1"]["expires_at"]["N"]) == 1767225600 + 30 * 86400
-    repository = DynamoPostRepository(30)
-    assert repository.get_state("facebook#old-1") is None  # still in the table, no longer readable
-    assert [p["post_key"] for p in repository.recent_for_customer("cust-1", 10)] == ["facebook#new-1"]
+    repository = DynamoPostRepository(table_name=os.environ["POSTS_TABLE"],
+                                      metrics_table_name=os.environ["METRICS_TABLE"], retention_days=30)
+    assert repository.get_state(PostKey("facebook", "old-1")) is None  # still in the table, no longer readable
+    assert [p.key for p in repository.recent_for_customer("cust-1", 10)] == [PostKey("facebook", "new-1")]
     assert repository.store_new(AnalyzedPost(CanonicalPost.from_message(old), "neutral", 0.0), {}, "h", 0) is False
     synced.use("ContactLookupFunction")
     monkeypatch.setenv("RETENTION_DAYS", "30")

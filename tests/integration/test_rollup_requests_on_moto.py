@@ -45,7 +45,7 @@ def write_day(posts: int) -> None:
             if (DAY, marker) not in markers:
                 markers[(DAY, marker)] = (hour, counter)
                 counters[(hour, counter, shard_of(post.key))] += 1
-        post_items.append({"pk": {"S": post.key}, "platform": {"S": platform}, "post_id": {"S": post.post_id},
+        post_items.append({"pk": {"S": post.key.text}, "platform": {"S": platform}, "post_id": {"S": post.post_id},
                            "kind": {"S": "comment"}, "created_at": {"S": post.created_at},
                            "sentiment": {"S": sentiment}, "sentiment_score": {"N": "0"}, "status": {"S": "done"}})
     metric_items = [{"pk": {"S": f"COUNTER#{hour}"}, "sk": {"S": f"{name}#{shard}"}, "value": {"N": str(value)}}

@@ -65,7 +65,7 @@ def test_the_companys_replies_answer_a_post_once_and_are_never_matched(world):
     hour = deps.posts.read_hour("2026-11-20T09:00:00Z")
     assert (hour["AnsweredPosts"], hour["ResponseMinutes|Bucket=45"], hour["AnsweredWithin|Window=1h"]) == (1, 1, 1)
     assert hour["Replies|By=company"] == 2 and hour["InboundPosts"] == 1
-    assert deps.posts.items["facebook#r1"]["customer_id"] is None
+    assert deps.posts.items["facebook#r1"].customer_id is None
     assert hour["MatchedPosts|Platform=facebook"] == 1  # the company's replies are not voices
 
 

@@ -18,7 +18,7 @@ READ_ONLY_TEMPLATES = {"AWSSecretsManagerGetSecretValuePolicy", "SSMParameterRea
 KNOWN_TEMPLATES = READ_ONLY_TEMPLATES | {"SQSSendMessagePolicy"}
 READS = {"GetItem", "BatchGetItem", "Query"}
 
-# Each function's DynamoDB actions per table, from the adapters it runs (socialcrm/adapters/dynamo.py,
+# Each function's DynamoDB actions per table, from the adapters it runs (socialcrm/adapters/dynamo/,
 # lookup.py): PynamoDB's get/batch_get/query/save/update/delete/batch_write, and TransactWrite's
 # put/update/delete (IAM checks TransactWriteItems per item). "<table>/index" is a Query on its GSIs.
 # tests/integration/conftest.py checks every request the integration tests make against the template.

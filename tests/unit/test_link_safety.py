@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import base64
 import json
+from dataclasses import replace
 
 import pytest
 
@@ -60,7 +61,7 @@ def test_a_youtube_entry_linking_to_javascript_gets_the_video_link_built_from_it
     assert post.url == "https://www.youtube.com/watch?v=dQw4w9WgXcQ"
     deps, _ = world
     process_post(post, deps)
-    assert deps.posts.items["youtube#dQw4w9WgXcQ"]["url"] == "https://www.youtube.com/watch?v=dQw4w9WgXcQ"
+    assert deps.posts.items["youtube#dQw4w9WgXcQ"].url == "https://www.youtube.com/watch?v=dQw4w9WgXcQ"
 
 
 @pytest.mark.parametrize("link", ["data:text/html,<script>alert(1)</script>", "javascript:alert(1)",
@@ -106,7 +107,7 @@ def test_a_queued_post_with_a_javascript_link_reaches_no_card_and_no_connect_tas
 
     process_post(CanonicalPost.from_message(message), deps)
 
-    assert deps.posts.items["facebook#p-js"]["url"] is None
+    assert deps.posts.items["facebook#p-js"].url is None
     [push] = deps.push_queue.pushes
     assert push.url is None
     tasks = ConnectTasksConnector("9308c2a1-9bc6-4cea-8290-6c0b4a6d38fa", "b1a2c3d4-0000-4000-8000-00000000f10e",
@@ -120,7 +121,8 @@ def test_a_javascript_link_stored_before_this_guard_leaves_the_card_at_its_next_
     first = CanonicalPost(platform="facebook", post_id="p-old", kind="comment", author=Author("facebook", "1001"),
                           text="Still broken", created_at="2026-11-20T09:00:00Z")
     process_post(first, deps)
-    deps.posts.items["facebook#p-old"]["url"] = "javascript:alert(document.domain)"  # as an older version stored it
+    old = deps.posts.items["facebook#p-old"]
+    deps.posts.items["facebook#p-old"] = replace(old, url="javascript:alert(document.domain)")  # as stored earlier
 
     process_post(CanonicalPost(platform="facebook", post_id="p-new", kind="comment", author=Author("facebook", "1001"),
                                text="And again", created_at="2026-11-20T10:00:00Z"), deps)

@@ -7,7 +7,8 @@ import pytest
 
 from socialcrm.cards import build_card
 from socialcrm.lookup import MAX_RESPONSE_BYTES, RESPONSE_KEYS, LookupUnavailable, lookup_contact
-from socialcrm.model import Customer
+from socialcrm.model import Customer, PostKey
+from socialcrm.stored import StoredPost
 
 NOW = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
 
@@ -23,9 +24,9 @@ def card(posts):
     return build_card(customer, posts, "2026-11-20T11:00:00Z")
 
 
-def a_stored_post(key, created, text="It broke again", sentiment="negative"):
-    return {"post_key": key, "platform": "facebook", "kind": "comment", "text": text, "sentiment": sentiment,
-            "created_at": created, "url": f"https://www.facebook.com/{key}"}
+def a_stored_post(post_id, created, text="It broke again", sentiment="negative"):
+    return StoredPost(PostKey("facebook", post_id), "comment", created, text=text, sentiment=sentiment,
+                      url=f"https://www.facebook.com/{post_id}")
 
 
 class CardReader:

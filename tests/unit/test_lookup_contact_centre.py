@@ -89,7 +89,7 @@ def test_block_parameters_set_the_window_and_the_text_length():
 
 def test_a_40_kb_history_is_trimmed_under_the_byte_budget_with_the_same_keys():
     posts = [a_stored_post(f"p{n}", f"2026-11-19T0{n}:00:00Z", "😡" * 1000) for n in range(10)]
-    history_bytes = sum(len(p["text"].encode()) for p in posts)
+    history_bytes = sum(len(p.text.encode()) for p in posts)
     assert history_bytes >= 40_000
     answer = ask(cards(posts), event("+447911123456", parameters={"max_text": "1000"}))
     size = len(json.dumps(answer, ensure_ascii=False).encode())

@@ -76,9 +76,9 @@ def test_platform_id_on_the_record_links_with_its_evidence(world):
     sync_customers([ADA], sync)
     process_post(a_post("p1", user_id="1001", name="Ada Lovelace"), deps)
     stored = deps.posts.items["facebook#p1"]
-    assert (stored["customer_id"], stored["match_status"]) == ("c-1", "linked")
-    assert stored["evidence"] == ["platform_id_on_record", "name_match"]
-    assert stored["match_score"] == WEIGHTS["platform_id_on_record"] + WEIGHTS["name_match"]
+    assert (stored.customer_id, stored.match_status) == ("c-1", "linked")
+    assert stored.evidence == ("platform_id_on_record", "name_match")
+    assert stored.match_score == WEIGHTS["platform_id_on_record"] + WEIGHTS["name_match"]
     assert "facebook#p1" in card_post_keys(deps, "c-1")
 
 
@@ -86,8 +86,8 @@ def test_an_email_written_in_a_message_with_the_name_is_held_for_review_never_li
     deps, sync = world
     sync_customers([ADA], sync)
     process_post(a_message("m1", "777", "It's Ada, adalovelace+x@gmail.com, my refund?", name="Ada Lovelace"), deps)
-    assert deps.posts.items["facebook#m1"]["customer_id"] is None
-    assert deps.posts.items["facebook#m1"]["match_status"] == "candidate"
+    assert deps.posts.items["facebook#m1"].customer_id is None
+    assert deps.posts.items["facebook#m1"].match_status == "candidate"
     held = deps.reviews.held["facebook#m1"]["candidates"][0]
     assert held["customer_id"] == "c-1" and held["evidence"] == ["email_in_message", "name_match"]
     assert held["score"] >= LINK_THRESHOLD  # a high score of typed evidence is still only a candidate
@@ -98,10 +98,10 @@ def test_typed_phone_email_and_name_together_neither_link_nor_teach_a_link(world
     sync_customers([ADA], sync)
     process_post(a_message("m1", "778", "Ada Lovelace here, 07911 123456, ada.lovelace@gmail.com",
                            name="Ada Lovelace"), deps)
-    assert deps.posts.items["facebook#m1"]["match_status"] == "candidate"
+    assert deps.posts.items["facebook#m1"].match_status == "candidate"
     assert not any(source.startswith("linked") for _, source in deps.customers.links["id:facebook:778"])
     process_post(a_post("m2", user_id="778", text="hello again", name="Ada Lovelace"), deps)
-    assert deps.posts.items["facebook#m2"]["customer_id"] is None
+    assert deps.posts.items["facebook#m2"].customer_id is None
 
 
 def test_typed_evidence_adds_to_an_asserted_key(world):
@@ -110,9 +110,9 @@ def test_typed_evidence_adds_to_an_asserted_key(world):
     process_post(a_message("m3", "ig-8", "it's me, 07911 123456", name="Ada Lovelace", platform="instagram",
                            handle="ada.l"), deps)
     stored = deps.posts.items["instagram#m3"]
-    assert (stored["customer_id"], stored["match_basis"]) == ("c-1", "handle_on_record")
-    assert stored["evidence"] == ["handle_on_record", "phone_in_message", "name_match"]
-    assert stored["match_key"] == "handle:instagram:ada.l"
+    assert (stored.customer_id, stored.match_basis) == ("c-1", "handle_on_record")
+    assert stored.evidence == ("handle_on_record", "phone_in_message", "name_match")
+    assert stored.match_key == "handle:instagram:ada.l"
     assert ("c-1", "linked:handle_on_record") in deps.customers.links["id:instagram:ig-8"]
 
 
@@ -120,8 +120,8 @@ def test_an_email_in_a_message_without_the_name_is_only_a_candidate(world):
     deps, sync = world
     sync_customers([ADA], sync)
     process_post(a_message("m2", "778", "my wife's address is ada.lovelace@gmail.com", name="Charles Babbage"), deps)
-    assert deps.posts.items["facebook#m2"]["customer_id"] is None
-    assert deps.posts.items["facebook#m2"]["match_status"] == "candidate"
+    assert deps.posts.items["facebook#m2"].customer_id is None
+    assert deps.posts.items["facebook#m2"].match_status == "candidate"
     assert REVIEW_THRESHOLD <= deps.reviews.held["facebook#m2"]["candidates"][0]["score"] < LINK_THRESHOLD
 
 
@@ -129,15 +129,15 @@ def test_phones_in_public_posts_are_not_evidence(world):
     deps, sync = world
     sync_customers([ADA], sync)
     process_post(a_post("p9", user_id="999", text="Ada's number is 07911 123456", name="Ada Lovelace"), deps)
-    assert deps.posts.items["facebook#p9"]["match_status"] == "unmatched"
+    assert deps.posts.items["facebook#p9"].match_status == "unmatched"
 
 
 def test_a_verified_whatsapp_number_on_the_record_links(world):
     deps, sync = world
     sync_customers([ADA], sync)
     process_post(whatsapp("w1", "+447911123456", "A.L."), deps)
-    assert deps.posts.items["whatsapp#w1"]["customer_id"] == "c-1"
-    assert deps.posts.items["whatsapp#w1"]["evidence"] == ["platform_phone_on_record"]
+    assert deps.posts.items["whatsapp#w1"].customer_id == "c-1"
+    assert deps.posts.items["whatsapp#w1"].evidence == ("platform_phone_on_record",)
 
 
 # Conflicts
@@ -158,7 +158,7 @@ def test_a_reused_handle_on_two_records_goes_to_review(world):
     sync_customers([ADA, {"customer_id": "c-8", "name": "Ada Lovelace",
                           "social": [{"platform": "instagram", "handle": "ada.l"}]}], sync)
     process_post(a_post("ig", user_id="ig-55", handle="ada.l", platform="instagram", name="Ada Lovelace"), deps)
-    assert deps.posts.items["instagram#ig"]["match_status"] == "candidate"
+    assert deps.posts.items["instagram#ig"].match_status == "candidate"
 
 
 def test_a_unique_platform_id_is_not_undone_by_a_conflict_on_a_weaker_key():
@@ -185,13 +185,13 @@ def test_a_rejected_pair_stays_rejected_and_its_posts_move_back(world):
     assert "instagram#ig1" in card_post_keys(deps, "c-1")
 
     assert review(deps, sync, action="unlink", post_key="instagram#ig1")["rejected"]
-    assert deps.posts.items["instagram#ig1"]["customer_id"] is None
+    assert deps.posts.items["instagram#ig1"].customer_id is None
     assert "instagram#ig1" not in card_post_keys(deps, "c-1")
     # The same account posts again; the CRM is synced again; a learned link does not bring it back.
     process_post(a_post("ig2", user_id="ig-1", handle="ada.l", platform="instagram", name="Ada Lovelace"), deps)
     sync_customers([ADA], sync)
-    assert deps.posts.items["instagram#ig2"]["customer_id"] is None
-    assert deps.posts.items["instagram#ig1"]["customer_id"] is None
+    assert deps.posts.items["instagram#ig2"].customer_id is None
+    assert deps.posts.items["instagram#ig1"].customer_id is None
     assert not {"instagram#ig1", "instagram#ig2"} & set(card_post_keys(deps, "c-1"))
 
 
@@ -203,8 +203,8 @@ def test_confirming_a_candidate_links_every_post_of_that_account(world):
     assert set(deps.reviews.held) == {"instagram#a", "instagram#b"}
 
     review(deps, sync, action="confirm", post_key="instagram#a", customer_id="c-1")
-    assert {deps.posts.items[k]["customer_id"] for k in ("instagram#a", "instagram#b")} == {"c-1"}
-    assert deps.posts.items["instagram#b"]["evidence"][0] == "confirmed_by_agent"
+    assert {deps.posts.items[k].customer_id for k in ("instagram#a", "instagram#b")} == {"c-1"}
+    assert deps.posts.items["instagram#b"].evidence[0] == "confirmed_by_agent"
     assert deps.reviews.held == {}
     assert {"instagram#a", "instagram#b"} <= set(card_post_keys(deps, "c-1"))
 
@@ -228,9 +228,9 @@ def test_a_linked_platform_id_keeps_its_link_when_the_handle_changes(world):
     sync_customers([ADA], sync)
     process_post(a_post("h1", user_id="ig-3", handle="ada.l", platform="instagram", name="Ada Lovelace"), deps)
     process_post(a_post("h2", user_id="ig-3", handle="ada_writes", platform="instagram", name="AL"), deps)
-    assert deps.posts.items["instagram#h2"]["customer_id"] == "c-1"
-    assert deps.posts.items["instagram#h2"]["evidence"] == ["linked_before"]
-    assert deps.posts.items["instagram#h2"]["match_basis"] == "linked_before:handle_on_record"
+    assert deps.posts.items["instagram#h2"].customer_id == "c-1"
+    assert deps.posts.items["instagram#h2"].evidence == ("linked_before",)
+    assert deps.posts.items["instagram#h2"].match_basis == "linked_before:handle_on_record"
 
 
 def test_a_learned_link_whose_origin_is_unknown_only_sends_to_review(world):
@@ -238,7 +238,7 @@ def test_a_learned_link_whose_origin_is_unknown_only_sends_to_review(world):
     sync_customers([ADA], sync)
     deps.customers.add_link("id:facebook:4242", "c-1", "linked")  # learned before origins were recorded
     process_post(a_post("u1", user_id="4242", name="Ada Lovelace"), deps)
-    assert deps.posts.items["facebook#u1"]["customer_id"] is None
+    assert deps.posts.items["facebook#u1"].customer_id is None
     assert deps.reviews.held["facebook#u1"]["candidates"][0]["evidence"] == ["learned_unproven", "name_match"]
 
 
@@ -246,11 +246,11 @@ def test_a_handle_that_passed_to_someone_else_is_not_linked(world):
     deps, sync = world
     sync_customers([ADA], sync)
     process_post(a_post("h1", user_id="ig-3", handle="ada.l", platform="instagram", name=None), deps)
-    assert deps.posts.items["instagram#h1"]["customer_id"] == "c-1"
+    assert deps.posts.items["instagram#h1"].customer_id == "c-1"
     # Ada renamed; a stranger took her old handle, with no name to tell them apart.
     process_post(a_post("h2", user_id="ig-99", handle="ada.l", platform="instagram", name=None), deps)
-    assert deps.posts.items["instagram#h2"]["customer_id"] is None
-    assert deps.posts.items["instagram#h2"]["match_status"] == "candidate"
+    assert deps.posts.items["instagram#h2"].customer_id is None
+    assert deps.posts.items["instagram#h2"].match_status == "candidate"
     assert deps.reviews.held["instagram#h2"]["candidates"][0]["conflict"] is True
 
 
@@ -265,12 +265,12 @@ def test_a_verified_code_links_once_and_never_again(world):
     assert code not in str(deps.codes.codes) and code_hash(code) in deps.codes.codes  # stored hashed
 
     process_post(a_message("v1", "fb-42", f"here is my code {code.lower()} thanks", name="moonlight"), deps)
-    assert deps.posts.items["facebook#v1"]["evidence"] == ["verified_by_customer"]
-    assert deps.posts.items["facebook#old"]["customer_id"] == "c-1"  # the account's earlier posts follow
+    assert deps.posts.items["facebook#v1"].evidence == ("verified_by_customer",)
+    assert deps.posts.items["facebook#old"].customer_id == "c-1"  # the account's earlier posts follow
     assert {"facebook#v1", "facebook#old"} <= set(card_post_keys(deps, "c-1"))
 
     process_post(a_message("v2", "fb-666", f"code {code}", name="Ada Lovelace"), deps)  # someone reuses it
-    assert deps.posts.items["facebook#v2"]["customer_id"] is None
+    assert deps.posts.items["facebook#v2"].customer_id is None
 
 
 def test_an_expired_code_links_nothing(world):
@@ -279,7 +279,7 @@ def test_an_expired_code_links_nothing(world):
     code = issue_code("c-1", sync.linking)["code"]
     deps.clock.moment += timedelta(minutes=31)
     process_post(a_message("late", "fb-43", f"code {code}"), deps)
-    assert deps.posts.items["facebook#late"]["customer_id"] is None
+    assert deps.posts.items["facebook#late"].customer_id is None
 
 
 # Relinking after a CRM update
@@ -289,15 +289,15 @@ def test_relinking_after_a_crm_update_rebuilds_the_card(world):
     deps, sync = world
     sync_customers([ADA], sync)
     process_post(a_post("r1", user_id="5150", text="still waiting", name="Ada Lovelace"), deps)
-    assert deps.posts.items["facebook#r1"]["customer_id"] is None
+    assert deps.posts.items["facebook#r1"].customer_id is None
 
     with_account = {**ADA, "social": [*ADA["social"], {"platform": "facebook", "user_id": "5150"}]}
     sync_customers([with_account], sync)
-    assert deps.posts.items["facebook#r1"]["customer_id"] == "c-1"
+    assert deps.posts.items["facebook#r1"].customer_id == "c-1"
     assert "facebook#r1" in card_post_keys(deps, "c-1")
 
     sync_customers([ADA], sync)  # the CRM removes the account again
-    assert deps.posts.items["facebook#r1"]["customer_id"] is None
+    assert deps.posts.items["facebook#r1"].customer_id is None
     assert "facebook#r1" not in card_post_keys(deps, "c-1")
 
 
@@ -315,10 +315,10 @@ def test_a_post_never_appears_on_another_customers_card(world):
     review(deps, sync, action="unlink", post_key="facebook#a1")
     for key, card in deps.cards.cards.items():
         for shown in card["posts"]:
-            assert deps.posts.items[shown["post_key"]]["customer_id"] == card["customer_id"], key
+            assert deps.posts.items[shown["post_key"]].customer_id == card["customer_id"], key
     # The DM names Grace and writes her phone, but from an account her record does not hold: review only.
     assert card_post_keys(deps, "c-5") == ["facebook#g1"]
-    assert deps.posts.items["facebook#dm"]["match_status"] == "candidate"
+    assert deps.posts.items["facebook#dm"].match_status == "candidate"
 
 
 # Labels: where each link came from, as the agent page says it
@@ -360,8 +360,8 @@ def test_a_verified_whatsapp_number_typed_by_someone_else_is_only_typed_evidence
     verified = CanonicalPost("whatsapp", "wv", "message", Author("whatsapp", None, None, "A.L.", "+447400123456"),
                              f"code {code}", "2026-11-20T09:00:00Z", source="whatsapp")
     process_post(verified, deps)
-    assert deps.posts.items["whatsapp#wv"]["match_basis"] == "verified_by_customer"
+    assert deps.posts.items["whatsapp#wv"].match_basis == "verified_by_customer"
     # A stranger writes that (verified, not on the record) number in a Messenger DM under Ada's name.
     process_post(a_message("s1", "fb-666", "It's Ada, call me on 07400 123456", name="Ada Lovelace"), deps)
-    assert deps.posts.items["facebook#s1"]["customer_id"] is None
+    assert deps.posts.items["facebook#s1"].customer_id is None
     assert deps.reviews.held["facebook#s1"]["candidates"][0]["evidence"] == ["phone_in_message", "name_match"]

@@ -46,9 +46,9 @@ def test_a_retry_after_a_failure_past_the_store_finishes_the_post(world, monkeyp
     monkeypatch.setattr(deps.cards, "put", fail_once)
     with pytest.raises(TimeoutError):
         process_post(a_post(), deps)
-    assert (deps.posts.items["facebook#p1"]["status"], deps.push_queue.pushes) == ("stored", [])
+    assert (deps.posts.items["facebook#p1"].status, deps.push_queue.pushes) == ("stored", [])
     assert process_post(a_post(), deps).status == "stored"
-    assert deps.posts.items["facebook#p1"]["status"] == "done"
+    assert deps.posts.items["facebook#p1"].status == "done"
     assert len(deps.push_queue.pushes) == 1
     assert deps.posts.read_hour("2026-11-20T09:00:00Z")["Posts|Platform=facebook|Kind=comment"] == 1
 
@@ -78,7 +78,7 @@ def test_unknown_author_is_stored_unmatched_and_counted(world):
     deps, _ = world
     outcome = process_post(a_post("p3", user_id="9999"), deps)
     assert (outcome.status, outcome.matched) == ("stored", False)
-    assert deps.posts.items["facebook#p3"]["customer_id"] is None
+    assert deps.posts.items["facebook#p3"].customer_id is None
     assert deps.posts.read_hour("2026-11-20T09:00:00Z")["UnmatchedPosts|Platform=facebook"] == 1
     assert deps.push_queue.pushes == []
 
@@ -88,8 +88,8 @@ def test_handle_match_is_case_and_at_insensitive(world):
     outcome = process_post(a_post("ig1", user_id=None, handle="ADA.L", platform="instagram", name="Ada Lovelace"),
                            deps)
     assert outcome.matched
-    assert deps.posts.items["instagram#ig1"]["customer_id"] == "c-1"
-    assert deps.posts.items["instagram#ig1"]["evidence"] == ["handle_on_record", "name_match"]
+    assert deps.posts.items["instagram#ig1"].customer_id == "c-1"
+    assert deps.posts.items["instagram#ig1"].evidence == ("handle_on_record", "name_match")
 
 
 def test_a_handle_on_the_record_links_without_a_name(world):
@@ -97,7 +97,7 @@ def test_a_handle_on_the_record_links_without_a_name(world):
     outcome = process_post(a_post("ig2", user_id=None, handle="@ada.l", platform="instagram", name="xX_gamer_Xx"),
                            deps)
     assert outcome.matched
-    assert deps.posts.items["instagram#ig2"]["evidence"] == ["handle_on_record"]
+    assert deps.posts.items["instagram#ig2"].evidence == ("handle_on_record",)
 
 
 def test_a_handle_under_another_real_name_is_held_for_review_and_not_shown(world):
@@ -106,7 +106,7 @@ def test_a_handle_under_another_real_name_is_held_for_review_and_not_shown(world
                            deps)
     assert not outcome.matched
     assert "name_differs" in deps.reviews.held["instagram#ig2"]["candidates"][0]["evidence"]
-    assert deps.posts.items["instagram#ig2"]["match_status"] == "candidate"
+    assert deps.posts.items["instagram#ig2"].match_status == "candidate"
     assert [c["customer_id"] for c in deps.reviews.held["instagram#ig2"]["candidates"]] == ["c-1"]
     assert all(p["post_key"] != "instagram#ig2" for p in deps.cards.cards["CUSTOMER#c-1"]["posts"])
 
@@ -139,11 +139,11 @@ def test_edit_updates_text_on_card(world):
 def test_customer_added_after_posts_gets_them_linked(world):
     deps, sync = world
     process_post(a_post("p8", user_id="3003", text="late customer"), deps)
-    assert deps.posts.items["facebook#p8"]["customer_id"] is None
+    assert deps.posts.items["facebook#p8"].customer_id is None
     answer = sync_customers([{"customer_id": "c-9", "phones": ["+1 415 555 2671"],
                               "social": [{"platform": "facebook", "user_id": "3003"}]}], sync)
     assert answer == {"upserted": 1, "rejected": [], "warnings": []}
-    assert deps.posts.items["facebook#p8"]["customer_id"] == "c-9"
+    assert deps.posts.items["facebook#p8"].customer_id == "c-9"
     assert deps.cards.cards["PHONE#+14155552671"]["posts"][0]["text"] == "late customer"
 
 
@@ -151,7 +151,7 @@ def test_removing_an_identity_unlinks_its_posts(world):
     deps, sync = world
     process_post(a_post("p9"), deps)
     sync_customers([{"customer_id": "c-1", "name": "Ada Lovelace", "phones": ["07911 123456"]}], sync)
-    assert deps.posts.items["facebook#p9"]["customer_id"] is None
+    assert deps.posts.items["facebook#p9"].customer_id is None
     assert deps.cards.cards["PHONE#+447911123456"]["posts"] == []
 
 
@@ -178,7 +178,7 @@ def test_a_reaction_is_counted_once_and_never_shown_or_linked(world):
     like = a_post(post_id="like-1", kind="reaction", text="")
     assert [process_post(like, deps).status for _ in range(3)] == ["counted", "duplicate", "duplicate"]
     assert deps.posts.read_hour("2026-11-20T09:00:00Z")["Reactions|Platform=facebook"] == 1
-    assert deps.posts.items["facebook#like-1"]["customer_id"] is None
+    assert deps.posts.items["facebook#like-1"].customer_id is None
     assert deps.posts.keys_by_author("id:facebook:1001") == []  # a later relink cannot pick it up
     assert deps.cards.cards["PHONE#+447911123456"]["posts"] == []
     assert deps.push_queue.pushes == []
@@ -191,7 +191,7 @@ def test_a_whatsapp_message_matches_by_phone_and_links_later_by_phone(world):
                             created_at="2026-11-20T09:00:00Z", source="whatsapp")
     assert not process_post(message, deps).matched
     sync_customers([{"customer_id": "c-3", "name": "Carol", "phones": ["07400 123456"]}], sync)
-    assert deps.posts.items["whatsapp#wamid.1"]["customer_id"] == "c-3"
+    assert deps.posts.items["whatsapp#wamid.1"].customer_id == "c-3"
     assert deps.cards.cards["PHONE#+447400123456"]["posts"][0]["text"] == "Where is it?"
     again = CanonicalPost(platform="whatsapp", post_id="wamid.2", kind="message",
                           author=Author("whatsapp", None, None, "Carol", "+447400123456"), text="Hello?",

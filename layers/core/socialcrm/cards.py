@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:  # the lookup imports this module; keep its cold start free of the model's imports
     from socialcrm.model import Customer
+    from socialcrm.stored import StoredPost
 
 CARD_POSTS = 10  # full posts kept on the card (newest first)
 CARD_TIMES = 200  # timestamps kept for the recent_posts count
@@ -44,29 +45,29 @@ def is_shared(card: dict[str, Any]) -> bool:
     return card.get("shared") is True
 
 
-def build_card(customer: Customer, posts: Iterable[dict[str, Any]], updated_at: str) -> dict[str, Any]:
+def build_card(customer: Customer, posts: Iterable[StoredPost], updated_at: str) -> dict[str, Any]:
     from socialcrm.model import PLATFORM_HOSTS, safe_link  # here: the lookup's cold start never needs them
 
-    unique = {p["post_key"]: p for p in posts}
-    newest_first = sorted(unique.values(), key=lambda p: (p["created_at"], p["post_key"]), reverse=True)
+    unique = {p.key.text: p for p in posts}
+    newest_first = sorted(unique.values(), key=lambda p: (p.created_at, p.key.text), reverse=True)
     return {
         "customer_id": customer.customer_id,
         "customer_name": customer.name or "",
         "segment": customer.segment or "",
         "posts": [
             {
-                "post_key": p["post_key"],
-                "platform": p["platform"],
-                "kind": p["kind"],
-                "text": (p.get("text") or "")[:CARD_TEXT_CHARS],
-                "sentiment": p.get("sentiment") or "neutral",
-                "created_at": p["created_at"],
-                "url": safe_link(p.get("url"), PLATFORM_HOSTS.get(p["platform"])) or "",  # also posts stored earlier
-                "match": p.get("match_key") or "",
-                "matched_by": p.get("match_basis") or "",  # what the link rests on, for its label
+                "post_key": p.key.text,
+                "platform": p.platform,
+                "kind": p.kind,
+                "text": (p.text or "")[:CARD_TEXT_CHARS],
+                "sentiment": p.sentiment or "neutral",
+                "created_at": p.created_at,
+                "url": safe_link(p.url, PLATFORM_HOSTS.get(p.platform)) or "",  # also posts stored earlier
+                "match": p.match_key or "",
+                "matched_by": p.match_basis or "",  # what the link rests on, for its label
             }
             for p in newest_first[:CARD_POSTS]
         ],
-        "post_times": [p["created_at"] for p in newest_first[:CARD_TIMES]],
+        "post_times": [p.created_at for p in newest_first[:CARD_TIMES]],
         "updated_at": updated_at,
     }

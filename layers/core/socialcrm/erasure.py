@@ -23,6 +23,7 @@ from socialcrm import identity
 from socialcrm.cards import lookup_keys
 from socialcrm.errors import InvalidRecord
 from socialcrm.linking import LinkingDeps, rematch
+from socialcrm.model import PostKey
 from socialcrm.ports import CardStore, CustomerDirectory, LinkCodes, PostRepository, ReviewList, Tombstones
 
 MARKER_DAYS = 15  # SQS keeps a message at most 14 days
@@ -33,7 +34,7 @@ class ContactState(Protocol):
 
 
 class ProfileEraser(Protocol):
-    def erase(self, customer_id: str, post_keys: Sequence[str] | None = None) -> int:
+    def erase(self, customer_id: str, post_keys: Sequence[PostKey] | None = None) -> int:
         """Delete the customer's SocialPost objects (all, or only those of `post_keys`); the number deleted."""
         ...
 
@@ -100,14 +101,14 @@ def erase(request: Any, deps: ErasureDeps) -> dict[str, Any]:
     return _erase_identity(key or "", deps, now)
 
 
-def _delete_posts(post_keys: Sequence[str], deps: ErasureDeps) -> int:
+def _delete_posts(post_keys: Sequence[PostKey], deps: ErasureDeps) -> int:
     """Delete every post the indexes name; the number of readable ones. An expired post is deleted too:
     reads ignore it, but it stays in the table until TTL removes it, which can take days."""
     erased = 0
     for post_key in dict.fromkeys(post_keys):
         state = deps.posts.get_state(post_key)
         if state is not None:
-            if state.get("match_status") == "candidate":
+            if state.match_status == "candidate":
                 deps.reviews.release(post_key)
             erased += 1
         deps.posts.delete(post_key)
@@ -164,14 +165,14 @@ def _erase_identity(key: str, deps: ErasureDeps, now: int) -> dict[str, Any]:
     deps.customers.mark_erased([key], now + MARKER_DAYS * 86400)
     receipt.counts["markers"] = 1
     post_keys = deps.posts.keys_by_author(key)
-    linked_customers: dict[str, list[str]] = {}  # customer id -> this identity's posts linked to them
+    linked_customers: dict[str, list[PostKey]] = {}  # customer id -> this identity's posts linked to them
     handles: set[str] = set()  # the handles this account posted under (they may note it as their holder)
     for post_key in post_keys:
         state = deps.posts.get_state(post_key)
-        if state and state.get("customer_id"):
-            linked_customers.setdefault(state["customer_id"], []).append(post_key)
-        if state and state.get("author_handle_key"):
-            handles.add(state["author_handle_key"])
+        if state and state.customer_id:
+            linked_customers.setdefault(state.customer_id, []).append(post_key)
+        if state and state.author_handle_key:
+            handles.add(state.author_handle_key)
     if deps.profiles is not None:  # while the posts still tell which profile objects are this identity's
         receipt.counts["profile_objects"] = sum(deps.profiles.erase(customer_id, keys)
                                                 for customer_id, keys in linked_customers.items())

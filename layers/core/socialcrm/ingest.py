@@ -41,7 +41,7 @@ def handle_webhook(platform: str, request: WebhookRequest, secrets: SecretStore,
     except BAD_ENTRY_ERRORS as error:  # the delivery as a whole is unreadable
         posts, reasons = [], [reason_of("body", error)]
     unsent = (queue.send_posts(posts) if posts else None) or []
-    reasons += [{"where": post.key, "error": "Unsendable", "detail": why} for post, why in unsent]
+    reasons += [{"where": post.key.text, "error": "Unsendable", "detail": why} for post, why in unsent]
     answer = {"accepted": len(posts) - len(unsent)}
     if reasons:
         set_aside(platform, request.body, reasons, set_aside_store())

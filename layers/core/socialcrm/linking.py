@@ -16,15 +16,16 @@ import hashlib
 import re
 import secrets
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any
 
 from socialcrm import identity
-from socialcrm.errors import InvalidRecord, NotFound
+from socialcrm.errors import BadRequest, InvalidRecord, NotFound
 from socialcrm.matching import LEARNED, Match, resolve
-from socialcrm.model import HOLDER, CanonicalPost, utc_iso
+from socialcrm.model import HOLDER, CanonicalPost, PostKey, utc_iso
 from socialcrm.ports import CardStore, CustomerDirectory, LinkCodes, PostRepository, ReviewList
+from socialcrm.stored import StoredPost
 
 CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no I, O, 0, 1: read aloud and typed without doubt
 CODE_MINUTES = 30
@@ -120,68 +121,63 @@ def learned_from_handle(source: str) -> bool:
     return source.startswith(LEARNED) and source[len(LEARNED):] in LEARNABLE
 
 
-def stored_author_post(state: dict[str, Any]) -> CanonicalPost:
-    author = identity.author_from_keys(state["platform"], state.get("author_key"), state.get("author_handle_key"),
-                                       state.get("author_name"))
-    post_id = state["post_key"].split("#", 1)[1]
-    return CanonicalPost(state["platform"], post_id, state["kind"], author, state.get("text") or "",
-                         state["created_at"])
-
-
 @dataclass
 class Relinked:
     """Posts that changed customer: the cards to rebuild (an index read may lag the write just made)."""
 
-    linked: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
-    unlinked: dict[str, set[str]] = field(default_factory=dict)
+    linked: dict[str, list[StoredPost]] = field(default_factory=dict)
+    unlinked: dict[str, set[PostKey]] = field(default_factory=dict)
 
     @property
     def customers(self) -> set[str]:
         return set(self.linked) | set(self.unlinked)
 
-    def record(self, state: dict[str, Any], customer_id: str | None) -> None:
-        before = state.get("customer_id")
+    def record(self, state: StoredPost, customer_id: str | None) -> None:
+        before = state.customer_id
         if before == customer_id:
             self.linked.setdefault(customer_id, []) if customer_id else None
             return
         if before:
-            self.unlinked.setdefault(before, set()).add(state["post_key"])
+            self.unlinked.setdefault(before, set()).add(state.key)
         if customer_id:
-            self.linked.setdefault(customer_id, []).append({**state, "customer_id": customer_id})
+            self.linked.setdefault(customer_id, []).append(replace(state, customer_id=customer_id))
 
 
-def rematch(post_keys: Iterable[str], deps: LinkingDeps) -> Relinked:
+def rematch(post_keys: Iterable[PostKey], deps: LinkingDeps) -> Relinked:
     """Match stored posts again after links changed; says which customers' cards must be rebuilt."""
     changes = Relinked()
     for post_key in dict.fromkeys(post_keys):
         state = deps.posts.get_state(post_key)
-        if state is None or state["kind"] == "reaction":
+        if state is None or state.kind == "reaction":
             continue
-        match = resolve(stored_author_post(state), deps.customers, deps.default_region)
-        if match.outcome == state.get("match_status") and match.customer_id == state.get("customer_id") \
-                and list(match.evidence) == list(state.get("evidence") or []) \
-                and (match.basis or None) == (state.get("match_basis") or None):
+        match = resolve(state.author_post(), deps.customers, deps.default_region)
+        if match.outcome == state.match_status and match.customer_id == state.customer_id \
+                and list(match.evidence) == list(state.evidence) \
+                and (match.basis or None) == (state.match_basis or None):
             continue
         deps.posts.link(post_key, match.customer_id, match.match_key, evidence=match.evidence, score=match.score,
                         status=match.outcome, basis=match.basis)
         if match.outcome == "candidate":
-            deps.reviews.hold(post_key, state["created_at"], match.candidates)
-        elif state.get("match_status") == "candidate":
+            deps.reviews.hold(post_key, state.created_at, match.candidates)
+        elif state.match_status == "candidate":
             deps.reviews.release(post_key)
-        changes.record({**state, "match_key": match.match_key, "evidence": list(match.evidence),
-                        "match_basis": match.basis}, match.customer_id)
+        changes.record(replace(state, match_key=match.match_key, evidence=tuple(match.evidence),
+                               match_basis=match.basis), match.customer_id)
     return changes
 
 
-def posts_of_account(state: dict[str, Any], deps: LinkingDeps) -> list[str]:
-    keys = [k for k in (state.get("author_key"), state.get("author_handle_key")) if k]
+def posts_of_account(state: StoredPost, deps: LinkingDeps) -> list[PostKey]:
+    keys = [k for k in (state.author_key, state.author_handle_key) if k]
     return [post_key for key in keys for post_key in deps.posts.keys_by_author(key)]
 
 
-def _post(post_key: Any, deps: LinkingDeps) -> dict[str, Any]:
+def _post(post_key: Any, deps: LinkingDeps) -> StoredPost:
     if not isinstance(post_key, str) or not post_key.strip():
         raise InvalidRecord("post_key", "is required")
-    state = deps.posts.get_state(post_key)
+    try:
+        state = deps.posts.get_state(PostKey.parse(post_key))
+    except BadRequest:  # not a key any post could have
+        state = None
     if state is None:
         raise NotFound(f"no post {post_key}")
     return state
@@ -199,27 +195,27 @@ def confirm(post_key: Any, customer_id: Any, deps: LinkingDeps,
             refresh: Callable[[Relinked], None]) -> dict[str, Any]:
     """An agent confirms that the post's account is this customer's: every post of the account follows."""
     state, customer_id = _post(post_key, deps), _customer(customer_id, deps)
-    key = account_key(state.get("author_key"), state.get("author_handle_key"))
+    key = account_key(state.author_key, state.author_handle_key)
     if key is None:  # an account with no identifier (a review with only a display name): this post alone
-        deps.posts.link(state["post_key"], customer_id, None, evidence=("confirmed_by_agent",), score=100,
+        deps.posts.link(state.key, customer_id, None, evidence=("confirmed_by_agent",), score=100,
                         basis="confirmed_by_agent")
-        deps.reviews.release(state["post_key"])
+        deps.reviews.release(state.key)
         changes = Relinked()
-        changes.record({**state, "evidence": ["confirmed_by_agent"], "match_basis": "confirmed_by_agent"},
+        changes.record(replace(state, evidence=("confirmed_by_agent",), match_basis="confirmed_by_agent"),
                        customer_id)
     else:
         deps.customers.remove_link(key, customer_id)
         deps.customers.add_link(key, customer_id, "confirmed")
         changes = rematch(posts_of_account(state, deps), deps)
     refresh(changes)
-    return {"post_key": state["post_key"], "customer_id": customer_id, "linked": True}
+    return {"post_key": state.key.text, "customer_id": customer_id, "linked": True}
 
 
 def reject(post_key: Any, customer_id: Any, deps: LinkingDeps,
            refresh: Callable[[Relinked], None]) -> dict[str, Any]:
     """Not this customer: the pair is never linked again automatically; the account's posts move back."""
     state, customer_id = _post(post_key, deps), _customer(customer_id, deps)
-    keys = [k for k in (state.get("author_key"), state.get("author_handle_key")) if k]
+    keys = [k for k in (state.author_key, state.author_handle_key) if k]
     for key in keys:
         deps.customers.remove_link(key, customer_id)
         deps.customers.add_link(key, customer_id, "rejected")
@@ -227,17 +223,17 @@ def reject(post_key: Any, customer_id: Any, deps: LinkingDeps,
         changes = rematch(posts_of_account(state, deps), deps)
     else:
         changes = Relinked()
-        if state.get("customer_id") == customer_id:
-            deps.posts.link(state["post_key"], None, None)
+        if state.customer_id == customer_id:
+            deps.posts.link(state.key, None, None)
             changes.record(state, None)
-        deps.reviews.release(state["post_key"])
+        deps.reviews.release(state.key)
     refresh(changes)
-    return {"post_key": state["post_key"], "customer_id": customer_id, "rejected": True}
+    return {"post_key": state.key.text, "customer_id": customer_id, "rejected": True}
 
 
 def unlink(post_key: Any, deps: LinkingDeps, refresh: Callable[[Relinked], None]) -> dict[str, Any]:
     """A wrong match: the same as rejecting the pair it links."""
     state = _post(post_key, deps)
-    if not state.get("customer_id"):
+    if not state.customer_id:
         raise InvalidRecord("post_key", "is not linked to a customer")
-    return reject(post_key, state["customer_id"], deps, refresh)
+    return reject(post_key, state.customer_id, deps, refresh)

@@ -10,7 +10,7 @@ import hashlib
 import re
 from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, datetime
-from typing import Any, Literal
+from typing import Any, ClassVar, Literal
 from urllib.parse import urlsplit
 
 from socialcrm.errors import BadRequest
@@ -66,6 +66,34 @@ def safe_link(url: object, hosts: tuple[str, ...] | None = None) -> str | None:
     return url
 
 
+@dataclass(frozen=True, order=True)
+class PostKey:
+    """A post's identity across redeliveries (the idempotency key). Written out as `<platform>#<post id>`:
+    the posts table's key, and the post key in review items, governance notes, cards and push ids."""
+
+    platform: str
+    post_id: str
+
+    SEPARATOR: ClassVar[str] = "#"
+
+    @property
+    def text(self) -> str:
+        return f"{self.platform}{self.SEPARATOR}{self.post_id}"
+
+    def __str__(self) -> str:
+        return self.text
+
+    @classmethod
+    def parse(cls, text: object) -> PostKey:
+        """The key written out by `text`; BadRequest if it is not one (a platform, '#', an id)."""
+        if not isinstance(text, str):
+            raise BadRequest("a post key is a string")
+        platform, separator, post_id = text.partition(cls.SEPARATOR)
+        if not separator or not platform.strip() or not post_id.strip():
+            raise BadRequest("not a post key (<platform>#<post id>)")
+        return cls(platform, post_id)
+
+
 @dataclass(frozen=True)
 class CanonicalPost:
     platform: str
@@ -89,9 +117,14 @@ class CanonicalPost:
             object.__setattr__(self, "url", safe_link(self.url, PLATFORM_HOSTS.get(self.platform)))
 
     @property
-    def key(self) -> str:
+    def key(self) -> PostKey:
         """Stable identity of the post across redeliveries: the idempotency key."""
-        return f"{self.platform}#{self.post_id}"
+        return PostKey(self.platform, self.post_id)
+
+    @property
+    def parent_key(self) -> PostKey | None:
+        """The key of the post this one replies to (on the same platform), if it is a reply."""
+        return PostKey(self.platform, self.reply_to) if self.reply_to else None
 
     @property
     def is_direct_message(self) -> bool:
@@ -121,7 +154,7 @@ class AnalyzedPost:
     match_key: str | None = None
     match_score: int = 0
     evidence: tuple[str, ...] = ()  # signal kinds behind the link (docs/matching.md)
-    candidates: tuple[dict, ...] = ()  # customers held for review when the match is not certain
+    candidates: tuple[dict[str, Any], ...] = ()  # customers held for review when the match is not certain
     role: str = "public"  # company | employee | unofficial_brand | public (socialcrm.engagement)
     match_basis: str | None = None  # the asserted kind the link rests on (socialcrm.matching.Match.basis)
 
@@ -203,6 +236,10 @@ class ContactPush:
     def actionable(self) -> bool:
         return bool(self.reason)
 
+    @property
+    def post_key(self) -> PostKey:
+        return PostKey(self.platform, self.post_id)
+
     def to_message(self) -> dict[str, Any]:
         return asdict(self)
 
@@ -214,9 +251,9 @@ class ContactPush:
             raise BadRequest(f"not a contact push: {error}") from None
 
 
-def push_id_for(post_key: str) -> str:
+def push_id_for(post_key: PostKey) -> str:
     """Deterministic id of the push of a post, so retries can be deduplicated downstream."""
-    return hashlib.sha256(post_key.encode()).hexdigest()[:32]
+    return hashlib.sha256(post_key.text.encode()).hexdigest()[:32]
 
 
 def utc_iso(moment: datetime) -> str:
@@ -260,11 +297,11 @@ def parse_time(value: Any) -> str:
         if len(text) >= 5 and text[-5] in "+-" and text[-3] != ":":  # +0000 -> +00:00
             text = f"{text[:-2]}:{text[-2:]}"
         try:
-            moment = datetime.fromisoformat(text)
+            moment: datetime | None = datetime.fromisoformat(text)
         except ValueError:
             moment = _twitter_time(value.strip())
-            if moment is None:
-                raise BadRequest("time is not ISO-8601 or X's created_at") from None
+        if moment is None:
+            raise BadRequest("time is not ISO-8601 or X's created_at") from None
         if moment.tzinfo is None:
             moment = moment.replace(tzinfo=UTC)
         try:

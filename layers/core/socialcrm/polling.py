@@ -102,7 +102,7 @@ def poll(listing: Listing, state_store: StateStore, queue: IngestQueue, *, max_p
                 logger.warning("polled posts not enqueued", extra={"source": listing.source_id, "count": len(unsent)})
             posts = [post for post in posts if post.key not in unsent]
             result.captured += len(posts)
-            result.post_keys.extend(post.key for post in posts)
+            result.post_keys.extend(post.key.text for post in posts)
         if new_high is None and fresh:
             new_high = {"at": fresh[0].at, "id": fresh[0].item_id}
         cursor = page.cursor

@@ -18,7 +18,16 @@ from socialcrm.cards import build_card, customer_lookup_key, email_lookup_key, p
 from socialcrm.engagement import COMPANY, EMPLOYEE, UNOFFICIAL_BRAND, Registry, fold, minutes_between, response_bucket
 from socialcrm.linking import LinkingDeps, Relinked, match_new_post, posts_of_account, rematch
 from socialcrm.matching import UNMATCHED
-from socialcrm.model import AnalyzedPost, Author, CanonicalPost, ContactPush, push_id_for, segment_label, utc_iso
+from socialcrm.model import (
+    AnalyzedPost,
+    Author,
+    CanonicalPost,
+    ContactPush,
+    PostKey,
+    push_id_for,
+    segment_label,
+    utc_iso,
+)
 from socialcrm.ports import (
     CardStore,
     CustomerDirectory,
@@ -29,6 +38,7 @@ from socialcrm.ports import (
     ReviewList,
     SentimentAnalyzer,
 )
+from socialcrm.stored import StoredPost
 
 if TYPE_CHECKING:
     from socialcrm.model import Customer
@@ -81,27 +91,23 @@ def counting_hour(created_at: str, now: datetime) -> str:
     return hour_of(min(moment, now))
 
 
-def parent_key(post: CanonicalPost) -> str | None:
-    return f"{post.platform}#{post.reply_to}" if post.reply_to else None
-
-
-def reply_counter(post: CanonicalPost, role: str, parent: dict | None) -> str | None:
+def reply_counter(post: CanonicalPost, role: str, parent: StoredPost | None) -> str | None:
     """Who a reply comes from: the company, an employee, an account posing as the brand, or a peer."""
     if not post.reply_to:
         return None
     if role != "public":
         return f"Replies|By={role}"
-    if parent and parent.get("author_role", "public") in VOICES and not same_author(post, parent):
+    if parent and parent.author_role in VOICES and not same_author(post, parent):
         return "Replies|By=peer"
     return None
 
 
-def same_author(post: CanonicalPost, stored: dict) -> bool:
+def same_author(post: CanonicalPost, stored: StoredPost) -> bool:
     keys = {identity.primary_author_key(post.author), identity.indexed_handle_key(post.author)} - {None}
-    return bool(keys & {stored.get("author_key"), stored.get("author_handle_key")})
+    return bool(keys & {stored.author_key, stored.author_handle_key})
 
 
-def may_change(post: CanonicalPost, stored: dict, registry: Registry) -> bool:
+def may_change(post: CanonicalPost, stored: StoredPost, registry: Registry) -> bool:
     """Whether an edit or removal may touch a stored post: the platform gave no actor (it acts itself),
     the actor is the author, or (removals only) one of our official accounts moderating."""
     if identity.primary_author_key(post.author) is None and identity.indexed_handle_key(post.author) is None:
@@ -138,8 +144,8 @@ def distinct_markers(post: CanonicalPost, customer_id: str | None, segment: str 
     return [(hashlib.sha256(f"{day}|{scope}|{voice}".encode()).hexdigest()[:40], counter) for scope, counter in pairs]
 
 
-def shard_of(post_key: str) -> int:
-    return int(hashlib.sha256(post_key.encode()).hexdigest(), 16) % COUNTER_SHARDS
+def shard_of(post_key: PostKey) -> int:
+    return int(hashlib.sha256(post_key.text.encode()).hexdigest(), 16) % COUNTER_SHARDS
 
 
 def is_actionable(analyzed: AnalyzedPost) -> str | None:
@@ -156,7 +162,7 @@ def is_actionable(analyzed: AnalyzedPost) -> str | None:
     return None
 
 
-def counters_for(analyzed: AnalyzedPost, segment: str | None, actionable: bool, parent: dict | None = None,
+def counters_for(analyzed: AnalyzedPost, segment: str | None, actionable: bool, parent: StoredPost | None = None,
                  topics: Sequence[str] = ()) -> dict[str, int]:
     """Counter names encode the metric and its low-cardinality dimensions: Metric|Dim=value|..."""
     post = analyzed.post
@@ -184,7 +190,7 @@ def counters_for(analyzed: AnalyzedPost, segment: str | None, actionable: bool, 
 
 
 def refresh_card(customer_id: str, posts: PostRepository, customers: CustomerDirectory, cards: CardStore,
-                 now: datetime, just_linked: Sequence[dict] = (), just_unlinked: Collection[str] = (), *,
+                 now: datetime, just_linked: Sequence[StoredPost] = (), just_unlinked: Collection[PostKey] = (), *,
                  settle_others: bool = True) -> bool:
     """Rebuild a customer's card from their stored posts and write it under every lookup key (write_card).
 
@@ -194,7 +200,7 @@ def refresh_card(customer_id: str, posts: PostRepository, customers: CustomerDir
     if customer is None:
         return False
     recent = [p for p in posts.recent_for_customer(customer_id, CARD_SOURCE_POSTS)
-              if p["post_key"] not in just_unlinked]
+              if p.key not in just_unlinked]
     card = build_card(customer, [*recent, *just_linked], utc_iso(now))
     write_card(customer, card, posts, customers, cards, now, settle_others=settle_others)
     return True
@@ -287,20 +293,20 @@ def process_post(post: CanonicalPost, deps: ProcessorDeps) -> Outcome:
     if deps.customers.erased(identity.author_keys(post.author), int(now.timestamp())):
         return Outcome("dropped")  # its author was erased while this post waited in the queue
     state = deps.posts.get_state(post.key)
-    if state and state.get("status") == "done" and post.verb != "edit":
-        return Outcome("duplicate", matched=bool(state.get("customer_id")))
+    if state and state.status == "done" and post.verb != "edit":
+        return Outcome("duplicate", matched=bool(state.customer_id))
 
     if state and post.verb == "edit" and not may_change(post, state, deps.registry):
-        return Outcome("refused", matched=bool(state.get("customer_id")))
+        return Outcome("refused", matched=bool(state.customer_id))
     label, score = deps.sentiment.analyze(post.text)
     if state and post.verb == "edit":
         deps.posts.update_text(post.key, post.text, label, score)
-        if state.get("customer_id"):
-            refresh_card(state["customer_id"], deps.posts, deps.customers, deps.cards, now)
-        return Outcome("updated", matched=bool(state.get("customer_id")))
+        if state.customer_id:
+            refresh_card(state.customer_id, deps.posts, deps.customers, deps.cards, now)
+        return Outcome("updated", matched=bool(state.customer_id))
 
     role = deps.registry.role_of(post.author)
-    replied_to = parent_key(post)
+    replied_to = post.parent_key
     parent = deps.posts.get_state(replied_to) if replied_to else None
     # Our own and our employees' accounts speak for the company: never matched to a customer.
     match, verified_for = match_new_post(post, deps.linking) if role in VOICES else (UNMATCHED, None)
@@ -321,11 +327,11 @@ def process_post(post: CanonicalPost, deps: ProcessorDeps) -> Outcome:
     if match.outcome == "candidate":
         deps.reviews.hold(post.key, post.created_at, match.candidates)
     if verified_for is not None:  # the account's earlier posts follow the customer's proof
-        changes = rematch(posts_of_account(stored_view(analyzed), deps.linking), deps.linking)
+        changes = rematch(posts_of_account(StoredPost.of(analyzed), deps.linking), deps.linking)
         refresh_cards(changes, deps.posts, deps.customers, deps.cards, now)
     if customer is not None:
         refresh_card(customer.customer_id, deps.posts, deps.customers, deps.cards, now,
-                     just_linked=[stored_view(analyzed)])
+                     just_linked=[StoredPost.of(analyzed)])
         # Every matched post goes to the connectors (a profile timeline wants them all); `reason` is
         # empty unless the post is actionable, and alerting connectors act only on actionable ones.
         deps.push_queue.enqueue(push_for(analyzed, customer.name, reason or ""))
@@ -333,16 +339,15 @@ def process_post(post: CanonicalPost, deps: ProcessorDeps) -> Outcome:
     return Outcome("stored", matched=customer is not None, actionable=reason is not None)
 
 
-def count_engagement(analyzed: AnalyzedPost, parent: dict | None, segment: str | None, topics: Sequence[str],
+def count_engagement(analyzed: AnalyzedPost, parent: StoredPost | None, segment: str | None, topics: Sequence[str],
                      hour: str, deps: ProcessorDeps, now: datetime) -> None:
     """First official answers, distinct voices and governance notes; each is counted at most once."""
     post, role = analyzed.post, analyzed.role
-    if role == COMPANY and parent and parent.get("author_role", "public") == "public" \
-            and not parent.get("answered_at"):
-        minutes = minutes_between(parent["created_at"], post.created_at)
+    if role == COMPANY and parent and parent.author_role == "public" and not parent.answered_at:
+        minutes = minutes_between(parent.created_at, post.created_at)
         if minutes >= 0:
-            deps.posts.mark_answered(parent["post_key"], post.created_at, answer_counters(minutes),
-                                     counting_hour(parent["created_at"], now), shard_of(parent["post_key"]))
+            deps.posts.mark_answered(parent.key, post.created_at, answer_counters(minutes),
+                                     counting_hour(parent.created_at, now), shard_of(parent.key))
     if deps.ledger is None:
         return
     expires = int((now + timedelta(days=MARKER_DAYS)).timestamp())
@@ -373,31 +378,11 @@ def _remove(post: CanonicalPost, deps: ProcessorDeps, now: datetime) -> Outcome:
     if state is None:
         return Outcome("duplicate")
     if not may_change(post, state, deps.registry):
-        return Outcome("refused", matched=bool(state.get("customer_id")))
+        return Outcome("refused", matched=bool(state.customer_id))
     deps.posts.delete(post.key)
-    if state.get("customer_id"):
-        refresh_card(state["customer_id"], deps.posts, deps.customers, deps.cards, now)
-    return Outcome("deleted", matched=bool(state.get("customer_id")))
-
-
-def stored_view(analyzed: AnalyzedPost) -> dict:
-    post = analyzed.post
-    return {
-        "post_key": post.key,
-        "platform": post.platform,
-        "kind": post.kind,
-        "text": post.text,
-        "sentiment": analyzed.sentiment,
-        "created_at": post.created_at,
-        "url": post.url,
-        "customer_id": analyzed.customer_id,
-        "match_key": analyzed.match_key,
-        "evidence": list(analyzed.evidence),
-        "match_basis": analyzed.match_basis,
-        "author_role": analyzed.role,
-        "author_key": identity.primary_author_key(post.author),
-        "author_handle_key": identity.indexed_handle_key(post.author),
-    }
+    if state.customer_id:
+        refresh_card(state.customer_id, deps.posts, deps.customers, deps.cards, now)
+    return Outcome("deleted", matched=bool(state.customer_id))
 
 
 def push_for(analyzed: AnalyzedPost, customer_name: str | None, reason: str) -> ContactPush:

@@ -32,16 +32,19 @@ def processor_deps():
     for role in ("customers", "posts", "cards", "metrics"):
         config.table_name(role)
     return ProcessorDeps(
-        posts=DynamoPostRepository(config.positive_int("RETENTION_DAYS", 365)),
-        customers=DynamoCustomerDirectory(),
-        cards=DynamoCardStore(),
+        posts=DynamoPostRepository(table_name=config.table_name("posts"),
+                                   metrics_table_name=config.table_name("metrics"),
+                                   retention_days=config.positive_int("RETENTION_DAYS", 365)),
+        customers=DynamoCustomerDirectory(table_name=config.table_name("customers"),
+                                          metrics_table_name=config.table_name("metrics")),
+        cards=DynamoCardStore(table_name=config.table_name("cards")),
         push_queue=SqsPushQueue(config.required("PUSH_QUEUE_URL")),
         sentiment=analyzer_for(config.choice("SENTIMENT_ENGINE", ("vader", "comprehend"), "vader")),
         clock=utc_now,
-        reviews=DynamoReviewList(),
-        codes=DynamoLinkCodes(),
+        reviews=DynamoReviewList(table_name=config.table_name("customers")),
+        codes=DynamoLinkCodes(table_name=config.table_name("customers")),
         default_region=config.phone_region(),
-        ledger=DynamoLedger(),
+        ledger=DynamoLedger(table_name=config.table_name("metrics")),
         registry=config.registry(),
     )
 
@@ -62,14 +65,16 @@ def sync_deps():
     for role in ("customers", "posts", "cards", "metrics"):  # metrics: the customer base by segment
         config.table_name(role)
     return SyncDeps(
-        customers=DynamoCustomerDirectory(),
-        posts=DynamoPostRepository(config.positive_int("RETENTION_DAYS", 365)),
-        cards=DynamoCardStore(),
+        customers=DynamoCustomerDirectory(table_name=config.table_name("customers"),
+                                          metrics_table_name=config.table_name("metrics")),
+        posts=DynamoPostRepository(table_name=config.table_name("posts"),
+                                   retention_days=config.positive_int("RETENTION_DAYS", 365)),
+        cards=DynamoCardStore(table_name=config.table_name("cards")),
         default_region=config.phone_region(),
         clock=utc_now,
-        reviews=DynamoReviewList(),
-        codes=DynamoLinkCodes(),
-        tombstones=DynamoTombstones(tombstone_key()),
+        reviews=DynamoReviewList(table_name=config.table_name("customers")),
+        codes=DynamoLinkCodes(table_name=config.table_name("customers")),
+        tombstones=DynamoTombstones(table_name=config.table_name("customers"), key=tombstone_key()),
     )
 
 
@@ -79,7 +84,8 @@ def rollup_deps():
     from socialcrm.adapters.dynamo import DynamoCounterStore
 
     config.table_name("metrics")
-    return DynamoCounterStore(), CloudWatchPublisher(config.required("POWERTOOLS_METRICS_NAMESPACE"))
+    return (DynamoCounterStore(table_name=config.table_name("metrics")),
+            CloudWatchPublisher(config.required("POWERTOOLS_METRICS_NAMESPACE")))
 
 
 @cache
@@ -101,13 +107,13 @@ def push_deps():
 
     for role in ("customers", "contact_state"):
         config.table_name(role)
-    directory = DynamoCustomerDirectory()
+    directory = DynamoCustomerDirectory(table_name=config.table_name("customers"))  # erasure markers only
     return PushDeps(
         connectors=build_connectors(config.required("CONNECTORS")),
         dead_letters=SqsDeadLetterSink(config.required("PUSH_DLQ_URL")),
         sleep=time.sleep,
         erased=lambda customer_id: directory.erased([f"customer:{customer_id}"], int(time.time())),
-        log=DynamoDeliveryLog(),
+        log=DynamoDeliveryLog(table_name=config.table_name("contact_state")),
     )
 
 
@@ -157,7 +163,8 @@ def poller_deps():
                      for c in channels]
     if listings:
         config.table_name("sources")
-    return tuple(listings), DynamoSourceStateStore(), SqsIngestQueue(config.required("INGEST_QUEUE_URL"))
+    states = DynamoSourceStateStore(table_name=config.table_name("sources")) if listings else None
+    return tuple(listings), states, SqsIngestQueue(config.required("INGEST_QUEUE_URL"))
 
 
 @cache
@@ -182,10 +189,15 @@ def erasure_deps():
 
         profiles = CustomerProfilesConnector(config.required("CUSTOMER_PROFILES_DOMAIN"),
                                              config.optional("SOCIAL_POST_OBJECT_TYPE", OBJECT_TYPE))
-    return ErasureDeps(customers=DynamoCustomerDirectory(), posts=DynamoPostRepository(), cards=DynamoCardStore(),
-                       contact_state=DynamoContactState(), clock=utc_now, reviews=DynamoReviewList(),
-                       codes=DynamoLinkCodes(), default_region=config.phone_region(), profiles=profiles,
-                       tombstones=DynamoTombstones(tombstone_key()))
+    customers_table = config.table_name("customers")
+    return ErasureDeps(customers=DynamoCustomerDirectory(table_name=customers_table,
+                                                         metrics_table_name=config.table_name("metrics")),
+                       posts=DynamoPostRepository(table_name=config.table_name("posts")),
+                       cards=DynamoCardStore(table_name=config.table_name("cards")),
+                       contact_state=DynamoContactState(table_name=config.table_name("contact_state")), clock=utc_now,
+                       reviews=DynamoReviewList(table_name=customers_table),
+                       codes=DynamoLinkCodes(table_name=customers_table), default_region=config.phone_region(),
+                       profiles=profiles, tombstones=DynamoTombstones(table_name=customers_table, key=tombstone_key()))
 
 
 @cache
@@ -202,9 +214,13 @@ def linking_deps():
 
     for role in ("customers", "posts", "cards"):
         config.table_name(role)
-    return LinkingDeps(customers=DynamoCustomerDirectory(),
-                       posts=DynamoPostRepository(config.positive_int("RETENTION_DAYS", 365)),
-                       cards=DynamoCardStore(), reviews=DynamoReviewList(), codes=DynamoLinkCodes(),
+    customers_table = config.table_name("customers")
+    return LinkingDeps(customers=DynamoCustomerDirectory(table_name=customers_table),
+                       posts=DynamoPostRepository(table_name=config.table_name("posts"),
+                                                  retention_days=config.positive_int("RETENTION_DAYS", 365)),
+                       cards=DynamoCardStore(table_name=config.table_name("cards")),
+                       reviews=DynamoReviewList(table_name=customers_table),
+                       codes=DynamoLinkCodes(table_name=customers_table),
                        default_region=config.phone_region(), clock=utc_now)
 
 
@@ -212,8 +228,7 @@ def websub_intents():
     """The WebSub (un)subscriptions we asked for (SourceStateTable, websub:youtube:<channel>)."""
     from socialcrm.adapters.dynamo import DynamoSourceStateStore
 
-    config.table_name("sources")
-    return DynamoSourceStateStore()
+    return DynamoSourceStateStore(table_name=config.table_name("sources"))
 
 
 def websub_request(mode: str):
@@ -227,4 +242,5 @@ def websub_request(mode: str):
     channels = config.csv_list("YOUTUBE_CHANNEL_IDS")  # none: nothing to ask, and no WebSub secret needed
     secret = str(websub_credentials().get("hub_secret") or "") if channels else ""  # the current one, never previous
     request = SubscriptionRequest(mode, channels, config.required("WEBSUB_CALLBACK_URL"), secret)
-    return request, DynamoSourceStateStore(), HttpHub(config.optional("WEBSUB_HUB_URL", HUB_URL))
+    intents = DynamoSourceStateStore(table_name=config.table_name("sources"))
+    return request, intents, HttpHub(config.optional("WEBSUB_HUB_URL", HUB_URL))

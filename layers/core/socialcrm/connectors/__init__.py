@@ -36,8 +36,8 @@ def _connect_tasks() -> ContactConnector:
     from socialcrm.connectors.connect_tasks import ConnectTasksConnector
 
     instance, flow = config.required("CONNECT_INSTANCE_ID"), config.required("TASK_CONTACT_FLOW_ID")
-    config.table_name("contact_state")
-    return ConnectTasksConnector(instance, flow, DynamoTaskWindow(), config.positive_int("TASK_WINDOW_MINUTES", 240))
+    window = DynamoTaskWindow(table_name=config.table_name("contact_state"))
+    return ConnectTasksConnector(instance, flow, window, config.positive_int("TASK_WINDOW_MINUTES", 240))
 
 
 BUILDERS: dict[str, Callable[[], ContactConnector]] = {

@@ -18,7 +18,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 from socialcrm.connectors.aws_errors import delivery_error
 from socialcrm.identity import describe_match
-from socialcrm.model import ContactPush
+from socialcrm.model import ContactPush, PostKey
 
 OBJECT_TYPE = "SocialPost"
 PAGE_SIZE = 100  # the most SearchProfiles and ListProfileObjects return per page
@@ -49,7 +49,7 @@ class CustomerProfilesConnector:
     @staticmethod
     def profile_object(push: ContactPush) -> dict[str, str]:
         return {
-            "post_key": f"{push.platform}#{push.post_id}", "customer_id": push.customer_id,
+            "post_key": push.post_key.text, "customer_id": push.customer_id,
             "platform": push.platform, "kind": push.kind, "text": push.text[:4000], "sentiment": push.sentiment,
             "created_at": push.created_at, "url": push.url or "", "actionable_reason": push.reason,
             "matched_by": describe_match(push.match_key, push.match_basis, push.platform),
@@ -62,10 +62,10 @@ class CustomerProfilesConnector:
         except (ClientError, BotoCoreError) as error:
             raise delivery_error("customer-profiles", error) from None
 
-    def erase(self, customer_id: str, post_keys: Sequence[str] | None = None) -> int:
+    def erase(self, customer_id: str, post_keys: Sequence[PostKey] | None = None) -> int:
         """Delete SocialPost objects from the customer's profiles (erasure): all of them, or only those of
         `post_keys`. Returns the number deleted; an object already gone is erased, not counted."""
-        wanted = None if post_keys is None else set(post_keys)
+        wanted = None if post_keys is None else {key.text for key in post_keys}
         try:
             deleted = 0
             for profile_id in self._profile_ids(customer_id):

@@ -1,0 +1,86 @@
+"""ContactStateTable: the open Connect task window of each customer, and which connector took which push."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+
+from pynamodb.attributes import NumberAttribute, UnicodeAttribute
+from pynamodb.exceptions import DoesNotExist, PutError, PynamoDBException
+from pynamodb.models import Model
+
+from socialcrm.adapters.dynamo import keys
+from socialcrm.adapters.dynamo.tables import bind
+
+
+class TaskWindowItem(Model):
+    """TASK#<customer id>: the push that opened the customer's task window, until `expires_at` (TTL)."""
+
+    pk = UnicodeAttribute(hash_key=True)
+    push_id = UnicodeAttribute()
+    expires_at = NumberAttribute()  # epoch seconds; also the table's TTL attribute
+
+
+class DeliveryItem(Model):
+    """PUSHED#<push id>#<connector>: a connector accepted the push (TTL)."""
+
+    pk = UnicodeAttribute(hash_key=True)
+    push_id = UnicodeAttribute()
+    expires_at = NumberAttribute()
+
+
+class DynamoTaskWindow:
+    """One open task per customer per window, claimed with a conditional write (no read first)."""
+
+    def __init__(self, *, table_name: str) -> None:
+        self.table_name = table_name
+
+    def claim(self, customer_id: str, push_id: str, until: int, now: int) -> bool:
+        model = bind(TaskWindowItem, self.table_name)
+        item = model(pk=keys.task_window_key(customer_id), push_id=push_id, expires_at=until)
+        try:
+            item.save(condition=model.pk.does_not_exist() | (model.expires_at < now) | (model.push_id == push_id))
+        except PutError as error:
+            if error.cause_response_code == "ConditionalCheckFailedException":
+                return False
+            raise
+        return True
+
+
+class DynamoDeliveryLog:
+    """Which connector took which push, kept as long as the push queue keeps a message (14 days), so no copy
+    of a delivered push is sent again."""
+
+    def __init__(self, *, table_name: str, keep_seconds: int = 14 * 86400,
+                 clock: Callable[[], float] | None = None) -> None:
+        self.table_name = table_name
+        self.keep_seconds = keep_seconds
+        self.clock = clock or time.time
+
+    def delivered(self, push_id: str, connector: str) -> bool:
+        try:
+            item = bind(DeliveryItem, self.table_name).get(keys.delivery_key(push_id, connector), consistent_read=True)
+        except DoesNotExist:
+            return False
+        return item.expires_at > self.clock()
+
+    def record(self, push_id: str, connector: str) -> bool:
+        item = bind(DeliveryItem, self.table_name)(pk=keys.delivery_key(push_id, connector), push_id=push_id,
+                                                   expires_at=int(self.clock()) + self.keep_seconds)
+        try:
+            item.save()
+        except PynamoDBException:  # the push went through: failing now would only send it again
+            return False
+        return True
+
+
+class DynamoContactState:
+    def __init__(self, *, table_name: str) -> None:
+        self.table_name = table_name
+
+    def forget(self, customer_id: str) -> int:
+        try:
+            bind(TaskWindowItem, self.table_name).get(keys.task_window_key(customer_id)).delete()
+        except DoesNotExist:
+            return 0
+        return 1
