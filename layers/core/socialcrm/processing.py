@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Any, Literal
 
 from socialcrm import identity
 from socialcrm.card_refresh import refresh_card, refresh_cards
@@ -62,9 +63,14 @@ class ProcessorDeps:
                            self.clock)
 
 
+# stored | duplicate | deleted | updated | counted (a reaction) | dropped (its author was erased) |
+# refused (an edit or removal by someone else)
+OutcomeStatus = Literal["stored", "duplicate", "deleted", "updated", "counted", "dropped", "refused"]
+
+
 @dataclass(frozen=True)
 class Outcome:
-    status: str  # stored | duplicate | deleted | updated | refused (an edit or removal by someone else)
+    status: OutcomeStatus
     matched: bool = False
     actionable: bool = False
 
@@ -73,7 +79,7 @@ def parent_key(post: CanonicalPost) -> str | None:
     return f"{post.platform}#{post.reply_to}" if post.reply_to else None
 
 
-def answers_another_voice(post: CanonicalPost, parent: dict | None) -> bool:
+def answers_another_voice(post: CanonicalPost, parent: dict[str, Any] | None) -> bool:
     """A reply to a post by another voice (a peer reply when its author is public)."""
     return bool(parent and parent.get("author_role", "public") in VOICES and not same_author(post, parent))
 
