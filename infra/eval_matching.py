@@ -330,7 +330,7 @@ def evaluate(data: DataSet) -> dict:
     for n, (post, truth) in enumerate(data.posts):
         clock.moment = datetime.fromisoformat(post.created_at.replace("Z", "+00:00"))
         if n in coded and truth:
-            code = issue_code(truth, deps)["code"]
+            code = issue_code(truth, deps).code
             post = CanonicalPost(post.platform, post.post_id, post.kind, post.author, f"My code is {code}",
                                  post.created_at)
         before = directory.reads + deps.codes.reads

@@ -28,17 +28,15 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "layers" / "core"))
 
 from socialcrm.adapters.dynamo import keys as table_keys  # noqa: E402
-from socialcrm.figures import ADDITIVE  # noqa: E402
+from socialcrm.metric_catalogue import ADDITIVE, CALL_SHARES, REPLIES, REPORT_TOTALS  # noqa: E402
 from socialcrm.rollup import split_counter_name  # noqa: E402
 
 DEFAULT_FILE = ROOT / "reports" / "rollups.json"
 PNG_NAME, HTML_NAME = "summary.png", "summary.html"
 FIGSIZE, DPI = (12.0, 9.0), 100  # the PNG is 1200 x 900 pixels
 OVER_REPRESENTED, UNDER_REPRESENTED = 1.25, 0.8  # representation index bands (1 = as in the customer base)
-REPLIERS = ("company", "employee", "peer", "unofficial_brand")
-CHANNEL_SHARES = {"CallsPosted24hShare": "posted in the 24 h before the call",
-                  "CallsPosted7dShare": "posted in the 7 days before the call",
-                  "CallsWithSocialContextShare": "agent had the social context"}
+REPLIERS = tuple(value for value, _ in REPLIES.shown.lines) if REPLIES.shown else ()
+CHANNEL_SHARES = {metric.name: metric.label for metric in CALL_SHARES}
 BATCH_KEYS, MAX_ATTEMPTS = 100, 6  # BatchGetItem takes at most 100 keys
 _DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _HOUR = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:00:00Z$")
@@ -177,13 +175,7 @@ def summarize(days: dict[str, Figures], from_hours: list[str], hourly: dict[str,
             if metric_of(name) in ADDITIVE:
                 period[name] += value
     totals = {label: total(period, metric, **dims) if present(period, metric) else None
-              for label, metric, dims in (
-        ("Posts", "Posts", {}), ("Matched to a customer", "MatchedPosts", {}),
-        ("Not matched", "UnmatchedPosts", {}), ("Held for review", "HeldForReview", {}),
-        ("Actionable", "ActionablePosts", {}), ("Reactions", "Reactions", {}),
-        ("Inbound (needing an answer)", "InboundPosts", {}), ("Answered", "AnsweredPosts", {}),
-        ("Answered within 1 h", "AnsweredWithin", {"Window": "1h"}),
-        ("Answered within 24 h", "AnsweredWithin", {"Window": "24h"}))}
+              for label, metric, dims in REPORT_TOTALS}
     matched, unmatched = total(period, "MatchedPosts"), total(period, "UnmatchedPosts")
     calls_by_day = {day: figures.get("Calls") for day, figures in days.items()}
     channel_shares = {}

@@ -27,10 +27,10 @@ def settings() -> dict:
 def lambda_handler(event: dict, context) -> dict:
     chosen, now = settings(), int(time.time())
     path, key = page_target(event.get("pathParameters") or {}, chosen["region"])
-    status, html = page_for(path, key, event.get("queryStringParameters") or {}, chosen["keys"].at(now).in_force(now),
-                            now, chosen["read_card"], chosen["retention_days"])
-    metrics.add_dimension(name="status", value=str(status))
+    page = page_for(path, key, event.get("queryStringParameters") or {}, chosen["keys"].at(now).in_force(now),
+                    now, chosen["read_card"], chosen["retention_days"])
+    metrics.add_dimension(name="status", value=str(page.status))
     metrics.add_metric(name="ScreenPops", unit=MetricUnit.Count, value=1)
-    return {"statusCode": status, "body": html, "headers": {
+    return {"statusCode": page.status, "body": page.html, "headers": {
         "content-type": "text/html; charset=utf-8", "content-security-policy": chosen["csp"],
         "cache-control": "no-store", "referrer-policy": "no-referrer", "x-content-type-options": "nosniff"}}

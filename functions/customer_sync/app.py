@@ -1,6 +1,8 @@
 """CustomerSyncFunction: upserts CRM customer records; bad records are rejected one by one, unusable entries
 (a phone, an email, a social account) are dropped with a warning and the rest of the record is kept."""
 
+from dataclasses import asdict
+
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
@@ -16,12 +18,13 @@ from socialcrm.observability import logger, metrics, tracer
 def lambda_handler(event: dict, context: LambdaContext) -> dict:
     records = event.get("customers") if isinstance(event, dict) else None
     try:
-        answer = sync_customers(records, wiring.sync_deps())
+        result = sync_customers(records, wiring.sync_deps())
     except InvalidRecord as error:
         return {"upserted": 0, "rejected": [{"index": None, "error": error.message}], "warnings": []}
-    metrics.add_metric(name="CustomersUpserted", unit=MetricUnit.Count, value=answer["upserted"])
-    metrics.add_metric(name="CustomersRejected", unit=MetricUnit.Count, value=len(answer["rejected"]))
-    metrics.add_metric(name="CustomerFieldsDropped", unit=MetricUnit.Count, value=len(answer["warnings"]))
-    logger.info("customers synced", extra={"upserted": answer["upserted"], "rejected": len(answer["rejected"]),
-                                           "dropped": len(answer["warnings"])})
-    return answer
+    metrics.add_metric(name="CustomersUpserted", unit=MetricUnit.Count, value=result.upserted)
+    metrics.add_metric(name="CustomersRejected", unit=MetricUnit.Count, value=len(result.rejected))
+    metrics.add_metric(name="CustomerFieldsDropped", unit=MetricUnit.Count, value=len(result.warnings))
+    logger.info("customers synced", extra={"upserted": result.upserted, "rejected": len(result.rejected),
+                                           "dropped": len(result.warnings)})
+    return {"upserted": result.upserted, "rejected": [asdict(rejected) for rejected in result.rejected],
+            "warnings": [asdict(dropped) for dropped in result.warnings]}

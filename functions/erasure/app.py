@@ -17,7 +17,7 @@ def lambda_handler(event: dict, context: LambdaContext) -> dict:
         receipt = erase(event, wiring.erasure_deps())
     except InvalidRecord as error:
         return {"error": error.message}
-    logger.info("erasure done", extra={"counts": receipt["counts"]})  # counts only: no identifiers
+    logger.info("erasure done", extra={"counts": receipt.counts})  # counts only: no identifiers
     metrics.add_metric(name="Erasures", unit=MetricUnit.Count, value=1)
-    metrics.add_metric(name="ErasedItems", unit=MetricUnit.Count, value=receipt["total"])
-    return receipt
+    metrics.add_metric(name="ErasedItems", unit=MetricUnit.Count, value=receipt.total)
+    return {"erased": receipt.subject, "counts": receipt.counts, "total": receipt.total}

@@ -17,4 +17,5 @@ def lambda_handler(event: dict, context: LambdaContext) -> dict:
     logger.info("rollup done", extra={"period": result.hour, "figures": len(result.figures),
                                       "cloudwatch_requests": result.requests})
     metrics.add_metric(name="RollupFiguresPublished", unit=MetricUnit.Count, value=len(result.published))
-    return result.as_dict()
+    return {"hour": result.hour, "figures": result.figures, "published": result.published,
+            "cloudwatch_requests": result.requests}

@@ -4,6 +4,7 @@
 (daily schedule: lease renewal; docs/platforms.md)."""
 
 import time
+from dataclasses import asdict
 
 from aws_lambda_powertools.metrics import MetricUnit, single_metric
 from aws_lambda_powertools.utilities.typing import LambdaContext
@@ -19,7 +20,8 @@ from socialcrm.websub import request_subscriptions
 @metrics.log_metrics
 def lambda_handler(event: dict, context: LambdaContext) -> dict:
     if "websub" in event:
-        results = request_subscriptions(*wiring.websub_request(str(event["websub"])), now=time.time)
+        results = [asdict(answer) for answer in
+                   request_subscriptions(*wiring.websub_request(str(event["websub"])), now=time.time)]
         for result in results:
             logger.info("websub requested", extra=result)
         metrics.add_metric(name="WebSubRequests", unit=MetricUnit.Count, value=len(results))

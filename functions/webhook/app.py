@@ -49,6 +49,12 @@ def count_handshake() -> None:
         pass
 
 
+def count_set_aside(platform: str, entries: int) -> None:
+    """Entries of a verified delivery kept in the set-aside bucket (a SEARCH on the dashboard)."""
+    with single_metric(name="EntriesSetAside", unit=MetricUnit.Count, value=entries) as metric:
+        metric.add_dimension(name="platform", value=metric_platform(platform))
+
+
 def utf8_text(values: dict, what: str) -> dict:
     """Headers or query parameters whose names and values are all UTF-8 text (a lone surrogate is not)."""
     try:
@@ -86,10 +92,12 @@ def lambda_handler(event: dict, context: LambdaContext) -> dict:
     path = event.get("pathParameters") or {}
     platform = GENERIC_PREFIX + path["source"] if "source" in path else path.get("platform", "")
     try:
-        response, accepted, outcome = handle_webhook(platform, parse_request(event), secrets(), ingest_queue(),
-                                                     set_aside_store)
+        result = handle_webhook(platform, parse_request(event), secrets(), ingest_queue(), set_aside_store)
+        response, accepted, outcome = result.response, result.accepted, str(result.outcome)
         if outcome == "handshake":
             count_handshake()
+        if result.set_aside:
+            count_set_aside(platform, result.set_aside)
     except SocialCrmError as error:
         response, accepted = error_response(error), 0
         outcome = type(error).__name__

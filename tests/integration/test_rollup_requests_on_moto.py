@@ -8,8 +8,8 @@ from collections import Counter
 import botocore.client
 import pytest
 
+from socialcrm.metric_counters import counters_for, distinct_markers, shard_of
 from socialcrm.model import AnalyzedPost, Author, CanonicalPost
-from socialcrm.processing import counters_for, distinct_markers, shard_of
 
 DAY = "2026-11-20"
 PLATFORMS = ("facebook", "instagram", "x", "whatsapp")
@@ -39,7 +39,7 @@ def write_day(posts: int) -> None:
                              f"{DAY}T{n % 24:02d}:{n % 60:02d}:00Z")
         analyzed = AnalyzedPost(post, sentiment, 0.0, customer, f"id:{platform}:u{n}" if customer else None)
         topics = [TOPICS[n % 2]]
-        for name, amount in counters_for(analyzed, segment, sentiment == "negative", None, topics).items():
+        for name, amount in counters_for(analyzed, segment, sentiment == "negative", False, topics).items():
             counters[(hour, name, shard_of(post.key))] += amount
         for marker, counter in distinct_markers(post, customer, segment, topics, DAY):
             if (DAY, marker) not in markers:

@@ -2,7 +2,7 @@
 
 import pytest
 
-from socialcrm.customers import SyncDeps, sync_customers
+from socialcrm.customers import SyncDeps, SyncResult, sync_customers
 from socialcrm.processing import ProcessorDeps
 from tests.fakes import (
     FakeCards,
@@ -30,5 +30,5 @@ def world():
         {"customer_id": "c-2", "name": "Bob", "phones": ["+44 7912 345678"],
          "social": [{"platform": "facebook", "user_id": "2002"}]},
     ], sync)
-    assert answer == {"upserted": 2, "rejected": [], "warnings": []}
+    assert answer == SyncResult(2)
     return deps, sync

@@ -93,8 +93,8 @@ def test_every_social_post_object_of_the_customer_is_deleted_by_its_service_key(
     receipt = erase({"customer_id": "c-1"}, deps)
 
     stub.assert_no_pending_responses()
-    assert receipt["counts"]["profile_objects"] == 3
-    assert receipt["counts"]["posts"] == 2
+    assert receipt.counts["profile_objects"] == 3
+    assert receipt.counts["posts"] == 2
 
 
 def test_every_page_of_profiles_and_objects_is_read_before_deleting(profiles):
@@ -120,7 +120,7 @@ def test_a_customer_without_a_profile_deletes_nothing(erasure):
     receipt = erase({"customer_id": "c-404"}, deps)
 
     stub.assert_no_pending_responses()
-    assert receipt["counts"]["profile_objects"] == 0 and receipt["total"] == 0
+    assert receipt.counts["profile_objects"] == 0 and receipt.total == 0
 
 
 def test_a_profile_without_social_posts_deletes_nothing(profiles):
@@ -176,5 +176,5 @@ def test_an_identity_erasure_deletes_only_that_identitys_objects_from_the_linked
     receipt = erase({"platform": "facebook", "user_id": "1001"}, deps)
 
     stub.assert_no_pending_responses()
-    assert receipt["counts"]["profile_objects"] == 1 and receipt["counts"]["posts"] == 1
+    assert receipt.counts["profile_objects"] == 1 and receipt.counts["posts"] == 1
     assert "instagram#ig" in processor.posts.items

@@ -1,6 +1,6 @@
 import pytest
 
-from socialcrm.customers import SyncDeps, parse_customer, sync_customers
+from socialcrm.customers import Rejected, SyncDeps, parse_customer, sync_customers
 from socialcrm.errors import InvalidRecord
 from tests.fakes import FakeCards, FakeCustomers, FakeLinkCodes, FakePosts, FakeReviews, FixedClock
 
@@ -47,8 +47,8 @@ def test_good_records_are_stored_when_others_are_rejected():
         {"customer_id": "bad", "country": "Britain", "phones": ["07911 123456"]},
         {"customer_id": "ok-2", "social": [{"platform": "instagram", "handle": "@Someone"}]},
     ], deps)
-    assert answer["upserted"] == 2
-    assert answer["rejected"] == [{"index": 1, "error": "country: must be a two-letter ISO 3166 code"}]
+    assert answer.upserted == 2
+    assert answer.rejected == (Rejected(1, "country: must be a two-letter ISO 3166 code"),)
     assert set(deps.customers.records) == {"ok-1", "ok-2"}
     assert deps.customers.customers_with_identity("email:a@example.com") == ["ok-1"]
     assert deps.customers.customers_with_identity("handle:instagram:someone") == ["ok-2"]

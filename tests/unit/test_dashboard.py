@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from infra.local.cfn import LocalResources, load_template
-from socialcrm.figures import ADDITIVE, DAILY_ONLY, FIGURES
+from socialcrm.metric_catalogue import CATALOGUE, Metric
 from tests.emf import emf_documents, emf_problems
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -61,12 +61,50 @@ def dashboard_metrics() -> list[tuple[str, str, dict[str, str]]]:
     return found
 
 
-def test_figures_are_named_once():
-    assert len(FIGURES) == len(set(FIGURES)) == len(ADDITIVE) + len(DAILY_ONLY)
+FIGURES = {metric.name for metric in CATALOGUE}
+
+
+def test_every_metric_family_is_declared_once():
+    assert len(CATALOGUE) == len(FIGURES)
+
+
+def lines_of(metric: Metric) -> set[tuple[str, str, tuple[tuple[str, str], ...], str | None]]:
+    """(widget title, metric, dimensions, label) of each line the catalogue says the dashboard draws for `metric`."""
+    shown = metric.shown
+    if shown is None:
+        return set()
+    if shown.lines:
+        return {(shown.widget, metric.name, ((metric.dimensions[0], value),), label) for value, label in shown.lines}
+    return {(shown.widget, metric.name, tuple((name, "*") for name in metric.dimensions), shown.label)}
+
+
+def dashboard_lines() -> set[tuple[str, str, tuple[tuple[str, str], ...], str | None]]:
+    """(widget title, metric, dimensions, label) of each line the template's dashboard draws from the catalogue."""
+    found = set()
+    for widget in dashboard()["widgets"]:
+        for entry in widget["properties"].get("metrics", []):
+            if isinstance(entry[0], dict):
+                search = _SEARCH.search(entry[0]["expression"])
+                namespace, *dimensions = search.group(1).split(",")
+                metric, dims, label = search.group(2), tuple((name, "*") for name in dimensions), None
+            else:
+                plain = [part for part in entry if isinstance(part, str)]
+                options = next((part for part in entry if isinstance(part, dict)), {})
+                namespace, metric, label = plain[0], plain[1], options.get("label")
+                dims = tuple(zip(plain[2::2], plain[3::2], strict=True))
+            if namespace == NAMESPACE and metric in FIGURES:
+                found.add((widget["properties"]["title"], metric, dims, label))
+    return found
+
+
+def test_the_dashboard_draws_exactly_the_lines_the_catalogue_declares():
+    declared = set().union(*(lines_of(metric) for metric in CATALOGUE))
+    assert declared
+    assert dashboard_lines() == declared
 
 
 def test_every_dashboard_metric_is_one_the_code_emits_or_a_figure():
-    known = emitted_by_code() | set(FIGURES)
+    known = emitted_by_code() | FIGURES
     metrics = dashboard_metrics()
     assert metrics
     for namespace, metric, dimensions in metrics:
@@ -98,7 +136,7 @@ def test_the_alarm_widget_lists_every_alarm():
 
 
 def test_every_alarm_watches_a_metric_that_exists():
-    known = emitted_by_code() | set(FIGURES)
+    known = emitted_by_code() | FIGURES
     assert {"IngestDeadLetterAlarm", "PushDeadLetterAlarm", "SignatureFailureAlarm", "LookupErrorAlarm",
             "MatchRateAlarm", "HandshakeBurstAlarm"} <= set(ALARMS)
     for name, alarm in ALARMS.items():

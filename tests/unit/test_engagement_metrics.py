@@ -8,7 +8,7 @@ import pytest
 
 from socialcrm.engagement import Registry, percentile, response_bucket, total_variation
 from socialcrm.errors import BadRequest, ConfigurationError
-from socialcrm.figures import FIGURES
+from socialcrm.metric_catalogue import DAILY
 from socialcrm.model import Author
 from socialcrm.processing import process_post
 from socialcrm.rollup import daily_figures, period_to_roll, roll_up, roll_up_day, split_counter_name
@@ -90,7 +90,7 @@ def test_daily_figures_use_every_formula_and_only_known_names():
     assert (figures["TopicAuthors|Topic=#x"], figures["TopicSkew|Topic=#x"], figures["TopicWarning|Topic=#x"]) == \
         (2, 0.75, 1)
     derived = {split_counter_name(name)[0] for name in figures if name not in totals}
-    assert derived <= set(FIGURES)
+    assert derived <= {metric.name for metric in DAILY}
 
 
 def test_daily_rollup_publishes_derived_figures_once_and_never_per_topic():

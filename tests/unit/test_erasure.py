@@ -33,14 +33,14 @@ def erasure(world):
 def test_erasing_a_customer_removes_posts_cards_and_identities(erasure):
     processor, deps = erasure
     receipt = erase({"customer_id": "c-1"}, deps)
-    assert receipt["counts"]["posts"] == 2 and receipt["counts"]["customer_records"] == 1
-    assert receipt["counts"]["identity_keys"] >= 3 and receipt["counts"]["cards"] >= 2
+    assert receipt.counts["posts"] == 2 and receipt.counts["customer_records"] == 1
+    assert receipt.counts["identity_keys"] >= 3 and receipt.counts["cards"] >= 2
     assert list(processor.posts.items) == ["facebook#anon"]
     assert "PHONE#+447911123456" not in processor.cards.cards and "CUSTOMER#c-1" not in processor.cards.cards
     assert processor.customers.get("c-1") is None
     assert processor.customers.customers_with_identity("id:facebook:1001") == []
     again = erase({"customer_id": "c-1"}, deps)
-    assert again["total"] == 0
+    assert again.total == 0
 
 
 def test_a_queued_post_by_an_erased_author_is_dropped(erasure):
@@ -62,7 +62,7 @@ def test_a_queued_push_for_an_erased_customer_is_dropped():
 def test_erasing_an_identity_without_a_customer_record(erasure):
     processor, deps = erasure
     receipt = erase({"platform": "facebook", "user_id": "5555"}, deps)
-    assert receipt["counts"]["posts"] == 1
+    assert receipt.counts["posts"] == 1
     assert "facebook#anon" not in processor.posts.items
     late = CanonicalPost("facebook", "anon2", "comment", Author("facebook", "5555"), "again", "2026-11-20T09:00:00Z")
     assert process_post(late, processor).status == "dropped"

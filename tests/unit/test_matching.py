@@ -184,7 +184,7 @@ def test_a_rejected_pair_stays_rejected_and_its_posts_move_back(world):
     process_post(a_post("ig1", user_id="ig-1", handle="ada.l", platform="instagram", name="Ada Lovelace"), deps)
     assert "instagram#ig1" in card_post_keys(deps, "c-1")
 
-    assert review(deps, sync, action="unlink", post_key="instagram#ig1")["rejected"]
+    assert review(deps, sync, action="unlink", post_key="instagram#ig1").outcome == "rejected"
     assert deps.posts.items["instagram#ig1"].customer_id is None
     assert "instagram#ig1" not in card_post_keys(deps, "c-1")
     # The same account posts again; the CRM is synced again; a learned link does not bring it back.
@@ -261,7 +261,7 @@ def test_a_verified_code_links_once_and_never_again(world):
     deps, sync = world
     sync_customers([ADA], sync)
     process_post(a_post("old", user_id="fb-42", name="moonlight"), deps)  # before the code: unmatched
-    code = issue_code("c-1", sync.linking)["code"]
+    code = issue_code("c-1", sync.linking).code
     assert code not in str(deps.codes.codes) and code_hash(code) in deps.codes.codes  # stored hashed
 
     process_post(a_message("v1", "fb-42", f"here is my code {code.lower()} thanks", name="moonlight"), deps)
@@ -276,7 +276,7 @@ def test_a_verified_code_links_once_and_never_again(world):
 def test_an_expired_code_links_nothing(world):
     deps, sync = world
     sync_customers([ADA], sync)
-    code = issue_code("c-1", sync.linking)["code"]
+    code = issue_code("c-1", sync.linking).code
     deps.clock.moment += timedelta(minutes=31)
     process_post(a_message("late", "fb-43", f"code {code}"), deps)
     assert deps.posts.items["facebook#late"].customer_id is None
@@ -332,7 +332,7 @@ def test_the_agent_page_says_where_each_link_came_from(world):
     deps, sync = world
     sync_customers([ADA], sync)
     process_post(whatsapp("w1", "+447911123456", "A.L."), deps)
-    code = issue_code("c-1", sync.linking)["code"]
+    code = issue_code("c-1", sync.linking).code
     process_post(a_message("v1", "fb-42", f"my code {code}", name="moonlight"), deps)
     process_post(a_post("ig", user_id="ig-2", handle="ada.l", platform="instagram", name="Grace Hopper"), deps)
     review(deps, sync, action="confirm", post_key="instagram#ig", customer_id="c-1")
@@ -356,7 +356,7 @@ def test_a_link_stored_before_its_origin_was_recorded_does_not_claim_one():
 def test_a_verified_whatsapp_number_typed_by_someone_else_is_only_typed_evidence(world):
     deps, sync = world
     sync_customers([ADA], sync)
-    code = issue_code("c-1", sync.linking)["code"]
+    code = issue_code("c-1", sync.linking).code
     verified = CanonicalPost("whatsapp", "wv", "message", Author("whatsapp", None, None, "A.L.", "+447400123456"),
                              f"code {code}", "2026-11-20T09:00:00Z", source="whatsapp")
     process_post(verified, deps)

@@ -2,7 +2,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from socialcrm.customers import sync_customers
+from socialcrm.customers import SyncResult, sync_customers
 from socialcrm.model import Author, CanonicalPost
 from socialcrm.processing import is_actionable, process_post
 from tests.fakes import (
@@ -142,7 +142,7 @@ def test_customer_added_after_posts_gets_them_linked(world):
     assert deps.posts.items["facebook#p8"].customer_id is None
     answer = sync_customers([{"customer_id": "c-9", "phones": ["+1 415 555 2671"],
                               "social": [{"platform": "facebook", "user_id": "3003"}]}], sync)
-    assert answer == {"upserted": 1, "rejected": [], "warnings": []}
+    assert answer == SyncResult(1)
     assert deps.posts.items["facebook#p8"].customer_id == "c-9"
     assert deps.cards.cards["PHONE#+14155552671"]["posts"][0]["text"] == "late customer"
 

@@ -10,8 +10,8 @@ from socialcrm.adapters.dynamo import keys
 from socialcrm.adapters.dynamo.posts import PostItem
 from socialcrm.adapters.dynamo.tables import bind
 from socialcrm.errors import BadRequest
+from socialcrm.metric_counters import shard_of
 from socialcrm.model import AnalyzedPost, Author, CanonicalPost, ContactPush, PostKey, push_id_for
-from socialcrm.processing import shard_of
 from socialcrm.stored import StoredPost
 
 

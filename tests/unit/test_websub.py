@@ -39,7 +39,7 @@ def test_each_channel_is_recorded_then_asked_for_with_our_secret():
     hub = Hub(store)
     request = websub.SubscriptionRequest("subscribe", ("UCa", "UCb"), CALLBACK, "hub-secret")
     results = websub.request_subscriptions(request, store, hub, lambda: NOW)
-    assert [r["channel"] for r in results] == ["UCa", "UCb"] and {r["hub_status"] for r in results} == {202}
+    assert [r.channel for r in results] == ["UCa", "UCb"] and {r.hub_status for r in results} == {202}
     assert [f["hub.topic"] for f in hub.forms] == [websub.topic_of("UCa"), websub.topic_of("UCb")]
     assert {(f["hub.callback"], f["hub.secret"], f["hub.verify"]) for f in hub.forms} == {
         (CALLBACK, "hub-secret", "async")}

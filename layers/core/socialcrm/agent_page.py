@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import base64
 import hashlib
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime
 from html import escape
 from typing import Any
@@ -105,30 +107,37 @@ def page_target(path_parameters: dict[str, str], region: str) -> tuple[str, str 
     return f"/agent/phones/{quote(phone, safe='')}", phone_lookup_key(e164) if e164 else None
 
 
+@dataclass(frozen=True)
+class Page:
+    status: int  # the HTTP status
+    html: str
+
+
 def page_for(path: str, lookup_key: str | None, query: dict[str, str], keys: tuple[bytes, ...], now: int,
-             read_card, retention_days: int | None = None) -> tuple[int, str]:
-    """(HTTP status, HTML) for a screen-pop request: refused unless the link is signed by a key in force and
+             read_card: Callable[[str], dict[str, Any] | None], retention_days: int | None = None) -> Page:
+    """The answer to a screen-pop request: refused unless the link is signed by a key in force and
     unexpired."""
     from socialcrm.lookup import LookupUnavailable
     from socialcrm.screen_pop import link_is_valid
 
     if not link_is_valid(path, query.get("exp"), query.get("sig"), keys, now):
-        return 403, render_message("Link expired", "Open the customer again from the contact to get a fresh link.")
+        return Page(403, render_message("Link expired",
+                                        "Open the customer again from the contact to get a fresh link."))
     if lookup_key is None:
-        return 404, render_message("Not found", "No customer for this link.")
+        return Page(404, render_message("Not found", "No customer for this link."))
     try:
         card = read_card(lookup_key)
     except LookupUnavailable:
-        return 503, render_message("Try again", "The timeline is not available right now.")
+        return Page(503, render_message("Try again", "The timeline is not available right now."))
     if card is None:
-        return 404, render_message("Not found", "No social posts for this customer.")
+        return Page(404, render_message("Not found", "No social posts for this customer."))
     from socialcrm.cards import is_shared
 
     if is_shared(card):  # names nobody: the number is on more than one customer's record
-        return 404, render_message("Not found", "This number belongs to more than one customer.")
+        return Page(404, render_message("Not found", "This number belongs to more than one customer."))
     if retention_days:  # a card may still hold a post whose retention has passed
         from datetime import UTC, datetime, timedelta
 
         kept_since = (datetime.fromtimestamp(now, UTC) - timedelta(days=retention_days)).strftime("%Y-%m-%dT%H:%M:%SZ")
         card = {**card, "posts": [p for p in card.get("posts") or [] if str(p.get("created_at", "")) >= kept_since]}
-    return 200, render_timeline(card)
+    return Page(200, render_timeline(card))

@@ -7,12 +7,12 @@ from dataclasses import dataclass
 from typing import Any
 
 from socialcrm import identity
+from socialcrm.card_refresh import contact_keys, refresh_cards, release_contact_keys
 from socialcrm.errors import InvalidRecord
 from socialcrm.linking import LinkingDeps, forget_learned_from, rematch
 from socialcrm.model import Customer, SocialIdentity
 from socialcrm.phones import to_e164
 from socialcrm.ports import CardStore, CustomerDirectory, LinkCodes, PostRepository, ReviewList, Tombstones
-from socialcrm.processing import contact_keys, refresh_cards, release_contact_keys
 
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _REGION = re.compile(r"^[A-Za-z]{2}$")
@@ -178,31 +178,47 @@ def _author_key(key: str) -> bool:
     return key.startswith(("id:", "handle:", "phone:"))
 
 
-def sync_customers(records: Any, deps: SyncDeps) -> dict[str, Any]:
-    """Upsert each usable record; reject the others with the field at fault, and report what was left out.
+@dataclass(frozen=True)
+class Rejected:
+    index: int | None  # the record's place in the request; None: the request as a whole
+    error: str
 
-    The answer: {"upserted": n, "rejected": [{index, error}], "warnings": [{index, field, error}]}.
-    """
+
+@dataclass(frozen=True)
+class Dropped:
+    index: int
+    field: str
+    error: str
+
+
+@dataclass(frozen=True)
+class SyncResult:
+    upserted: int
+    rejected: tuple[Rejected, ...] = ()  # records refused, with the field at fault
+    warnings: tuple[Dropped, ...] = ()  # entries left out of records that were kept
+
+
+def sync_customers(records: Any, deps: SyncDeps) -> SyncResult:
+    """Upsert each usable record; reject the others with the field at fault, and report what was left out."""
     if not isinstance(records, list):
         raise InvalidRecord("customers", "must be a list of customer records")
     if len(records) > MAX_RECORDS_PER_SYNC:
         raise InvalidRecord("customers", f"has {len(records)} records, more than {MAX_RECORDS_PER_SYNC} per call")
     upserted = 0
-    rejected: list[dict[str, Any]] = []
-    warnings: list[dict[str, Any]] = []
+    rejected: list[Rejected] = []
+    warnings: list[Dropped] = []
     for index, record in enumerate(records):
         dropped: list[InvalidRecord] = []
         try:
             customer = parse_customer(record, deps.default_region, dropped)
             _refuse_the_erased(customer.customer_id, _returning(record), deps)
         except InvalidRecord as error:
-            rejected.append({"index": index, "error": error.message})
+            rejected.append(Rejected(index, error.message))
             continue
-        warnings += [{"index": index, "field": problem.field, "error": f"{problem.problem}; dropped"}
-                     for problem in dropped]
+        warnings += [Dropped(index, problem.field, f"{problem.problem}; dropped") for problem in dropped]
         apply_customer(customer, deps)
         upserted += 1
-    return {"upserted": upserted, "rejected": rejected, "warnings": warnings}
+    return SyncResult(upserted, tuple(rejected), tuple(warnings))
 
 
 def _returning(record: dict) -> bool:

@@ -58,16 +58,20 @@ class ErasureDeps:
                            self.clock)
 
 
-@dataclass
+@dataclass(frozen=True)
 class Receipt:
+    """What an erasure removed, by kind (counts only: the subject names the kind of key, never its value
+    for an identity)."""
+
     subject: str
     counts: dict[str, int] = field(default_factory=lambda: dict.fromkeys(
         ("customer_records", "identity_keys", "posts", "match_candidates", "link_codes", "cards", "task_windows",
          "profile_objects", "markers", "tombstones"), 0))
 
-    def as_dict(self) -> dict[str, Any]:
-        removed = sum(self.counts.values()) - self.counts["markers"] - self.counts["tombstones"]
-        return {"erased": self.subject, "counts": self.counts, "total": removed}
+    @property
+    def total(self) -> int:
+        """Items removed: markers and tombstones are written, not removed."""
+        return sum(self.counts.values()) - self.counts["markers"] - self.counts["tombstones"]
 
 
 def customer_key(customer_id: str) -> str:
@@ -93,7 +97,7 @@ def subject_of(request: Any) -> tuple[str | None, str | None]:
     raise InvalidRecord("user_id", "or handle is required with platform")
 
 
-def erase(request: Any, deps: ErasureDeps) -> dict[str, Any]:
+def erase(request: Any, deps: ErasureDeps) -> Receipt:
     customer_id, key = subject_of(request)
     now = int(deps.clock().timestamp())
     if customer_id is not None:
@@ -121,7 +125,7 @@ def _accounts_linked_to(customer_id: str, keys: Sequence[str], deps: ErasureDeps
                                        for link in deps.customers.identity_links(key))]
 
 
-def _erase_customer(customer_id: str, deps: ErasureDeps, now: int) -> dict[str, Any]:
+def _erase_customer(customer_id: str, deps: ErasureDeps, now: int) -> Receipt:
     receipt = Receipt(f"customer {customer_id}")
     customer = deps.customers.get(customer_id)
     keys = list(customer.identity_keys) if customer else []
@@ -147,7 +151,7 @@ def _erase_customer(customer_id: str, deps: ErasureDeps, now: int) -> dict[str, 
         removed = deps.customers.delete(customer_id)
         receipt.counts["customer_records"] = 1 if removed else 0
         receipt.counts["identity_keys"] = max(0, removed - 1)
-        from socialcrm.processing import contact_keys, release_contact_keys
+        from socialcrm.card_refresh import contact_keys, release_contact_keys
 
         # A phone or email that another record also has goes back to that customer (or stays shared).
         release_contact_keys(contact_keys(customer), deps.posts, deps.customers, deps.cards, deps.clock())
@@ -157,10 +161,10 @@ def _erase_customer(customer_id: str, deps: ErasureDeps, now: int) -> dict[str, 
     receipt.counts["match_candidates"] = len(held_naming_them)
     receipt.counts["link_codes"] = deps.codes.forget_customer(customer_id)
     receipt.counts["task_windows"] = deps.contact_state.forget(customer_id)
-    return receipt.as_dict()
+    return receipt
 
 
-def _erase_identity(key: str, deps: ErasureDeps, now: int) -> dict[str, Any]:
+def _erase_identity(key: str, deps: ErasureDeps, now: int) -> Receipt:
     receipt = Receipt(f"identity {key.split(':', 2)[0]}:{key.split(':', 2)[1]}")
     deps.customers.mark_erased([key], now + MARKER_DAYS * 86400)
     receipt.counts["markers"] = 1
@@ -186,8 +190,8 @@ def _erase_identity(key: str, deps: ErasureDeps, now: int) -> dict[str, Any]:
             if link.holder == key:
                 deps.customers.remove_link(handle_key, link.customer_id)
                 receipt.counts["identity_keys"] += 1
-    from socialcrm.processing import refresh_card
+    from socialcrm.card_refresh import refresh_card
 
     for customer_id in linked_customers:  # their cards no longer show this identity's posts
         refresh_card(customer_id, deps.posts, deps.customers, deps.cards, deps.clock())
-    return receipt.as_dict()
+    return receipt

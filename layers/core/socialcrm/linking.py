@@ -18,7 +18,7 @@ import secrets
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, Literal
 
 from socialcrm import identity
 from socialcrm.errors import BadRequest, InvalidRecord, NotFound
@@ -50,7 +50,23 @@ def code_hash(code: str) -> str:
     return hashlib.sha256(code.upper().replace("-", "").encode()).hexdigest()
 
 
-def issue_code(customer_id: str, deps: LinkingDeps) -> dict[str, str]:
+@dataclass(frozen=True)
+class IssuedCode:
+    customer_id: str
+    code: str  # shown once: only its hash is stored
+    expires_at: str
+
+
+@dataclass(frozen=True)
+class Decision:
+    """A person's decision on a post's link: "linked" (confirmed) or "rejected" (also an unlink)."""
+
+    post_key: str
+    customer_id: str
+    outcome: Literal["linked", "rejected"]
+
+
+def issue_code(customer_id: str, deps: LinkingDeps) -> IssuedCode:
     """A one-time code the customer sends us in a direct message, from the account to link."""
     if deps.customers.get(customer_id) is None:
         raise NotFound(f"no customer {customer_id}")
@@ -58,7 +74,7 @@ def issue_code(customer_id: str, deps: LinkingDeps) -> dict[str, str]:
     code = f"{code[:4]}-{code[4:]}"
     expires = deps.clock() + timedelta(minutes=CODE_MINUTES)
     deps.codes.save(code_hash(code), customer_id, int(expires.timestamp()))
-    return {"customer_id": customer_id, "code": code, "expires_at": utc_iso(expires)}
+    return IssuedCode(customer_id, code, utc_iso(expires))
 
 
 def account_key(author_key: str | None, handle_key: str | None) -> str | None:
@@ -192,7 +208,7 @@ def _customer(customer_id: Any, deps: LinkingDeps) -> str:
 
 
 def confirm(post_key: Any, customer_id: Any, deps: LinkingDeps,
-            refresh: Callable[[Relinked], None]) -> dict[str, Any]:
+            refresh: Callable[[Relinked], None]) -> Decision:
     """An agent confirms that the post's account is this customer's: every post of the account follows."""
     state, customer_id = _post(post_key, deps), _customer(customer_id, deps)
     key = account_key(state.author_key, state.author_handle_key)
@@ -208,11 +224,11 @@ def confirm(post_key: Any, customer_id: Any, deps: LinkingDeps,
         deps.customers.add_link(key, customer_id, "confirmed")
         changes = rematch(posts_of_account(state, deps), deps)
     refresh(changes)
-    return {"post_key": state.key.text, "customer_id": customer_id, "linked": True}
+    return Decision(state.key.text, customer_id, "linked")
 
 
 def reject(post_key: Any, customer_id: Any, deps: LinkingDeps,
-           refresh: Callable[[Relinked], None]) -> dict[str, Any]:
+           refresh: Callable[[Relinked], None]) -> Decision:
     """Not this customer: the pair is never linked again automatically; the account's posts move back."""
     state, customer_id = _post(post_key, deps), _customer(customer_id, deps)
     keys = [k for k in (state.author_key, state.author_handle_key) if k]
@@ -228,10 +244,10 @@ def reject(post_key: Any, customer_id: Any, deps: LinkingDeps,
             changes.record(state, None)
         deps.reviews.release(state.key)
     refresh(changes)
-    return {"post_key": state.key.text, "customer_id": customer_id, "rejected": True}
+    return Decision(state.key.text, customer_id, "rejected")
 
 
-def unlink(post_key: Any, deps: LinkingDeps, refresh: Callable[[Relinked], None]) -> dict[str, Any]:
+def unlink(post_key: Any, deps: LinkingDeps, refresh: Callable[[Relinked], None]) -> Decision:
     """A wrong match: the same as rejecting the pair it links."""
     state = _post(post_key, deps)
     if not state.customer_id:

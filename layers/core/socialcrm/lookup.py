@@ -25,6 +25,7 @@ from functools import cache
 from typing import Any
 
 from socialcrm.cards import CARD_POSTS, customer_lookup_key, email_lookup_key, is_shared, phone_lookup_key
+from socialcrm.metric_catalogue import CALL_SIGNALS, PostedWithin
 from socialcrm.names import PLATFORM_NAMES
 from socialcrm.phones import to_e164
 
@@ -212,9 +213,9 @@ def channel_signals(answer: dict[str, str], now: datetime) -> dict[str, int]:
     """Whether the caller posted within 24 hours or 7 days, and whether the agent sees social context."""
     last = answer.get("last_post_at") or ""
     has_post = answer.get("found") == "true" and bool(last)
-    return {"CallerPosted24h": int(has_post and _after(last, now - timedelta(hours=24))),
-            "CallerPosted7d": int(has_post and _after(last, now - timedelta(days=7))),
-            "CallWithSocialContext": int(has_post)}
+    return {signal.name: int(has_post and (signal.derivation.window is None
+                                          or _after(last, now - signal.derivation.window)))
+            for signal in CALL_SIGNALS if isinstance(signal.derivation, PostedWithin)}
 
 
 def fit_budget(answer: dict[str, str]) -> dict[str, str]:

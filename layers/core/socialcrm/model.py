@@ -8,17 +8,15 @@ from __future__ import annotations
 
 import hashlib
 import re
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
-from typing import Any, ClassVar, Literal
+from typing import Any, ClassVar
 from urllib.parse import urlsplit
 
 from socialcrm.errors import BadRequest
 
-PostKind = Literal["post", "comment", "message", "mention", "review", "reaction"]
 # A reaction (like, favourite) is counted, never stored as a post or shown to an agent.
 POST_KINDS: tuple[str, ...] = ("post", "comment", "message", "mention", "review", "reaction")
-Sentiment = Literal["positive", "neutral", "negative"]
 
 
 @dataclass(frozen=True)
@@ -157,9 +155,6 @@ class AnalyzedPost:
     candidates: tuple[dict[str, Any], ...] = ()  # customers held for review when the match is not certain
     role: str = "public"  # company | employee | unofficial_brand | public (socialcrm.engagement)
     match_basis: str | None = None  # the asserted kind the link rests on (socialcrm.matching.Match.basis)
-
-    def with_customer(self, customer_id: str | None, match_key: str | None) -> AnalyzedPost:
-        return replace(self, customer_id=customer_id, match_key=match_key)
 
 
 @dataclass(frozen=True)

@@ -21,8 +21,27 @@ from dataclasses import dataclass, field
 from typing import Protocol
 
 from socialcrm.errors import BadRequest, PermanentDeliveryError, TransientDeliveryError
-from socialcrm.model import ContactPush
+from socialcrm.model import AnalyzedPost, ContactPush, push_id_for
 from socialcrm.ports import ContactConnector
+
+
+def push_for(analyzed: AnalyzedPost, customer_name: str | None, reason: str) -> ContactPush:
+    post = analyzed.post
+    return ContactPush(
+        match_key=analyzed.match_key or "",
+        match_basis=analyzed.match_basis or "",
+        push_id=push_id_for(post.key),
+        customer_id=analyzed.customer_id or "",
+        customer_name=customer_name,
+        platform=post.platform,
+        kind=post.kind,
+        post_id=post.post_id,
+        text=post.text,
+        sentiment=analyzed.sentiment,
+        created_at=post.created_at,
+        url=post.url,
+        reason=reason,
+    )
 
 
 class DeadLetterSink(Protocol):

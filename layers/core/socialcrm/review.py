@@ -6,17 +6,26 @@ Invoke payloads: {"action": "pending", "limit": 50}, {"action": "confirm" | "rej
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from socialcrm import linking
+from socialcrm.card_refresh import refresh_cards
 from socialcrm.errors import InvalidRecord
-from socialcrm.linking import LinkingDeps, Relinked
-from socialcrm.processing import refresh_cards
+from socialcrm.linking import Decision, IssuedCode, LinkingDeps, Relinked
 
 MAX_PENDING = 200
 
 
-def handle(request: Any, deps: LinkingDeps) -> dict[str, Any]:
+@dataclass(frozen=True)
+class Pending:
+    posts: list[dict[str, Any]]  # posts held for review, with their candidates
+
+
+ReviewResult = Pending | Decision | IssuedCode
+
+
+def handle(request: Any, deps: LinkingDeps) -> ReviewResult:
     if not isinstance(request, dict):
         raise InvalidRecord("request", "must be an object")
     action = request.get("action")
@@ -28,7 +37,7 @@ def handle(request: Any, deps: LinkingDeps) -> dict[str, Any]:
         limit = request.get("limit", 50)
         if not isinstance(limit, int) or isinstance(limit, bool) or not 1 <= limit <= MAX_PENDING:
             raise InvalidRecord("limit", f"must be an integer from 1 to {MAX_PENDING}")
-        return {"pending": deps.reviews.pending(limit)}
+        return Pending(deps.reviews.pending(limit))
     if action == "confirm":
         return linking.confirm(request.get("post_key"), request.get("customer_id"), deps, refresh)
     if action == "reject":

@@ -15,9 +15,9 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from socialcrm import metric_catalogue as catalogue
 from socialcrm.engagement import percentile, total_variation
 from socialcrm.errors import BadRequest
-from socialcrm.figures import UNPUBLISHED
 from socialcrm.model import utc_iso
 from socialcrm.ports import CallFigures, CounterStore, MetricsPublisher
 
@@ -33,10 +33,6 @@ class RollupResult:
     figures: dict[str, float]
     published: dict[str, float]
     requests: int
-
-    def as_dict(self) -> dict[str, Any]:
-        return {"hour": self.hour, "figures": self.figures, "published": self.published,
-                "cloudwatch_requests": self.requests}
 
 
 def hour_to_roll(event: dict[str, Any]) -> str:
@@ -96,9 +92,9 @@ def split_counter_name(name: str) -> tuple[str, list[tuple[str, str]]]:
 
 
 def published(name: str) -> bool:
-    """Stored for history but not sent to CloudWatch: socialcrm.figures.UNPUBLISHED (per-topic figures and
-    first-sighting counters)."""
-    return split_counter_name(name)[0] not in UNPUBLISHED
+    """Whether the rollup sends a figure to CloudWatch: not the families the catalogue keeps unpublished
+    (per-topic figures, first-sighting counters)."""
+    return split_counter_name(name)[0] not in catalogue.UNPUBLISHED
 
 
 def _share(part: float, whole: float) -> float | None:
@@ -126,66 +122,103 @@ def _by_two(totals: Mapping[str, float], metric: str, outer: str, inner: str) ->
     return found
 
 
-def daily_figures(totals: Mapping[str, float], base: Mapping[str, float],
-                  calls: Mapping[str, float]) -> dict[str, float]:
-    """The day's figures from its summed hourly counters, the customer base and the calls (formulas in
-    docs/metrics.md). Figures without data are left out rather than reported as zero."""
-    figures: dict[str, float | None] = {name: float(value) for name, value in totals.items()}
-    matched, unmatched = sum(_by(totals, "MatchedPosts", "Platform").values()), \
-        sum(_by(totals, "UnmatchedPosts", "Platform").values())
-    figures["MatchRate"] = _share(matched, matched + unmatched)
-    figures["UnmatchedAuthors"] = float(totals.get("DailyUnmatchedAuthors", 0))
-    sentiments = _by(totals, "PostsBySentiment", "Sentiment")
-    for sentiment, count in sentiments.items():
-        figures[f"SentimentShare|Sentiment={sentiment}"] = _share(count, sum(sentiments.values()))
-    for segment, counts in _by_two(totals, "MatchedPostsBySegment", "Segment", "Sentiment").items():
-        for sentiment, count in counts.items():
-            figures[f"MatchedSentimentShare|Segment={segment}|Sentiment={sentiment}"] = \
+def _total(source: Mapping[str, float], name: str) -> float:
+    """The total of 'Metric' (all its dimensions summed) or of 'Metric|Dim=value|...' (only those values)."""
+    metric, wanted = split_counter_name(name)
+    return sum(value for counter, value in source.items()
+               if split_counter_name(counter)[0] == metric and set(wanted) <= set(split_counter_name(counter)[1]))
+
+
+def _derive(metric: catalogue.Metric, source: Mapping[str, float]) -> dict[str, float | None]:
+    """One daily family's figures by its declared derivation (metric_catalogue)."""
+    rule = metric.derivation
+    if isinstance(rule, catalogue.Copy):
+        return {metric.name: float(_total(source, rule.source))}
+    if isinstance(rule, catalogue.Share):
+        return {metric.name: _share(_total(source, rule.part), sum(_total(source, whole) for whole in rule.whole))}
+    if isinstance(rule, catalogue.ShareWithin):
+        groups: dict[tuple[str, ...], dict[str, float]] = defaultdict(lambda: defaultdict(float))
+        for name, value in source.items():
+            name_metric, dimensions = split_counter_name(name)
+            if name_metric == rule.source:
+                dims = dict(dimensions)
+                groups[tuple(dims[d] for d in rule.within)][dims.get(rule.of, "")] += value
+        return {metric.counter(**dict(zip(rule.within, within, strict=True)), **{rule.of: value}):
                 _share(count, sum(counts.values()))
+                for within, counts in groups.items() for value, count in counts.items()}
+    if isinstance(rule, catalogue.Percentile):
+        buckets = {int(bound): count for bound, count in _by(source, rule.source, rule.dimension).items()}
+        return {metric.name: percentile(buckets, rule.rank)}
+    raise ValueError(f"{metric.name}: no daily derivation {rule!r}")
 
-    buckets = {int(bound): count for bound, count in _by(totals, "ResponseMinutes", "Bucket").items()}
-    figures["ResponseMedianMinutes"] = percentile(buckets, 0.5)
-    figures["ResponseP90Minutes"] = percentile(buckets, 0.9)
-    inbound = totals.get("InboundPosts", 0)
-    figures["AnsweredWithin1hShare"] = _share(totals.get("AnsweredWithin|Window=1h", 0), inbound)
-    figures["AnsweredWithin24hShare"] = _share(totals.get("AnsweredWithin|Window=24h", 0), inbound)
 
-    call_count = calls.get("Calls", 0)
-    figures["Calls"] = float(call_count)
-    figures["CallsPosted24hShare"] = _share(calls.get("CallerPosted24h", 0), call_count)
-    figures["CallsPosted7dShare"] = _share(calls.get("CallerPosted7d", 0), call_count)
-    figures["CallsWithSocialContextShare"] = _share(calls.get("CallWithSocialContext", 0), call_count)
-
-    base_by_segment = _by(base, "Customers", "Segment")
+def _representation(totals: Mapping[str, float], base: Mapping[str, float]) -> dict[str, float | None]:
+    """VoiceShare, BaseShare and RepresentationIndex per segment."""
+    figures: dict[str, float | None] = {}
+    base_by_segment = _by(base, catalogue.CUSTOMERS.name, "Segment")
     base_total = sum(base_by_segment.values())
-    base_shares = {s: n / base_total for s, n in base_by_segment.items()} if base_total else {}
-    voices = {s: n for s, n in _by(totals, "DailyVoices", "Segment").items() if n}
-    for segment in sorted(set(voices) | set(base_shares)):
+    voices = {s: n for s, n in _by(totals, catalogue.DAILY_VOICES.name, "Segment").items() if n}
+    for segment in sorted(set(voices) | set(base_by_segment if base_total else ())):
         voice_share = _share(voices.get(segment, 0), sum(voices.values()))
         base_share = _share(base_by_segment.get(segment, 0), base_total)
-        figures[f"VoiceShare|Segment={segment}"] = voice_share
-        figures[f"BaseShare|Segment={segment}"] = base_share
+        figures[catalogue.VOICE_SHARE.counter(Segment=segment)] = voice_share
+        figures[catalogue.BASE_SHARE.counter(Segment=segment)] = base_share
         if voice_share is not None and base_share:
-            figures[f"RepresentationIndex|Segment={segment}"] = round(voice_share / base_share, 6)
+            figures[catalogue.REPRESENTATION_INDEX.counter(Segment=segment)] = round(voice_share / base_share, 6)
+    return figures
 
-    figures["TopicWarnings"] = 0.0
-    topic_authors = _by_two(totals, "DailyTopicAuthors", "Topic", "Segment")
-    for topic, posts in _by(totals, "TopicPosts", "Topic").items():
+
+def _topics(totals: Mapping[str, float], base: Mapping[str, float]) -> dict[str, float | None]:
+    """Per topic: authors, author share, skew against the base and a warning; the number of warnings."""
+    base_by_segment = _by(base, catalogue.CUSTOMERS.name, "Segment")
+    base_total = sum(base_by_segment.values())
+    base_shares = {s: n / base_total for s, n in base_by_segment.items()} if base_total else {}
+    figures: dict[str, float | None] = {catalogue.TOPIC_WARNINGS.name: 0.0}
+    warnings = 0.0
+    topic_authors = _by_two(totals, catalogue.DAILY_TOPIC_AUTHORS.name, "Topic", "Segment")
+    for topic, posts in _by(totals, catalogue.TOPIC_POSTS.name, "Topic").items():
         segments = topic_authors.get(topic, {})
         authors = sum(segments.values())
         matched_authors = {s: n for s, n in segments.items() if s != "unmatched"}
-        figures[f"TopicAuthors|Topic={topic}"] = float(authors)
+        figures[catalogue.TOPIC_AUTHORS.counter(Topic=topic)] = float(authors)
         author_share = _share(authors, posts)
-        figures[f"TopicAuthorShare|Topic={topic}"] = author_share
+        figures[catalogue.TOPIC_AUTHOR_SHARE.counter(Topic=topic)] = author_share
         skew = None
         if matched_authors and base_shares:
             skew = total_variation({s: n / sum(matched_authors.values()) for s, n in matched_authors.items()},
                                    base_shares)
-            figures[f"TopicSkew|Topic={topic}"] = skew
+            figures[catalogue.TOPIC_SKEW.counter(Topic=topic)] = skew
         loud = author_share is not None and author_share < TOPIC_MIN_AUTHOR_SHARE
         warning = posts >= TOPIC_MIN_POSTS and (loud or (skew is not None and skew > TOPIC_MAX_SKEW))
-        figures[f"TopicWarning|Topic={topic}"] = float(warning)
-        figures["TopicWarnings"] += float(warning)
+        figures[catalogue.TOPIC_WARNING.counter(Topic=topic)] = float(warning)
+        warnings += float(warning)
+    figures[catalogue.TOPIC_WARNINGS.name] = warnings
+    return figures
+
+
+# Daily families computed together (metric_catalogue.Computed): (the day's summed counters, the base) -> figures.
+COMPUTED: dict[str, Callable[[Mapping[str, float], Mapping[str, float]], dict[str, float | None]]] = {
+    "representation": _representation,
+    "topics": _topics,
+}
+
+
+def daily_figures(totals: Mapping[str, float], base: Mapping[str, float],
+                  calls: Mapping[str, float]) -> dict[str, float]:
+    """The day's figures: its summed hourly counters, and each daily family of the catalogue derived from them,
+    the customer base and the calls (formulas in docs/metrics.md). Figures without data are left out rather
+    than reported as zero."""
+    figures: dict[str, float | None] = {name: float(value) for name, value in totals.items()}
+    source = {**totals, **calls}
+    groups = []
+    for metric in catalogue.DAILY:
+        if isinstance(metric.derivation, catalogue.Computed):
+            if metric.derivation.group not in groups:
+                groups.append(metric.derivation.group)
+        else:
+            figures.update(_derive(metric, source))
+    for group in groups:
+        figures.update(COMPUTED[group](totals, base))
     return {name: value for name, value in sorted(figures.items()) if value is not None}
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Protocol
 
 from socialcrm.errors import ConfigurationError
 from socialcrm.polling import StateStore
@@ -44,8 +44,15 @@ class SubscriptionRequest:
     secret: str
 
 
+@dataclass(frozen=True)
+class HubAnswer:
+    channel: str
+    mode: str
+    hub_status: int  # the hub's HTTP status (202: it will verify the intent)
+
+
 def request_subscriptions(request: SubscriptionRequest, intents: StateStore, hub: Hub,
-                          now: Callable[[], float]) -> list[dict[str, Any]]:
+                          now: Callable[[], float]) -> list[HubAnswer]:
     """Record each channel's intent, then ask the hub; what the hub answered per channel."""
     if not request.channels:
         return []  # YouTube not in use: the daily renewal has nothing to do
@@ -60,7 +67,7 @@ def request_subscriptions(request: SubscriptionRequest, intents: StateStore, hub
         intents.save(intent_key(channel), {"mode": request.mode, "expires_at": int(now()) + INTENT_SECONDS})
         status = hub.request({"hub.callback": request.callback_url, "hub.topic": topic_of(channel),
                               "hub.mode": request.mode, "hub.secret": request.secret, "hub.verify": "async"})
-        results.append({"channel": channel, "mode": request.mode, "hub_status": status})
+        results.append(HubAnswer(channel, request.mode, status))
     return results
 
 

@@ -7,6 +7,7 @@ from functools import cache
 
 import boto3
 
+from socialcrm.metric_catalogue import CALL_METRICS, CALLS_SOURCE, UNITS
 from socialcrm.rollup import split_counter_name
 
 MAX_DATUMS_PER_REQUEST = 1000  # PutMetricData limit per request (payload also stays far below 1 MB)
@@ -33,16 +34,13 @@ class CloudWatchPublisher:
                 "Dimensions": [{"Name": key, "Value": val} for key, val in dimensions],
                 "Timestamp": timestamp,
                 "Value": value,
-                "Unit": "Count",
+                "Unit": UNITS.get(metric, "Count"),
             })
         requests = 0
         for start in range(0, len(data), MAX_DATUMS_PER_REQUEST):
             client.put_metric_data(Namespace=self.namespace, MetricData=data[start:start + MAX_DATUMS_PER_REQUEST])
             requests += 1
         return requests
-
-
-CALL_METRICS = ("CallerPosted24h", "CallerPosted7d", "CallWithSocialContext")
 
 
 class CloudWatchCallFigures:
@@ -67,6 +65,6 @@ class CloudWatchCallFigures:
         answer = client.get_metric_data(MetricDataQueries=queries, StartTime=start,
                                         EndTime=start + timedelta(days=1))
         values = {result["Id"]: sum(result.get("Values") or []) for result in answer["MetricDataResults"]}
-        figures = {"Calls": float(sum(v for k, v in values.items() if k.startswith("calls")))}
+        figures = {CALLS_SOURCE: float(sum(v for k, v in values.items() if k.startswith("calls")))}
         figures.update({metric: float(values.get(f"ch{n}", 0)) for n, metric in enumerate(CALL_METRICS)})
         return figures
