@@ -1,5 +1,7 @@
 """MatchReviewFunction: confirm, reject or unlink a match, list the posts held for review, issue a link code."""
 
+from typing import Any
+
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
@@ -12,7 +14,7 @@ from socialcrm.review import handle
 @logger.inject_lambda_context
 @tracer.capture_lambda_handler(capture_response=False, capture_error=False)
 @metrics.log_metrics
-def lambda_handler(event: dict, context: LambdaContext) -> dict:
+def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     action = event.get("action") if isinstance(event, dict) else None
     try:
         answer = handle(event, wiring.linking_deps())

@@ -4,6 +4,7 @@
 (daily schedule: lease renewal; docs/platforms.md)."""
 
 import time
+from typing import Any
 
 from aws_lambda_powertools.metrics import MetricUnit, single_metric
 from aws_lambda_powertools.utilities.typing import LambdaContext
@@ -17,7 +18,7 @@ from socialcrm.websub import request_subscriptions
 @logger.inject_lambda_context
 @tracer.capture_lambda_handler(capture_response=False, capture_error=False)
 @metrics.log_metrics
-def lambda_handler(event: dict, context: LambdaContext) -> dict:
+def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     if "websub" in event:
         results = request_subscriptions(*wiring.websub_request(str(event["websub"])), now=time.time)
         for result in results:

@@ -25,18 +25,19 @@ PARAMETERS = {name: value.format(api_url="http://127.0.0.1:3000") if isinstance(
 
 def reset_cached_clients() -> None:
     """Clients and models are cached per cold start; each test is a new cold start."""
-    from socialcrm import config, lookup, sentiment, wiring
+    from socialcrm import config, lookup, sentiment, settings
     from socialcrm.adapters import cloudwatch, dynamo
 
-    for cached in (config.table_names, wiring.processor_deps, wiring.sync_deps, wiring.rollup_deps, wiring.push_deps,
-                   wiring.poller_deps, wiring.erasure_deps, dynamo.source_state_model,
+    settings.forget()
+    for cached in (config.table_names, dynamo.source_state_model,
                    lookup._dynamodb, cloudwatch._cloudwatch, dynamo.customer_models, dynamo.post_model,
                    dynamo.card_model, dynamo.metrics_models, dynamo._connection, sentiment.analyzer_for):
         cached.cache_clear()
     lookup._KEY_CACHE.clear()
+    from socialcrm import wiring
     from socialcrm.adapters import s3, sqs
 
-    for module in (sqs, s3):
+    for module in (sqs, s3, wiring):  # wiring: every dependency getter
         for name in dir(module):
             candidate = getattr(module, name)
             if hasattr(candidate, "cache_clear"):

@@ -116,7 +116,7 @@ class PostRepository(Protocol):
 class ReviewList(Protocol):
     """Posts whose author may be a customer but not surely: for people to confirm or reject."""
 
-    def hold(self, post_key: str, created_at: str, candidates: Sequence[dict]) -> None: ...
+    def hold(self, post_key: str, created_at: str, candidates: Sequence[dict[str, Any]]) -> None: ...
 
     def release(self, post_key: str) -> None: ...
 
@@ -167,6 +167,16 @@ class ContactConnector(Protocol):
         ...
 
     def deliver(self, push: ContactPush) -> None: ...
+
+
+class ConnectorEraser(Protocol):
+    """A connector's copies of posts, removed on erasure (connectors.ConnectorKind.eraser)."""
+
+    erases: str  # what it removes, the erasure receipt's count name (profile_objects)
+
+    def erase(self, customer_id: str, post_keys: Sequence[str] | None = None) -> int:
+        """Delete the customer's copies (all, or only those of `post_keys`); the number deleted."""
+        ...
 
 
 class CounterStore(Protocol):
