@@ -107,3 +107,16 @@ def test_the_table_shim_names_the_variable_of_each_role(monkeypatch):
                 config.table_name(role)
     finally:
         config.table_names.cache_clear()
+
+
+# Modules that may still read the environment themselves: the settings modules, and the DynamoDB adapters until
+# they take their table names from the composition root (their region and endpoint are the AWS SDK's variables).
+READS_THE_ENVIRONMENT = ("layers/core/socialcrm/config.py", "layers/core/socialcrm/adapters/dynamo")
+
+
+def test_no_module_below_the_settings_reads_the_environment():
+    sources = [*(ROOT / "layers/core/socialcrm").rglob("*.py"), *(ROOT / "functions").rglob("*.py")]
+    offenders = [str(path.relative_to(ROOT)) for path in sources
+                 if not str(path.relative_to(ROOT)).startswith(READS_THE_ENVIRONMENT)
+                 and any(word in path.read_text(encoding="utf-8") for word in ("os.environ", "getenv", "environ["))]
+    assert offenders == []

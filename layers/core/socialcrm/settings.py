@@ -3,7 +3,7 @@
 One frozen dataclass per function (one loader each, cached), handed to the composition root (socialcrm.wiring);
 no module below it reads the environment. A `read_<function>(env)` reads exactly the variables that function's
 template.yaml resource declares (tests/unit/test_settings.py holds them to it, both ways); the cached loaders
-read os.environ. A missing or malformed variable raises ConfigurationError naming it; defaults live in
+read the process environment. A missing or malformed variable raises ConfigurationError naming it; defaults live in
 template.yaml's parameters, not here.
 """
 
