@@ -3,35 +3,27 @@
 Imports only the light lookup path (no PynamoDB, requests or pydantic) for a fast cold start.
 """
 
+from typing import Any
+
 from aws_lambda_powertools.metrics import MetricUnit
+from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from socialcrm.config import optional, phone_region, positive_int, required
-from socialcrm.lookup import card_reader, channel_signals, lookup_contact, not_found, screen_pop_linker, utc_now
+from socialcrm import wiring
+from socialcrm.lookup import channel_signals, lookup_contact, not_found, utc_now
 from socialcrm.observability import logger, metrics
-
-_settings: dict = {}
-
-
-def settings() -> dict:
-    if not _settings:
-        _settings.update(
-            read_card=card_reader(required("CARDS_TABLE")),
-            lookback_days=positive_int("LOOKBACK_DAYS", 7),
-            default_region=phone_region(),
-            screen_pop=screen_pop_linker(optional("AGENT_PAGE_BASE_URL", "")),
-            retention_days=positive_int("RETENTION_DAYS", 365),
-        )
-    return _settings
 
 
 # No Tracer here: the X-Ray SDK costs this hot path most of its cold start (docs/contact-centre.md);
 # Lambda's active tracing still records the invocation.
 @logger.inject_lambda_context
 @metrics.log_metrics
-def lambda_handler(event: dict, context) -> dict:
+def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, str]:
     now = utc_now()
     try:
-        answer = lookup_contact(event, now=now, **settings())
+        deps = wiring.lookup_deps()
+        answer = lookup_contact(event, deps.read_card, now=now, lookback_days=deps.lookback_days,
+                                default_region=deps.default_region, screen_pop=deps.screen_pop,
+                                retention_days=deps.retention_days)
     except Exception:  # never send the caller down the flow's error branch
         logger.exception("lookup failed")
         answer = not_found("internal_error")

@@ -1,7 +1,10 @@
 """ContactPushFunction: consumes the push queue and delivers each push (partial batch response)."""
 
+from typing import Any
+
 from aws_lambda_powertools.metrics import MetricUnit, single_metric
 from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
+from aws_lambda_powertools.utilities.batch.types import PartialItemFailureResponse
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
@@ -10,7 +13,7 @@ from socialcrm.observability import logger, metrics, tracer
 from socialcrm.push import deliver_push
 
 batch = BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failure=False)  # report, do not raise
-invocation: dict = {}
+invocation: dict[str, LambdaContext] = {}
 
 
 def seconds_left() -> float:
@@ -31,7 +34,7 @@ def handle_record(record: SQSRecord) -> None:
 @logger.inject_lambda_context
 @tracer.capture_lambda_handler(capture_response=False, capture_error=False)
 @metrics.log_metrics
-def lambda_handler(event: dict, context: LambdaContext) -> dict:
+def lambda_handler(event: dict[str, Any], context: LambdaContext) -> PartialItemFailureResponse:
     invocation["context"] = context
     metrics.add_metric(name="PushRecords", unit=MetricUnit.Count, value=len(event.get("Records") or []))
     return process_partial_response(event=event, record_handler=handle_record, processor=batch, context=context)

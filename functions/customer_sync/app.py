@@ -2,6 +2,7 @@
 (a phone, an email, a social account) are dropped with a warning and the rest of the record is kept."""
 
 from dataclasses import asdict
+from typing import Any
 
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
@@ -15,7 +16,7 @@ from socialcrm.observability import logger, metrics, tracer
 @logger.inject_lambda_context
 @tracer.capture_lambda_handler(capture_response=False, capture_error=False)
 @metrics.log_metrics
-def lambda_handler(event: dict, context: LambdaContext) -> dict:
+def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     records = event.get("customers") if isinstance(event, dict) else None
     try:
         result = sync_customers(records, wiring.sync_deps())

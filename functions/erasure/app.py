@@ -1,5 +1,7 @@
 """ErasureFunction: {"customer_id": "..."} or {"platform": "...", "user_id"|"handle": "..."} -> a receipt."""
 
+from typing import Any
+
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
@@ -12,7 +14,7 @@ from socialcrm.observability import logger, metrics, tracer
 @logger.inject_lambda_context
 @tracer.capture_lambda_handler(capture_response=False, capture_error=False)
 @metrics.log_metrics
-def lambda_handler(event: dict, context: LambdaContext) -> dict:
+def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     try:
         receipt = erase(event, wiring.erasure_deps())
     except InvalidRecord as error:

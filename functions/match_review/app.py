@@ -25,7 +25,7 @@ def answer_of(result: ReviewResult) -> dict[str, Any]:
 @logger.inject_lambda_context
 @tracer.capture_lambda_handler(capture_response=False, capture_error=False)
 @metrics.log_metrics
-def lambda_handler(event: dict, context: LambdaContext) -> dict:
+def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     action = event.get("action") if isinstance(event, dict) else None
     try:
         answer = answer_of(handle(event, wiring.linking_deps()))

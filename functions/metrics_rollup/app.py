@@ -1,5 +1,7 @@
 """MetricsRollupFunction: hourly and daily schedules, or {"hour": "..."} / {"day": "YYYY-MM-DD"} to back-fill."""
 
+from typing import Any
+
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
@@ -11,7 +13,7 @@ from socialcrm.rollup import roll_up_event
 @logger.inject_lambda_context
 @tracer.capture_lambda_handler(capture_response=False, capture_error=False)
 @metrics.log_metrics
-def lambda_handler(event: dict, context: LambdaContext) -> dict:
+def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     counters, publisher = wiring.rollup_deps()
     result = roll_up_event(event, wiring.utc_now(), counters, publisher, wiring.call_figures)
     logger.info("rollup done", extra={"period": result.hour, "figures": len(result.figures),

@@ -5,6 +5,7 @@
 
 import time
 from dataclasses import asdict
+from typing import Any
 
 from aws_lambda_powertools.metrics import MetricUnit, single_metric
 from aws_lambda_powertools.utilities.typing import LambdaContext
@@ -18,7 +19,7 @@ from socialcrm.websub import request_subscriptions
 @logger.inject_lambda_context
 @tracer.capture_lambda_handler(capture_response=False, capture_error=False)
 @metrics.log_metrics
-def lambda_handler(event: dict, context: LambdaContext) -> dict:
+def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     if "websub" in event:
         results = [asdict(answer) for answer in
                    request_subscriptions(*wiring.websub_request(str(event["websub"])), now=time.time)]

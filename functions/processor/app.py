@@ -1,9 +1,11 @@
 """ProcessorFunction: consumes the ingest queue; each post is processed on its own (partial batch response)."""
 
 import json
+from typing import Any
 
 from aws_lambda_powertools.metrics import MetricUnit, single_metric
 from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
+from aws_lambda_powertools.utilities.batch.types import PartialItemFailureResponse
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
@@ -30,6 +32,6 @@ def handle_record(record: SQSRecord) -> None:
 @logger.inject_lambda_context
 @tracer.capture_lambda_handler(capture_response=False, capture_error=False)
 @metrics.log_metrics
-def lambda_handler(event: dict, context: LambdaContext) -> dict:
+def lambda_handler(event: dict[str, Any], context: LambdaContext) -> PartialItemFailureResponse:
     metrics.add_metric(name="IngestRecords", unit=MetricUnit.Count, value=len(event.get("Records") or []))
     return process_partial_response(event=event, record_handler=handle_record, processor=batch, context=context)

@@ -2,39 +2,23 @@
 
 import base64
 import binascii
-from functools import cache
+from typing import Any
 
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.metrics import MetricUnit, single_metric
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from socialcrm import config
+from socialcrm import wiring
 from socialcrm.errors import BadRequest, SignatureInvalid, SocialCrmError
 from socialcrm.ingest import error_response, handle_webhook
 from socialcrm.observability import logger, metrics, tracer
 from socialcrm.platforms import GENERIC_PREFIX, metric_platform
 from socialcrm.platforms.base import WebhookRequest
 
-
-@cache
-def secrets():
-    from socialcrm.adapters.secrets import PlatformSecrets
-
-    return PlatformSecrets()
-
-
-@cache
-def ingest_queue():
-    from socialcrm.adapters.sqs import SqsIngestQueue
-
-    return SqsIngestQueue(config.required("INGEST_QUEUE_URL"))
-
-
-@cache
-def set_aside_store():
-    from socialcrm.adapters.s3 import S3SetAsideStore
-
-    return S3SetAsideStore(config.required("SET_ASIDE_BUCKET"))
+# The dependencies, by these names so a test can stand in for them.
+secrets = wiring.platform_secrets
+ingest_queue = wiring.ingest_queue
+set_aside_store = wiring.set_aside_store
 
 
 def count_signature_failure() -> None:
@@ -55,7 +39,7 @@ def count_set_aside(platform: str, entries: int) -> None:
         metric.add_dimension(name="platform", value=metric_platform(platform))
 
 
-def utf8_text(values: dict, what: str) -> dict:
+def utf8_text(values: dict[str, Any], what: str) -> dict[str, Any]:
     """Headers or query parameters whose names and values are all UTF-8 text (a lone surrogate is not)."""
     try:
         for name, value in values.items():
@@ -65,7 +49,7 @@ def utf8_text(values: dict, what: str) -> dict:
     return values
 
 
-def parse_request(event: dict) -> WebhookRequest:
+def parse_request(event: dict[str, Any]) -> WebhookRequest:
     body = event.get("body") or ""
     if event.get("isBase64Encoded"):
         try:
@@ -88,7 +72,7 @@ def parse_request(event: dict) -> WebhookRequest:
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP)
 @tracer.capture_lambda_handler(capture_response=False, capture_error=False)
 @metrics.log_metrics
-def lambda_handler(event: dict, context: LambdaContext) -> dict:
+def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     path = event.get("pathParameters") or {}
     platform = GENERIC_PREFIX + path["source"] if "source" in path else path.get("platform", "")
     try:

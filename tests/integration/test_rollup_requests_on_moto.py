@@ -23,9 +23,9 @@ def write_day(posts: int) -> None:
     summed per hour, name and shard) and its first-sighting markers, written in batches (moto copies every
     table on each TransactWriteItems, which makes 10,000 transactions far too slow for a test).
     Every combination of platform, sentiment, segment and topic occurs within the first 1,000 posts."""
-    import boto3
+    import os
 
-    from socialcrm import config
+    import boto3
 
     counters: Counter = Counter()
     markers: dict[tuple[str, str], tuple[str, str]] = {}
@@ -54,7 +54,7 @@ def write_day(posts: int) -> None:
                       "figures": {"S": ""}} for day, marker in markers]
     client = boto3.client("dynamodb")
     client.test_inspection = True  # the test's own seeding, not a request of the function (conftest)
-    for table, items in ((config.table_name("metrics"), metric_items), (config.table_name("posts"), post_items)):
+    for table, items in ((os.environ["METRICS_TABLE"], metric_items), (os.environ["POSTS_TABLE"], post_items)):
         for start in range(0, len(items), 25):
             batch = [{"PutRequest": {"Item": item}} for item in items[start:start + 25]]
             assert not client.batch_write_item(RequestItems={table: batch})["UnprocessedItems"]

@@ -39,6 +39,9 @@ def screen_pop(aws, monkeypatch):
     """Both functions' environments, a card for the caller, the secret and a wall clock the test moves."""
     aws.use("AgentPageFunction")
     aws.use("ContactLookupFunction")
+    # One process plays both containers: the page's own setting too (the lookup's environment has the rest).
+    monkeypatch.setenv("AGENT_PAGE_FRAME_ANCESTORS",
+                       aws.specs["AgentPageFunction"].environment["AGENT_PAGE_FRAME_ANCESTORS"])
     table = aws.specs["ContactLookupFunction"].environment["CARDS_TABLE"]
     for key in ("PHONE#+447911123456", "CUSTOMER#cust-1"):
         aws.client("dynamodb").put_item(TableName=table, Item={"pk": {"S": key}, "card": {"S": json.dumps(CARD)}})

@@ -89,7 +89,7 @@ def agent_page(aws, customer_id: str) -> str:
 
     aws.use("AgentPageFunction")
     path, expires = customer_path(customer_id), int(time.time()) + 300
-    key = screen_pop_secret()["signing_key"].encode()
+    key = screen_pop_secret(aws.specs["AgentPageFunction"].environment["SCREEN_POP_SECRET_ID"])["signing_key"].encode()
     event = {"rawPath": path, "pathParameters": {"customer_id": customer_id},
              "queryStringParameters": {"exp": str(expires), "sig": signature(key, path, expires)}}
     answer = load_handler("agent_page").lambda_handler(event, LambdaContext())

@@ -7,7 +7,7 @@ import pkgutil
 import sys
 
 import socialcrm
-from socialcrm import caches, config, lookup
+from socialcrm import caches, lookup
 from socialcrm.adapters.dynamo.cards import CardItem
 from socialcrm.adapters.dynamo.tables import bind
 
@@ -20,13 +20,11 @@ def every_cached_function():
             and getattr(value, "__module__", None) == name]
 
 
-def test_reset_for_tests_clears_every_cache_of_the_layer(monkeypatch):
-    monkeypatch.setenv("CARDS_TABLE", "cards")
-    assert config.table_name("cards") == "cards"
+def test_reset_for_tests_clears_every_cache_of_the_layer():
     bind(CardItem, "cards")
     lookup._KEY_CACHE["secret"] = object()
     found = every_cached_function()
-    assert {"socialcrm.config", "socialcrm.wiring", "socialcrm.adapters.dynamo.tables"} <= {n for n, _ in found}
+    assert {"socialcrm.settings", "socialcrm.wiring", "socialcrm.adapters.dynamo.tables"} <= {n for n, _ in found}
     assert any(function.cache_info().currsize for _, function in found)
     assert caches.reset_for_tests() >= len(found)
     assert [name for name, function in found if function.cache_info().currsize] == []

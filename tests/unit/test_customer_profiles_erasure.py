@@ -39,7 +39,7 @@ def erasure(world, profiles):
     connector, stub = profiles
     return processor, ErasureDeps(processor.customers, processor.posts, processor.cards, NoTaskWindows(),
                                   processor.clock, processor.reviews, processor.codes, "GB",
-                                  profiles=connector), stub
+                                  erasers=(connector,)), stub
 
 
 def social_post(unique_key: str, post_key: str, customer_id: str = "c-1") -> dict:

@@ -24,19 +24,21 @@ from socialcrm.cards import lookup_keys
 from socialcrm.errors import InvalidRecord
 from socialcrm.linking import LinkingDeps, rematch
 from socialcrm.model import PostKey
-from socialcrm.ports import CardStore, CustomerDirectory, LinkCodes, PostRepository, ReviewList, Tombstones
+from socialcrm.ports import (
+    CardStore,
+    ConnectorEraser,
+    CustomerDirectory,
+    LinkCodes,
+    PostRepository,
+    ReviewList,
+    Tombstones,
+)
 
 MARKER_DAYS = 15  # SQS keeps a message at most 14 days
 
 
 class ContactState(Protocol):
     def forget(self, customer_id: str) -> int: ...
-
-
-class ProfileEraser(Protocol):
-    def erase(self, customer_id: str, post_keys: Sequence[PostKey] | None = None) -> int:
-        """Delete the customer's SocialPost objects (all, or only those of `post_keys`); the number deleted."""
-        ...
 
 
 @dataclass
@@ -49,7 +51,7 @@ class ErasureDeps:
     reviews: ReviewList
     codes: LinkCodes
     default_region: str
-    profiles: ProfileEraser | None = None
+    erasers: Sequence[ConnectorEraser] = ()  # the configured connectors that keep copies of posts
     tombstones: Tombstones | None = None
 
     @property
@@ -140,8 +142,8 @@ def _erase_customer(customer_id: str, deps: ErasureDeps, now: int) -> Receipt:
     for key in keys:
         if key.startswith(("id:", "handle:", "phone:")):
             post_keys += deps.posts.keys_by_author(key)
-    if deps.profiles is not None:  # every SocialPost object, also those of posts we no longer hold
-        receipt.counts["profile_objects"] = deps.profiles.erase(customer_id)
+    for eraser in deps.erasers:  # every copy (SocialPost objects), also those of posts we no longer hold
+        receipt.counts[eraser.erases] = receipt.counts.get(eraser.erases, 0) + eraser.erase(customer_id)
     receipt.counts["posts"] = _delete_posts(post_keys, deps)
     held_naming_them = deps.reviews.for_customer(customer_id)  # other people's posts, with them as a candidate
     if customer is not None:
@@ -177,9 +179,9 @@ def _erase_identity(key: str, deps: ErasureDeps, now: int) -> Receipt:
             linked_customers.setdefault(state.customer_id, []).append(post_key)
         if state and state.author_handle_key:
             handles.add(state.author_handle_key)
-    if deps.profiles is not None:  # while the posts still tell which profile objects are this identity's
-        receipt.counts["profile_objects"] = sum(deps.profiles.erase(customer_id, keys)
-                                                for customer_id, keys in linked_customers.items())
+    for eraser in deps.erasers:  # while the posts still tell which copies (profile objects) are this identity's
+        receipt.counts[eraser.erases] = receipt.counts.get(eraser.erases, 0) + sum(
+            eraser.erase(customer_id, keys) for customer_id, keys in linked_customers.items())
     receipt.counts["posts"] = _delete_posts(post_keys, deps)
     for link in deps.customers.identity_links(key):  # links people or matching made; the CRM's stay with it
         if link.source != "crm":

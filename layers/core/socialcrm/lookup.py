@@ -257,7 +257,7 @@ def lookup_contact(event: dict[str, Any], read_card: Callable[[str], dict[str, A
     return fit_budget(answer)
 
 
-def screen_pop_linker(base_url: str) -> Callable[[str], str] | None:
+def screen_pop_linker(base_url: str, secret_id: str) -> Callable[[str], str] | None:
     """Signed screen-pop links for found customers, or None when no page URL is configured."""
     if not base_url:
         return None
@@ -266,7 +266,7 @@ def screen_pop_linker(base_url: str) -> Callable[[str], str] | None:
         from socialcrm.screen_pop import customer_path, signed_link
 
         now = int(time.time())
-        return signed_link(base_url, customer_path(customer_id), _signing_key(now), now)
+        return signed_link(base_url, customer_path(customer_id), _signing_key(secret_id, now), now)
 
     return link
 
@@ -274,17 +274,14 @@ def screen_pop_linker(base_url: str) -> Callable[[str], str] | None:
 _KEY_CACHE: dict[str, Any] = {}  # secret id -> screen_pop.CachedKeys
 
 
-def _signing_key(now: int) -> bytes:
+def _signing_key(secret_id: str, now: int) -> bytes:
     """The ScreenPopSecret's current key, kept screen_pop.KEY_CACHE_SECONDS as the agent page keeps it.
 
     Read with the default boto3 session's client rather than Powertools Parameters: on this hot path
     the Parameters package and its own boto3 session cost about 110 ms of cold start.
     """
-    import os
-
     from socialcrm.screen_pop import CachedKeys
 
-    secret_id = os.environ.get("SCREEN_POP_SECRET_ID", "")
     if secret_id not in _KEY_CACHE:
         def read() -> Any:
             import boto3

@@ -15,6 +15,10 @@ from urllib.parse import urlsplit
 
 from socialcrm.errors import BadRequest
 
+# The hosts of each platform's own links; a platform not listed (generic/<source>) may link to any https host, or
+# to the hosts its mapping declares (url_hosts), checked by the generic adapter. Its readers import it from here.
+from socialcrm.platform_catalog import PLATFORM_HOSTS as PLATFORM_HOSTS
+
 # A reaction (like, favourite) is counted, never stored as a post or shown to an agent.
 POST_KINDS: tuple[str, ...] = ("post", "comment", "message", "mention", "review", "reaction")
 
@@ -31,13 +35,6 @@ class Author:
     location: str | None = None  # free text from the profile, when the platform gives it
 
 
-# The hosts of each platform's own links; a platform not listed (generic/<source>) may link to any https host,
-# or to the hosts its mapping declares (url_hosts), checked by the generic adapter.
-PLATFORM_HOSTS: dict[str, tuple[str, ...]] = {
-    "facebook": ("facebook.com",), "instagram": ("instagram.com",), "whatsapp": ("wa.me", "whatsapp.com"),
-    "x": ("x.com", "twitter.com"), "linkedin": ("linkedin.com",), "youtube": ("youtube.com", "youtu.be"),
-    "tiktok": ("tiktok.com",), "google-business": ("google.com",), "reddit": ("reddit.com",),
-}
 MAX_LINK_LENGTH = 2048
 
 

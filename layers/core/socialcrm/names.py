@@ -1,5 +1,3 @@
-"""How platforms are named to people (agents, tasks, speech)."""
+"""How platforms are named to people (agents, tasks, speech): from socialcrm.platform_catalog."""
 
-PLATFORM_NAMES = {"facebook": "Facebook", "instagram": "Instagram", "x": "X", "whatsapp": "WhatsApp",
-                  "linkedin": "LinkedIn", "youtube": "YouTube", "tiktok": "TikTok", "reddit": "Reddit",
-                  "google-business": "Google reviews"}
+from socialcrm.platform_catalog import PLATFORM_NAMES as PLATFORM_NAMES  # its readers import it from here

@@ -9,8 +9,12 @@ link codes, cards and personal data, and X-Ray is no place for them.
 import logging
 import re
 from functools import cache
+from typing import TYPE_CHECKING
 
 from aws_lambda_powertools import Logger, Metrics
+
+if TYPE_CHECKING:
+    from aws_lambda_powertools import Tracer
 
 # Defence in depth: our log calls carry no personal data by design (tests/e2e/test_zz_log_hygiene.py);
 # should a library or an exception message put a phone number, an email or an @handle in a record,
@@ -55,13 +59,13 @@ metrics = Metrics()
 
 
 @cache
-def _tracer():
+def _tracer() -> "Tracer":
     from aws_lambda_powertools import Tracer
 
     return Tracer()
 
 
-def __getattr__(name: str):
+def __getattr__(name: str) -> "Tracer":
     if name == "tracer":
         return _tracer()
     raise AttributeError(name)

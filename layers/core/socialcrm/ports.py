@@ -173,6 +173,16 @@ class ContactConnector(Protocol):
     def deliver(self, push: ContactPush) -> None: ...
 
 
+class ConnectorEraser(Protocol):
+    """A connector's copies of posts, removed on erasure (connectors.ConnectorKind.eraser)."""
+
+    erases: str  # what it removes, the erasure receipt's count name (profile_objects)
+
+    def erase(self, customer_id: str, post_keys: Sequence[PostKey] | None = None) -> int:
+        """Delete the customer's copies (all, or only those of `post_keys`); the number deleted."""
+        ...
+
+
 class CounterStore(Protocol):
     def read_hour(self, hour: str) -> dict[str, int]:
         """Sum of every counter of the hour over all shards."""

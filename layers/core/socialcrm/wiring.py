@@ -1,22 +1,92 @@
-"""Composition root: builds each function's dependencies from configuration, once, on first use.
+"""Composition root: builds each function's dependencies from its settings (socialcrm.settings), once, on first use.
 
-Nothing here runs at import time; handlers call these getters inside the invocation.
+Nothing here runs at import time; handlers call these getters inside the invocation. Adapters are imported where
+they are built, so a function loads only its own (the lookup's cold start imports no PynamoDB, requests or
+pydantic).
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import cache
+from typing import TYPE_CHECKING, Any
 
-from socialcrm import config
+from socialcrm import settings
+
+if TYPE_CHECKING:
+    from socialcrm.customers import SyncDeps
+    from socialcrm.erasure import ErasureDeps
+    from socialcrm.linking import LinkingDeps
+    from socialcrm.polling import Listing, StateStore
+    from socialcrm.ports import (
+        CallFigures,
+        CounterStore,
+        IngestQueue,
+        MetricsPublisher,
+        SecretStore,
+        SetAsideStore,
+    )
+    from socialcrm.processing import ProcessorDeps
+    from socialcrm.push import PushDeps
+    from socialcrm.screen_pop import CachedKeys
+    from socialcrm.websub import Hub, SubscriptionRequest
+
+CardReader = Callable[[str], dict[str, Any] | None]
 
 
 def utc_now() -> datetime:
     return datetime.now(UTC)
 
 
+# -- WebhookFunction ----------------------------------------------------------------------------------------
 @cache
-def processor_deps():
+def platform_secrets() -> SecretStore:
+    from socialcrm.adapters.secrets import PlatformSecrets
+
+    chosen = settings.webhook()
+    return PlatformSecrets(chosen.platform_secret_id, chosen.websub_secret_id)
+
+
+@cache
+def ingest_queue() -> IngestQueue:
+    from socialcrm.adapters.sqs import SqsIngestQueue
+
+    return SqsIngestQueue(settings.webhook().ingest_queue_url)
+
+
+@cache
+def set_aside_store() -> SetAsideStore:
+    from socialcrm.adapters.s3 import S3SetAsideStore
+
+    return S3SetAsideStore(settings.webhook().set_aside_bucket)
+
+
+def youtube_channels() -> tuple[str, ...]:
+    """The channels whose WebSub deliveries the YouTube adapter takes."""
+    return settings.platforms().youtube_channel_ids
+
+
+def generic_mapping_prefix() -> str:
+    return settings.platforms().generic_mapping_prefix
+
+
+def google_jwks_url() -> str:
+    return settings.platforms().google_jwks_url
+
+
+def websub_intents() -> StateStore:
+    """The WebSub (un)subscriptions we asked for (SourceStateTable, websub:youtube:<channel>)."""
+    from socialcrm.adapters.dynamo import DynamoSourceStateStore
+
+    settings.webhook()
+    return DynamoSourceStateStore(table_name=settings.webhook().tables.source_state)
+
+
+# -- ProcessorFunction --------------------------------------------------------------------------------------
+@cache
+def processor_deps() -> ProcessorDeps:
     from socialcrm.adapters.dynamo import (
         DynamoCardStore,
         DynamoCustomerDirectory,
@@ -29,28 +99,26 @@ def processor_deps():
     from socialcrm.processing import ProcessorDeps
     from socialcrm.sentiment import analyzer_for
 
-    for role in ("customers", "posts", "cards", "metrics"):
-        config.table_name(role)
+    chosen = settings.processor()
     return ProcessorDeps(
-        posts=DynamoPostRepository(table_name=config.table_name("posts"),
-                                   metrics_table_name=config.table_name("metrics"),
-                                   retention_days=config.positive_int("RETENTION_DAYS", 365)),
-        customers=DynamoCustomerDirectory(table_name=config.table_name("customers"),
-                                          metrics_table_name=config.table_name("metrics")),
-        cards=DynamoCardStore(table_name=config.table_name("cards")),
-        push_queue=SqsPushQueue(config.required("PUSH_QUEUE_URL")),
-        sentiment=analyzer_for(config.choice("SENTIMENT_ENGINE", ("vader", "comprehend"), "vader")),
+        posts=DynamoPostRepository(table_name=chosen.tables.posts, metrics_table_name=chosen.tables.metrics,
+                                   retention_days=chosen.retention_days),
+        customers=DynamoCustomerDirectory(table_name=chosen.tables.customers, metrics_table_name=chosen.tables.metrics),
+        cards=DynamoCardStore(table_name=chosen.tables.cards),
+        push_queue=SqsPushQueue(chosen.push_queue_url),
+        sentiment=analyzer_for(chosen.sentiment_engine),
         clock=utc_now,
-        reviews=DynamoReviewList(table_name=config.table_name("customers")),
-        codes=DynamoLinkCodes(table_name=config.table_name("customers")),
-        default_region=config.phone_region(),
-        ledger=DynamoLedger(table_name=config.table_name("metrics")),
-        registry=config.registry(),
+        reviews=DynamoReviewList(table_name=chosen.tables.customers),
+        codes=DynamoLinkCodes(table_name=chosen.tables.customers),
+        default_region=chosen.default_region,
+        ledger=DynamoLedger(table_name=chosen.tables.metrics),
+        registry=chosen.engagement,
     )
 
 
+# -- CustomerSyncFunction -----------------------------------------------------------------------------------
 @cache
-def sync_deps():
+def sync_deps() -> SyncDeps:
     from socialcrm.adapters.dynamo import (
         DynamoCardStore,
         DynamoCustomerDirectory,
@@ -62,113 +130,95 @@ def sync_deps():
     from socialcrm.adapters.secrets import tombstone_key
     from socialcrm.customers import SyncDeps
 
-    for role in ("customers", "posts", "cards", "metrics"):  # metrics: the customer base by segment
-        config.table_name(role)
+    chosen = settings.customer_sync()
     return SyncDeps(
-        customers=DynamoCustomerDirectory(table_name=config.table_name("customers"),
-                                          metrics_table_name=config.table_name("metrics")),
-        posts=DynamoPostRepository(table_name=config.table_name("posts"),
-                                   retention_days=config.positive_int("RETENTION_DAYS", 365)),
-        cards=DynamoCardStore(table_name=config.table_name("cards")),
-        default_region=config.phone_region(),
+        customers=DynamoCustomerDirectory(table_name=chosen.tables.customers, metrics_table_name=chosen.tables.metrics),
+        posts=DynamoPostRepository(table_name=chosen.tables.posts, retention_days=chosen.retention_days),
+        cards=DynamoCardStore(table_name=chosen.tables.cards),
+        default_region=chosen.default_region,
         clock=utc_now,
-        reviews=DynamoReviewList(table_name=config.table_name("customers")),
-        codes=DynamoLinkCodes(table_name=config.table_name("customers")),
-        tombstones=DynamoTombstones(table_name=config.table_name("customers"), key=tombstone_key()),
+        reviews=DynamoReviewList(table_name=chosen.tables.customers),
+        codes=DynamoLinkCodes(table_name=chosen.tables.customers),
+        tombstones=DynamoTombstones(table_name=chosen.tables.customers, key=tombstone_key(chosen.tombstone_secret_id)),
     )
 
 
+# -- MetricsRollupFunction ----------------------------------------------------------------------------------
 @cache
-def rollup_deps():
+def rollup_deps() -> tuple[CounterStore, MetricsPublisher]:
     from socialcrm.adapters.cloudwatch import CloudWatchPublisher
     from socialcrm.adapters.dynamo import DynamoCounterStore
 
-    config.table_name("metrics")
-    return (DynamoCounterStore(table_name=config.table_name("metrics")),
-            CloudWatchPublisher(config.required("POWERTOOLS_METRICS_NAMESPACE")))
+    chosen = settings.metrics_rollup()
+    return DynamoCounterStore(table_name=chosen.tables.metrics), CloudWatchPublisher(chosen.metrics_namespace)
 
 
 @cache
-def call_figures():
+def call_figures() -> CallFigures:
     from socialcrm.adapters.cloudwatch import CloudWatchCallFigures
 
-    return CloudWatchCallFigures(config.required("POWERTOOLS_METRICS_NAMESPACE"),
-                                 config.required("POWERTOOLS_SERVICE_NAME"))
+    chosen = settings.metrics_rollup()
+    return CloudWatchCallFigures(chosen.metrics_namespace, chosen.service_name)
 
 
+# -- ContactPushFunction ------------------------------------------------------------------------------------
 @cache
-def push_deps():
+def push_deps() -> PushDeps:
     import time
 
-    from socialcrm.adapters.dynamo import DynamoCustomerDirectory, DynamoDeliveryLog
+    from socialcrm.adapters.dynamo import DynamoCustomerDirectory, DynamoDeliveryLog, DynamoTaskWindow
+    from socialcrm.adapters.secrets import ConnectorSecrets
     from socialcrm.adapters.sqs import SqsDeadLetterSink
-    from socialcrm.connectors import build_connectors
+    from socialcrm.connectors import ConnectorContext, build_connectors
     from socialcrm.push import PushDeps
 
-    for role in ("customers", "contact_state"):
-        config.table_name(role)
-    directory = DynamoCustomerDirectory(table_name=config.table_name("customers"))  # erasure markers only
+    chosen = settings.contact_push()
+    directory = DynamoCustomerDirectory(table_name=chosen.tables.customers)  # erasure markers only
+    secrets = ConnectorSecrets(chosen.connector_secret_id)
+    context = ConnectorContext(credentials=secrets.connector_credentials,
+                               task_window=lambda: DynamoTaskWindow(table_name=chosen.tables.contact_state))
     return PushDeps(
-        connectors=build_connectors(config.required("CONNECTORS")),
-        dead_letters=SqsDeadLetterSink(config.required("PUSH_DLQ_URL")),
+        connectors=build_connectors(chosen.connectors, context),
+        dead_letters=SqsDeadLetterSink(chosen.push_dlq_url),
         sleep=time.sleep,
         erased=lambda customer_id: directory.erased([f"customer:{customer_id}"], int(time.time())),
-        log=DynamoDeliveryLog(table_name=config.table_name("contact_state")),
+        log=DynamoDeliveryLog(table_name=chosen.tables.contact_state),
     )
 
 
+# -- PollerFunction -----------------------------------------------------------------------------------------
 @cache
-def poller_deps():
-    """The listings to poll and where their state and posts go; () when no source is configured."""
+def poller_deps() -> tuple[tuple[Listing, ...], StateStore, IngestQueue]:
+    """The listings to poll and where their state and posts go; no listings when no source is configured."""
     from socialcrm.adapters.dynamo import DynamoSourceStateStore
     from socialcrm.adapters.secrets import PollingSecrets
     from socialcrm.adapters.sqs import SqsIngestQueue
-    from socialcrm.errors import ConfigurationError
 
-    enabled = config.csv_list("POLLED_SOURCES")
-    unknown = set(enabled) - {"reddit", "youtube-comments"}
-    if unknown:
-        raise ConfigurationError(f"POLLED_SOURCES names unknown sources {sorted(unknown)}")
-    secrets = PollingSecrets()
-    listings: list = []
-    if "reddit" in enabled:
-        from socialcrm.sources.reddit import (
-            API_URL,
-            AUTH_URL,
-            RedditClient,
-            RedditListing,
-            RedditSettings,
-            validate_user_agent,
-        )
-
-        credentials = secrets.source_credentials("reddit")
-        subreddits, keywords = config.csv_list("REDDIT_SUBREDDITS"), config.csv_list("REDDIT_KEYWORDS")
-        if not subreddits or not keywords:
-            raise ConfigurationError("REDDIT_SUBREDDITS and REDDIT_KEYWORDS must be set when reddit is polled")
-        client = RedditClient(RedditSettings(
-            client_id=credentials.get("client_id", ""), client_secret=credentials.get("client_secret", ""),
-            user_agent=validate_user_agent(config.required("REDDIT_USER_AGENT")), subreddits=subreddits,
-            keywords=keywords, auth_url=config.optional("REDDIT_AUTH_URL", AUTH_URL),
-            api_url=config.optional("REDDIT_API_URL", API_URL)))
-        listings += [RedditListing(client, sr, kind) for sr in subreddits for kind in ("search", "comments")]
-    if "youtube-comments" in enabled:
-        from socialcrm.sources.youtube_comments import API_URL as YOUTUBE_API
-        from socialcrm.sources.youtube_comments import YouTubeCommentsListing
-
-        key = secrets.source_credentials("youtube").get("api_key", "")
-        channels = config.csv_list("YOUTUBE_CHANNEL_IDS")
-        if not key or not channels:
-            raise ConfigurationError("youtube-comments needs youtube.api_key and YOUTUBE_CHANNEL_IDS")
-        listings += [YouTubeCommentsListing(c, key, api_url=config.optional("YOUTUBE_API_URL", YOUTUBE_API))
-                     for c in channels]
-    if listings:
-        config.table_name("sources")
-    states = DynamoSourceStateStore(table_name=config.table_name("sources")) if listings else None
-    return tuple(listings), states, SqsIngestQueue(config.required("INGEST_QUEUE_URL"))
+    chosen = settings.poller()
+    credentials = PollingSecrets(chosen.polling_secret_id).source_credentials
+    listings = tuple(listing for source in chosen.sources for listing in source.listings(credentials))
+    state = DynamoSourceStateStore(table_name=chosen.tables.source_state)
+    return listings, state, SqsIngestQueue(chosen.ingest_queue_url)
 
 
+def websub_request(mode: str) -> tuple[SubscriptionRequest, StateStore, Hub]:
+    """The poller's (un)subscription of every YouTube channel: the request, where intents go, the hub."""
+    from socialcrm.adapters.dynamo import DynamoSourceStateStore
+    from socialcrm.adapters.secrets import websub_credentials
+    from socialcrm.adapters.websub_hub import HttpHub
+    from socialcrm.websub import SubscriptionRequest
+
+    chosen = settings.poller().websub
+    # no channels: nothing to ask, and no WebSub secret needed; never the previous secret
+    secret = str(websub_credentials(chosen.secret_id).get("hub_secret") or "") if chosen.channels else ""
+    request = SubscriptionRequest(mode, chosen.channels, chosen.callback_url, secret)
+    state = DynamoSourceStateStore(table_name=settings.poller().tables.source_state)
+    return request, state, HttpHub(chosen.hub_url)
+
+
+# -- ErasureFunction ----------------------------------------------------------------------------------------
 @cache
-def erasure_deps():
+def erasure_deps() -> ErasureDeps:
     from socialcrm.adapters.dynamo import (
         DynamoCardStore,
         DynamoContactState,
@@ -181,27 +231,25 @@ def erasure_deps():
     from socialcrm.adapters.secrets import tombstone_key
     from socialcrm.erasure import ErasureDeps
 
-    for role in ("customers", "posts", "cards", "contact_state", "metrics"):
-        config.table_name(role)
-    profiles = None
-    if "customer-profiles" in config.csv_list("CONNECTORS"):
-        from socialcrm.connectors.customer_profiles import OBJECT_TYPE, CustomerProfilesConnector
-
-        profiles = CustomerProfilesConnector(config.required("CUSTOMER_PROFILES_DOMAIN"),
-                                             config.optional("SOCIAL_POST_OBJECT_TYPE", OBJECT_TYPE))
-    customers_table = config.table_name("customers")
-    return ErasureDeps(customers=DynamoCustomerDirectory(table_name=customers_table,
-                                                         metrics_table_name=config.table_name("metrics")),
-                       posts=DynamoPostRepository(table_name=config.table_name("posts")),
-                       cards=DynamoCardStore(table_name=config.table_name("cards")),
-                       contact_state=DynamoContactState(table_name=config.table_name("contact_state")), clock=utc_now,
-                       reviews=DynamoReviewList(table_name=customers_table),
-                       codes=DynamoLinkCodes(table_name=customers_table), default_region=config.phone_region(),
-                       profiles=profiles, tombstones=DynamoTombstones(table_name=customers_table, key=tombstone_key()))
+    chosen = settings.erasure()
+    erasers = tuple(eraser for connector in chosen.erasing_connectors if (eraser := connector.eraser()) is not None)
+    tables = chosen.tables
+    return ErasureDeps(customers=DynamoCustomerDirectory(table_name=tables.customers,
+                                                         metrics_table_name=tables.metrics),
+                       posts=DynamoPostRepository(table_name=tables.posts),
+                       cards=DynamoCardStore(table_name=tables.cards),
+                       contact_state=DynamoContactState(table_name=tables.contact_state),
+                       clock=utc_now,
+                       reviews=DynamoReviewList(table_name=tables.customers),
+                       codes=DynamoLinkCodes(table_name=tables.customers),
+                       default_region=chosen.default_region, erasers=erasers,
+                       tombstones=DynamoTombstones(table_name=tables.customers,
+                                                   key=tombstone_key(chosen.tombstone_secret_id)))
 
 
+# -- MatchReviewFunction ------------------------------------------------------------------------------------
 @cache
-def linking_deps():
+def linking_deps() -> LinkingDeps:
     """The match-review function's dependencies (confirm, reject, unlink, one-time codes, the review list)."""
     from socialcrm.adapters.dynamo import (
         DynamoCardStore,
@@ -212,35 +260,54 @@ def linking_deps():
     )
     from socialcrm.linking import LinkingDeps
 
-    for role in ("customers", "posts", "cards"):
-        config.table_name(role)
-    customers_table = config.table_name("customers")
-    return LinkingDeps(customers=DynamoCustomerDirectory(table_name=customers_table),
-                       posts=DynamoPostRepository(table_name=config.table_name("posts"),
-                                                  retention_days=config.positive_int("RETENTION_DAYS", 365)),
-                       cards=DynamoCardStore(table_name=config.table_name("cards")),
-                       reviews=DynamoReviewList(table_name=customers_table),
-                       codes=DynamoLinkCodes(table_name=customers_table),
-                       default_region=config.phone_region(), clock=utc_now)
+    chosen = settings.match_review()
+    tables = chosen.tables
+    return LinkingDeps(customers=DynamoCustomerDirectory(table_name=tables.customers),
+                       posts=DynamoPostRepository(table_name=tables.posts, retention_days=chosen.retention_days),
+                       cards=DynamoCardStore(table_name=tables.cards),
+                       reviews=DynamoReviewList(table_name=tables.customers),
+                       codes=DynamoLinkCodes(table_name=tables.customers),
+                       default_region=chosen.default_region, clock=utc_now)
 
 
-def websub_intents():
-    """The WebSub (un)subscriptions we asked for (SourceStateTable, websub:youtube:<channel>)."""
-    from socialcrm.adapters.dynamo import DynamoSourceStateStore
+# -- ContactLookupFunction and AgentPageFunction (light imports only) --------------------------------------
+@dataclass(frozen=True)
+class LookupDeps:
+    read_card: CardReader
+    lookback_days: int
+    default_region: str
+    screen_pop: Callable[[str], str] | None
+    retention_days: int
 
-    return DynamoSourceStateStore(table_name=config.table_name("sources"))
+
+@cache
+def lookup_deps() -> LookupDeps:
+    from socialcrm.lookup import card_reader, screen_pop_linker
+
+    chosen = settings.contact_lookup()
+    return LookupDeps(card_reader(chosen.cards_table), chosen.lookback_days, chosen.default_region,
+                      screen_pop_linker(chosen.agent_page_base_url, chosen.screen_pop_secret_id),
+                      chosen.retention_days)
 
 
-def websub_request(mode: str):
-    """The poller's (un)subscription of every YouTube channel: the request, where intents go, the hub."""
-    from socialcrm.adapters.dynamo import DynamoSourceStateStore
-    from socialcrm.adapters.secrets import websub_credentials
-    from socialcrm.adapters.websub_hub import HttpHub
-    from socialcrm.websub import HUB_URL, SubscriptionRequest
+@dataclass(frozen=True)
+class AgentPageDeps:
+    read_card: CardReader
+    keys: CachedKeys
+    default_region: str
+    retention_days: int
+    content_security_policy: str
 
-    config.table_name("sources")
-    channels = config.csv_list("YOUTUBE_CHANNEL_IDS")  # none: nothing to ask, and no WebSub secret needed
-    secret = str(websub_credentials().get("hub_secret") or "") if channels else ""  # the current one, never previous
-    request = SubscriptionRequest(mode, channels, config.required("WEBSUB_CALLBACK_URL"), secret)
-    intents = DynamoSourceStateStore(table_name=config.table_name("sources"))
-    return request, intents, HttpHub(config.optional("WEBSUB_HUB_URL", HUB_URL))
+
+@cache
+def agent_page_deps() -> AgentPageDeps:
+    from socialcrm.adapters.secrets import screen_pop_secret
+    from socialcrm.agent_page import content_security_policy
+    from socialcrm.lookup import card_reader
+    from socialcrm.screen_pop import CachedKeys
+
+    chosen = settings.agent_page()
+    secret_id = chosen.screen_pop_secret_id
+    return AgentPageDeps(card_reader(chosen.cards_table), CachedKeys(lambda: screen_pop_secret(secret_id)),
+                         chosen.default_region, chosen.retention_days,
+                         content_security_policy(chosen.frame_ancestors))

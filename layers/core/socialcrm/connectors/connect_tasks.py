@@ -10,12 +10,16 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from functools import cached_property
 from typing import Any, Protocol
 
 from botocore.exceptions import BotoCoreError, ClientError
 
+from socialcrm.config import Environment
+from socialcrm.connectors import ConnectorContext, ConnectorKind
 from socialcrm.connectors.aws_errors import delivery_error
+from socialcrm.errors import ConfigurationError
 from socialcrm.model import ContactPush
 from socialcrm.names import PLATFORM_NAMES
 
@@ -37,7 +41,6 @@ class ConnectTasksConnector:
         self.window_seconds = window_minutes * 60
         self._client = client
         self.clock = clock
-        self.suppressed = 0
 
     @cached_property
     def client(self) -> Any:
@@ -72,9 +75,35 @@ class ConnectTasksConnector:
     def deliver(self, push: ContactPush) -> None:
         now = int(self.clock())
         if not self.window.claim(push.customer_id, push.push_id, now + self.window_seconds, now):
-            self.suppressed += 1
-            return
+            return  # the customer's task of this window is open
         try:
             self.client.start_task_contact(**self.task_request(push))
         except (ClientError, BotoCoreError) as error:
             raise delivery_error("connect", error) from None
+
+
+@dataclass(frozen=True)
+class ConnectTasksSettings:
+    instance_id: str  # CONNECT_INSTANCE_ID
+    contact_flow_id: str  # TASK_CONTACT_FLOW_ID
+    window_minutes: int  # TASK_WINDOW_MINUTES
+
+
+def _read_settings(env: Environment) -> ConnectTasksSettings:
+    return ConnectTasksSettings(env.text("CONNECT_INSTANCE_ID"), env.text("TASK_CONTACT_FLOW_ID"),
+                                env.positive_int("TASK_WINDOW_MINUTES"))
+
+
+def _check(settings: ConnectTasksSettings) -> None:
+    for variable, value in (("CONNECT_INSTANCE_ID", settings.instance_id),
+                            ("TASK_CONTACT_FLOW_ID", settings.contact_flow_id)):
+        if not value:
+            raise ConfigurationError(f"environment variable {variable} must be set for the connect-tasks connector")
+
+
+def _build(settings: ConnectTasksSettings, context: ConnectorContext) -> ConnectTasksConnector:
+    return ConnectTasksConnector(settings.instance_id, settings.contact_flow_id, context.task_window(),
+                                 settings.window_minutes)
+
+
+KIND = ConnectorKind("connect-tasks", _read_settings, _check, _build)

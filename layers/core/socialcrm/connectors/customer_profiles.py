@@ -11,12 +11,16 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
 from functools import cached_property
 from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
+from socialcrm.config import Environment
+from socialcrm.connectors import ConnectorContext, ConnectorKind
 from socialcrm.connectors.aws_errors import delivery_error
+from socialcrm.errors import ConfigurationError
 from socialcrm.identity import describe_match
 from socialcrm.model import ContactPush, PostKey
 
@@ -26,6 +30,7 @@ PAGE_SIZE = 100  # the most SearchProfiles and ListProfileObjects return per pag
 
 class CustomerProfilesConnector:
     name = "customer-profiles"
+    erases = "profile_objects"  # the erasure receipt's count
 
     def __init__(self, domain: str, object_type: str = OBJECT_TYPE, client: Any = None) -> None:
         self.domain = domain
@@ -116,3 +121,26 @@ def _post_key_of(item: dict[str, Any]) -> str | None:
     except ValueError:
         return None
     return body.get("post_key") if isinstance(body, dict) else None
+
+
+@dataclass(frozen=True)
+class CustomerProfilesSettings:
+    domain: str  # CUSTOMER_PROFILES_DOMAIN
+
+
+def _read_settings(env: Environment) -> CustomerProfilesSettings:
+    return CustomerProfilesSettings(env.text("CUSTOMER_PROFILES_DOMAIN"))
+
+
+def _check(settings: CustomerProfilesSettings) -> None:
+    if not settings.domain:
+        raise ConfigurationError(
+            "environment variable CUSTOMER_PROFILES_DOMAIN must be set for the customer-profiles connector")
+
+
+def _connector(settings: CustomerProfilesSettings,
+               context: ConnectorContext | None = None) -> CustomerProfilesConnector:
+    return CustomerProfilesConnector(settings.domain)
+
+
+KIND = ConnectorKind("customer-profiles", _read_settings, _check, _connector, eraser=_connector)

@@ -15,6 +15,7 @@ import ipaddress
 import json
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from functools import cached_property
@@ -22,6 +23,8 @@ from urllib.parse import urlsplit
 
 import requests
 
+from socialcrm.config import Environment
+from socialcrm.connectors import ConnectorContext, ConnectorKind
 from socialcrm.errors import ConfigurationError, PermanentDeliveryError, TransientDeliveryError
 from socialcrm.model import ContactPush
 
@@ -114,3 +117,28 @@ class HttpsConnector:
             delay = retry_after_seconds(response.headers.get("Retry-After"), lambda: datetime.now(UTC))
             raise TransientDeliveryError(f"contact centre answered {status}", retry_after=delay)
         raise PermanentDeliveryError(f"contact centre answered {status}")
+
+
+@dataclass(frozen=True)
+class HttpsSettings:
+    url: str  # CONTACT_CENTRE_URL
+
+
+def _read_settings(env: Environment) -> HttpsSettings:
+    return HttpsSettings(env.text("CONTACT_CENTRE_URL"))
+
+
+def _check(settings: HttpsSettings) -> None:
+    if not settings.url:
+        raise ConfigurationError("environment variable CONTACT_CENTRE_URL must be set for the https connector")
+    validate_endpoint(settings.url)
+
+
+def _build(settings: HttpsSettings, context: ConnectorContext) -> HttpsConnector:
+    key = context.credentials("https").get("signing_key", "")
+    if len(key) < 16:
+        raise ConfigurationError("the connector secret's https.signing_key must be at least 16 characters")
+    return HttpsConnector(url=settings.url, signing_key=key)
+
+
+KIND = ConnectorKind("https", _read_settings, _check, _build)

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import hmac
 import json
-import os
 import re
 import time
 from collections.abc import Callable
@@ -115,7 +114,7 @@ def parse_mapping(source: str, raw: Any) -> Mapping:
     _require(("{timestamp}" in sig.payload) == bool(sig.timestamp_header), source,
              "signature.payload uses {timestamp} exactly when signature.timestamp_header is set")
     kind = raw.get("kind", "post")
-    kind_path, kind_map, default_kind = None, {}, kind
+    kind_path, kind_map, default_kind = None, dict[str, Any](), kind
     if isinstance(kind, dict):
         kind_path, kind_map, default_kind = kind.get("path"), kind.get("map") or {}, kind.get("default", "post")
     _require(default_kind in POST_KINDS and all(k in POST_KINDS for k in kind_map.values()), source,
@@ -127,7 +126,7 @@ def parse_mapping(source: str, raw: Any) -> Mapping:
     values = include.get("equals", [])
     handshake = raw.get("handshake")
     url_hosts = raw.get("url_hosts")
-    _require(url_hosts is None or (isinstance(url_hosts, list) and url_hosts and all(
+    _require(url_hosts is None or (isinstance(url_hosts, list) and bool(url_hosts) and all(
         isinstance(h, str) and HOST_NAME.match(h) for h in url_hosts)), source,
         "url_hosts must be a non-empty list of host names (example.com)")
     _require(handshake is None or (isinstance(handshake, dict) and "challenge_param" in handshake), source,
@@ -154,7 +153,9 @@ def load_mapping(source: str) -> Mapping:
     found = _repo_mapping(source)
     if found is not None:
         return found
-    prefix = os.environ.get("GENERIC_MAPPING_PREFIX", "").strip()
+    from socialcrm.wiring import generic_mapping_prefix
+
+    prefix = generic_mapping_prefix()
     if prefix:
         from aws_lambda_powertools.utilities import parameters
 

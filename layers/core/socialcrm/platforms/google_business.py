@@ -17,14 +17,17 @@ import base64
 import binascii
 import hmac
 import json
-import os
 from functools import cache
+from typing import TYPE_CHECKING
 
 from socialcrm.errors import BadRequest, ConfigurationError, HandshakeRefused, SignatureInvalid
 from socialcrm.model import Author, CanonicalPost, parse_time
 from socialcrm.platforms.base import SetAside, WebhookRequest, WebhookResponse
 from socialcrm.platforms.shapes import an_id, an_object, optional_str, text_of
 from socialcrm.platforms.signing import secrets_in_force, with_rotation
+
+if TYPE_CHECKING:
+    from jwt import PyJWKClient
 
 PLATFORM = "google-business"
 GOOGLE_ISSUERS = ("accounts.google.com", "https://accounts.google.com")
@@ -34,7 +37,7 @@ STARS = {"ONE": 1, "TWO": 2, "THREE": 3, "FOUR": 4, "FIVE": 5}
 
 
 @cache
-def jwks_client(url: str):
+def jwks_client(url: str) -> PyJWKClient:
     from jwt import PyJWKClient
 
     return PyJWKClient(url, cache_keys=True, lifespan=3600, timeout=3)
@@ -43,7 +46,9 @@ def jwks_client(url: str):
 def verify_google_id_token(token: str, audience: str, email: str) -> None:
     import jwt
 
-    url = os.environ.get("GOOGLE_JWKS_URL") or GOOGLE_JWKS_URL
+    from socialcrm.wiring import google_jwks_url
+
+    url = google_jwks_url()
     try:
         key = jwks_client(url).get_signing_key_from_jwt(token).key
         claims = jwt.decode(token, key, algorithms=["RS256"], audience=audience, issuer=GOOGLE_ISSUERS,
@@ -96,7 +101,9 @@ class GoogleBusinessAdapter:
         # the Notifications reference names the fields reviewName / locationName (review_name in its v1 text)
         review_name = an_id(data.get("reviewName") or data.get("review_name") or data.get("review") or data.get("name"),
                             "message.data.reviewName") or ""
-        reviewer = data.get("reviewer") if isinstance(data.get("reviewer"), dict) else {}
+        reviewer = data.get("reviewer")
+        if not isinstance(reviewer, dict):
+            reviewer = {}
         stars = STARS.get(str(data.get("starRating")))
         text = text_of(data.get("comment"))
         return [CanonicalPost(

@@ -11,9 +11,9 @@ without a hub_secret (WebSubSecret) nothing is accepted. Entries of channels not
 from __future__ import annotations
 
 import hmac
-import os
 import time
 from collections.abc import Callable
+from typing import Any
 from urllib.parse import parse_qs, quote, urlsplit
 
 from defusedxml import ElementTree
@@ -35,8 +35,11 @@ TOPIC_URLS = {f"{scheme}://www.youtube.com{path}" for scheme in ("https", "http"
 CHANNEL_URI = "https://www.youtube.com/channel/"
 
 
-def subscribed_channels() -> set[str]:
-    return {c.strip() for c in os.environ.get("YOUTUBE_CHANNEL_IDS", "").split(",") if c.strip()}
+def subscribed_channels() -> tuple[str, ...]:
+    """YOUTUBE_CHANNEL_IDS, through the composition root."""
+    from socialcrm.wiring import youtube_channels
+
+    return youtube_channels()
 
 
 def channel_of_topic(topic: str) -> str | None:
@@ -74,7 +77,7 @@ class YouTubeAdapter:
         channel = channel_of_topic(request.query.get("hub.topic", ""))
         if mode not in websub.MODES or not challenge:
             raise HandshakeRefused("not a WebSub verification")
-        if not is_ours(channel):
+        if channel is None or not is_ours(channel):
             raise SubscriptionNotRequested("topic not subscribed")
         if not websub.confirmed(self.intents(), channel, mode, self.clock()):
             raise SubscriptionNotRequested(f"no {mode} of this topic was requested in the last minutes")
@@ -123,7 +126,7 @@ class YouTubeAdapter:
         return accepted.posts
 
     @staticmethod
-    def _is_update(entry) -> bool:
+    def _is_update(entry: Any) -> bool:  # an ElementTree element
         published = entry.findtext("atom:published", namespaces=NS)
         updated = entry.findtext("atom:updated", namespaces=NS)
         return bool(published and updated and updated[:19] > published[:19])

@@ -15,9 +15,11 @@ from typing import Any
 
 import requests
 
+from socialcrm.config import Environment
 from socialcrm.errors import ConfigurationError
 from socialcrm.model import Author, CanonicalPost, parse_time
 from socialcrm.polling import ListedItem, Page, RateLimiter, SourceUnavailable
+from socialcrm.sources import Credentials, SourceKind
 
 SECRET_SECTION, SECRET_KEYS = "reddit", ("client_id", "client_secret")  # PollingSecret: {"reddit": {...}}
 AUTH_URL = "https://www.reddit.com/api/v1/access_token"
@@ -99,7 +101,8 @@ class RedditClient:
                 raise SourceUnavailable(f"reddit answered {answer.status_code} for {path}")
             if _seconds(answer.headers.get("X-Ratelimit-Remaining"), default=1.0) < 1:
                 self.limiter.wait(reset or 60.0, "reddit rate limit exhausted")
-            return answer.json()
+            body: dict[str, Any] = answer.json()
+            return body
         raise SourceUnavailable("reddit: out of attempts")
 
 
@@ -160,3 +163,39 @@ class RedditListing:
             relevant = self.kind == "search" or mentions_brand(post.text, keywords)
             items.append(ListedItem(float(data["created_utc"]), data["name"], post if relevant else None))
         return Page(items, listing.get("after"))
+
+
+@dataclass(frozen=True)
+class RedditSource:
+    """What to watch (REDDIT_SUBREDDITS, REDDIT_KEYWORDS) and how to introduce ourselves (REDDIT_USER_AGENT)."""
+
+    subreddits: tuple[str, ...]
+    keywords: tuple[str, ...]
+    user_agent: str
+    auth_url: str = AUTH_URL
+    api_url: str = API_URL
+
+
+def _read_settings(env: Environment) -> RedditSource:
+    return RedditSource(env.csv("REDDIT_SUBREDDITS"), env.csv("REDDIT_KEYWORDS"), env.text("REDDIT_USER_AGENT"),
+                        env.override("REDDIT_AUTH_URL", AUTH_URL), env.override("REDDIT_API_URL", API_URL))
+
+
+def _check(settings: RedditSource) -> None:
+    if not settings.subreddits or not settings.keywords:
+        raise ConfigurationError("REDDIT_SUBREDDITS and REDDIT_KEYWORDS must be set when reddit is polled")
+    if not settings.user_agent:
+        raise ConfigurationError("environment variable REDDIT_USER_AGENT must be set")
+    validate_user_agent(settings.user_agent)
+
+
+def _listings(settings: RedditSource, credentials: Credentials) -> list[RedditListing]:
+    secret = credentials("reddit")
+    client = RedditClient(RedditSettings(
+        client_id=secret.get("client_id", ""), client_secret=secret.get("client_secret", ""),
+        user_agent=settings.user_agent, subreddits=settings.subreddits, keywords=settings.keywords,
+        auth_url=settings.auth_url, api_url=settings.api_url))
+    return [RedditListing(client, sr, kind) for sr in settings.subreddits for kind in ("search", "comments")]
+
+
+SOURCE = SourceKind("reddit", _read_settings, _check, _listings)

@@ -4,13 +4,17 @@ Authenticated with an API key from the platform secret; quota errors end the run
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 import requests
 
+from socialcrm.config import Environment
+from socialcrm.errors import ConfigurationError
 from socialcrm.model import Author, CanonicalPost, parse_time
 from socialcrm.polling import ListedItem, Page, SourceUnavailable
+from socialcrm.sources import Credentials, SourceKind
 
 SECRET_SECTION, SECRET_KEYS = "youtube", ("api_key",)  # PollingSecret: {"youtube": {"api_key": ...}}
 API_URL = "https://www.googleapis.com/youtube/v3"
@@ -56,3 +60,28 @@ class YouTubeCommentsListing:
             at = datetime.fromisoformat(created.replace("Z", "+00:00")).timestamp()
             items.append(ListedItem(at, top["id"], post))
         return Page(items, body.get("nextPageToken"))
+
+
+@dataclass(frozen=True)
+class YouTubeCommentsSource:
+    channels: tuple[str, ...]  # YOUTUBE_CHANNEL_IDS
+    api_url: str = API_URL
+
+
+def _read_settings(env: Environment) -> YouTubeCommentsSource:
+    return YouTubeCommentsSource(env.csv("YOUTUBE_CHANNEL_IDS"), env.override("YOUTUBE_API_URL", API_URL))
+
+
+def _check(settings: YouTubeCommentsSource) -> None:
+    if not settings.channels:
+        raise ConfigurationError("youtube-comments needs youtube.api_key and YOUTUBE_CHANNEL_IDS")
+
+
+def _listings(settings: YouTubeCommentsSource, credentials: Credentials) -> list[YouTubeCommentsListing]:
+    key = credentials("youtube").get("api_key", "")
+    if not key:
+        raise ConfigurationError("youtube-comments needs youtube.api_key and YOUTUBE_CHANNEL_IDS")
+    return [YouTubeCommentsListing(channel, key, api_url=settings.api_url) for channel in settings.channels]
+
+
+SOURCE = SourceKind("youtube-comments", _read_settings, _check, _listings)
