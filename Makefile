@@ -11,6 +11,7 @@ install: $(STAMP)
 $(STAMP): requirements.txt requirements-dev.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	$(BIN)/pip install --quiet --disable-pip-version-check --no-deps -e .  # the `socialcrm` command (socialcrm_cli/)
 	touch $(STAMP)
 
 lint: install
@@ -78,6 +79,11 @@ load: install
 bench: install
 	$(BIN)/python -m infra.local.bench --cold 15
 	$(BIN)/python -m infra.local.bench --cold 15 --warm 100 --screen-pop || true
+
+# `socialcrm customers import` of generated customers on a fresh local stack, timed (README, "Measured").
+.PHONY: import-bench
+import-bench: install
+	$(BIN)/python -m infra.import_bench --rows $(or $(ROWS),200000) --workers $(or $(WORKERS),4)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis
