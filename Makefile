@@ -83,7 +83,8 @@ bench: install
 # `socialcrm customers import` of generated customers on a fresh local stack, timed (README, "Measured").
 .PHONY: import-bench
 import-bench: install
-	$(BIN)/python -m infra.import_bench --rows $(or $(ROWS),200000) --workers $(or $(WORKERS),4)
+	$(BIN)/python -m infra.import_bench --rows $(or $(ROWS),200000) --workers $(or $(WORKERS),4) \
+	  --batch-size $(or $(BATCH),200)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis

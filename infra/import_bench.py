@@ -1,6 +1,6 @@
 """`make import-bench`: generated customers through `socialcrm customers import` on a fresh local stack, timed.
 
-    python -m infra.import_bench [--rows 200000] [--workers 4] [--keep DIR]
+    python -m infra.import_bench [--rows 200000] [--workers 4] [--batch-size 200] [--keep DIR]
 
 The stack runs `--workers` environments of CustomerSyncFunction (one by default in `make local`), so the import's
 workers each have one, as Lambda would give them. Prints the import's summary and one line to quote.
@@ -24,6 +24,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=200_000)
     parser.add_argument("--workers", type=int, default=4)
+    parser.add_argument("--batch-size", type=int, default=200, help="records per invocation (1-200)")
     parser.add_argument("--keep", type=Path, help="write the file, its problems and the stack's log here")
     options = parser.parse_args()
     folder = options.keep or Path(tempfile.mkdtemp(prefix="import-bench-"))
@@ -35,7 +36,7 @@ def main() -> int:
     with LocalStack(log_file=log, concurrency={"CustomerSyncFunction": options.workers}) as stack:
         command = [sys.executable, "-m", "socialcrm_cli", "--endpoint-url", stack.aws_endpoint,
                    "--lambda-endpoint-url", stack.lambda_endpoint, "customers", "import", str(export), "--restart",
-                   "--workers", str(options.workers), "--json"]
+                   "--workers", str(options.workers), "--batch-size", str(options.batch_size), "--json"]
         started = time.monotonic()
         finished = subprocess.run(command, stdout=subprocess.PIPE, check=False)  # noqa: S603 (our own command)
         seconds = time.monotonic() - started
@@ -46,7 +47,7 @@ def main() -> int:
     print(json.dumps(summary, indent=2))
     print(f"{summary['rows']:,} rows ({summary['upserted']:,} upserted, {summary['rejected']:,} rejected, "
           f"{summary['warnings']:,} entries dropped) in {seconds:,.0f} s, {summary['rows'] / seconds:,.1f} rows/s, "
-          f"{options.workers} workers; function log: {log}")
+          f"{options.workers} workers, batches of {options.batch_size}; function log: {log}")
     return 0
 
 

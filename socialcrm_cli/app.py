@@ -213,8 +213,9 @@ def show_import(outcome: importer.Outcome, file: Path, state: importer.ImportSta
         out.print(f"Rejected rows and dropped entries: {problems}")
     if outcome.interrupted:
         out.print(f"[yellow]Interrupted.[/] Run the same command again to resume ({state.path.name}).")
-    elif resumable:
-        out.print(f"Run the same command again to retry the failed batches ({state.path.name}).")
+    elif outcome.failed:
+        out.print("Run the same command again to retry the failed batches"
+                  + (f" ({state.path.name} records the others)." if resumable else "."))
 
 
 @customers_app.command("generate")

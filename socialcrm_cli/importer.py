@@ -162,7 +162,7 @@ def problem_lines(batch: Batch, answer: Any) -> tuple[dict[str, int], list[dict[
 @dataclass
 class Outcome:
     rows: int = 0  # rows in the file
-    rows_this_run: int = 0
+    rows_this_run: int = 0  # rows of the batches this run completed
     batches: int = 0
     skipped_batches: int = 0  # done by an earlier run
     done_batches: int = 0  # done by this run
@@ -217,7 +217,7 @@ def run_import(all_batches: Iterable[Batch], send: Send, state: ImportState, pro
                 state.done[batch.index] = counts
                 state.save()
                 outcome.done_batches += 1
-            outcome.rows_this_run += len(batch.rows)
+                outcome.rows_this_run += len(batch.rows)
             advance(len(batch.rows), True)
 
     executor = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="import")
