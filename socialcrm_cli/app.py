@@ -136,6 +136,8 @@ def import_customers(
     batch_size: Annotated[int, typer.Option(help="Records per invocation (1-200).")] = importer.BATCH_SIZE,
     restart: Annotated[bool, typer.Option("--restart", help="Forget an interrupted import of this file and start "
                                                             "again.")] = False,
+    attempts: Annotated[int, typer.Option(min=1, max=5, help="Tries per batch when the function fails (a timeout, "
+                                                             "an error); then it is left for the next run.")] = 2,
     as_json: JsonOutput = False,
 ) -> None:
     """Load a CRM export into CustomerSyncFunction: batches in parallel, resumable, problems written beside FILE."""
@@ -172,7 +174,7 @@ def import_customers(
 
         try:
             outcome = importer.run_import(importer.batches(customers_file.read_rows(file, kind), batch_size), send,
-                                          state, problems, chosen, advance)
+                                          state, problems, chosen, advance, attempts)
         except importer.ImportStopped as stopped:
             progress.stop()
             show_import(stopped.outcome, file, state, problems, as_json)

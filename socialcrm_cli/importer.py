@@ -185,10 +185,11 @@ Advance = Callable[[int, bool], None]  # rows, whether they were sent in this ru
 
 
 def run_import(all_batches: Iterable[Batch], send: Send, state: ImportState, problems: Path, workers: int,
-               advance: Advance = lambda rows, sent: None) -> Outcome:
+               advance: Advance = lambda rows, sent: None, attempts: int = 2) -> Outcome:
     """Send each batch not yet done, `workers` at a time; record each completed one as it completes.
 
-    `send` raises FunctionFailed (the batch fails, the others go on) or another CliError (AWS refused: stop)."""
+    `send` raises FunctionFailed (the batch is sent again, up to `attempts` times in all, then fails and the others
+    go on) or another CliError (AWS refused: stop)."""
     from socialcrm_cli.target import FunctionFailed
 
     outcome = Outcome(workers=workers)
@@ -196,6 +197,8 @@ def run_import(all_batches: Iterable[Batch], send: Send, state: ImportState, pro
     started = time.monotonic()
     stop: CliError | None = None
     in_flight: dict[Future[Any], Batch] = {}
+    tries: dict[int, int] = {}
+    executor = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="import")
 
     def settle(finished: Iterable[Future[Any]]) -> None:
         nonlocal stop
@@ -204,6 +207,10 @@ def run_import(all_batches: Iterable[Batch], send: Send, state: ImportState, pro
             try:
                 counts, lines = problem_lines(batch, future.result())
             except FunctionFailed as error:
+                tries[batch.index] = tries.get(batch.index, 1) + 1
+                if tries[batch.index] <= attempts and stop is None and not outcome.interrupted:
+                    in_flight[executor.submit(send, batch.payload())] = batch  # a timeout or a transient error
+                    continue
                 outcome.failed.append({"batch": batch.index, "first_line": batch.rows[0].line,
                                        "error": error.message})
             except CliError as error:
@@ -220,7 +227,6 @@ def run_import(all_batches: Iterable[Batch], send: Send, state: ImportState, pro
                 outcome.rows_this_run += len(batch.rows)
             advance(len(batch.rows), True)
 
-    executor = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="import")
     try:
         for batch in all_batches:
             outcome.batches += 1

@@ -214,11 +214,13 @@ class FakeFunction:
         return {"upserted": len(payload["customers"]) - len(rejected), "rejected": rejected, "warnings": []}
 
 
-def run(tmp_path: Path, all_rows: list[Row], send: FakeFunction, workers: int = 3) -> importer.Outcome:
+def run(tmp_path: Path, all_rows: list[Row], send: FakeFunction, workers: int = 3,
+        attempts: int = 1) -> importer.Outcome:
     source = tmp_path / "crm.csv"
     source.touch()
     state = importer.ImportState.load(source, "sha", 10, restart=False)
-    return importer.run_import(importer.batches(all_rows, 10), send, state, importer.problems_path(source), workers)
+    return importer.run_import(importer.batches(all_rows, 10), send, state, importer.problems_path(source), workers,
+                               attempts=attempts)
 
 
 def problem_lines_of(tmp_path: Path) -> list[int]:
@@ -267,3 +269,26 @@ def test_a_batch_of_only_locally_rejected_rows_is_not_sent_but_recorded(tmp_path
     outcome = run(tmp_path, rows(10, bad=frozenset(range(10))) + rows(3), send)
     assert send.sent == ["c0"] and outcome.done_batches == 2
     assert outcome.counts == {"upserted": 3, "rejected": 10, "warnings": 0}
+
+
+class FailsOnce(FakeFunction):
+    def __call__(self, payload):
+        first = payload["customers"][0]["customer_id"]
+        if first in self.failing:
+            self.failing.discard(first)
+            self.sent.append(first)
+            raise FunctionFailed("CustomerSyncFunction failed: Sandbox.Timedout: Task timed out")
+        return super().__call__(payload)
+
+
+def test_a_batch_the_function_failed_on_is_sent_again_within_the_run(tmp_path):
+    send = FailsOnce(failing={"c10"})
+    outcome = run(tmp_path, rows(30), send, attempts=2)
+    assert sorted(send.sent) == ["c0", "c10", "c10", "c20"]
+    assert (outcome.done_batches, outcome.failed) == (3, [])
+
+
+def test_a_batch_that_keeps_failing_is_tried_attempts_times_then_reported(tmp_path):
+    send = FakeFunction(failing={"c0"})
+    outcome = run(tmp_path, rows(10), send, attempts=2)
+    assert send.sent == ["c0", "c0"] and [failure["batch"] for failure in outcome.failed] == [0]
