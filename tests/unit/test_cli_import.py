@@ -292,3 +292,27 @@ def test_a_batch_that_keeps_failing_is_tried_attempts_times_then_reported(tmp_pa
     send = FakeFunction(failing={"c0"})
     outcome = run(tmp_path, rows(10), send, attempts=2)
     assert send.sent == ["c0", "c0"] and [failure["batch"] for failure in outcome.failed] == [0]
+
+
+def test_an_interruption_keeps_what_completed_and_the_next_run_sends_the_rest(tmp_path):
+    source = tmp_path / "crm.csv"
+    source.touch()
+    first = FakeFunction()
+    pressed = []
+
+    def ctrl_c_after_the_first_batch(count: int, sent: bool) -> None:
+        if not pressed:
+            pressed.append(count)
+            raise KeyboardInterrupt
+
+    state = importer.ImportState.load(source, "sha", 10, restart=False)
+    outcome = importer.run_import(importer.batches(rows(50), 10), first, state, importer.problems_path(source), 1,
+                                  ctrl_c_after_the_first_batch)
+    assert outcome.interrupted and 0 in state.done
+    assert importer.state_path(source).exists()
+    assert len(first.sent) <= 3  # the first batch and at most the two in flight (2 per worker)
+    again = FakeFunction()
+    outcome = run(tmp_path, rows(50), again)
+    assert sorted(again.sent + [sent for sent in first.sent if int(sent[1:]) // 10 in state.done]) == [
+        f"c{n}" for n in range(0, 50, 10)]
+    assert outcome.counts == {"upserted": 45, "rejected": 5, "warnings": 0}
