@@ -16,9 +16,10 @@ install:
 	@$(if $(filter install,$(MAKECMDGOALS)),$(BIN)/python -c 'import sys; print("virtualenv Python:", sys.version.split()[0])')
 	@$(MAKE) --no-print-directory --silent $(STAMP)
 
-$(STAMP): requirements.txt requirements-dev.txt
+$(STAMP): requirements.txt requirements-dev.txt pyproject.toml
 	@echo "installing requirements-dev.txt into $(VENV)"
 	@$(BIN)/pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	@$(BIN)/pip install --quiet --disable-pip-version-check --no-deps -e .  # the `socialcrm` command (socialcrm_cli/)
 	@touch $(STAMP)
 
 lint: install
@@ -91,6 +92,12 @@ load: install
 bench: install
 	$(BIN)/python -m infra.local.bench --cold 15
 	$(BIN)/python -m infra.local.bench --cold 15 --warm 100 --screen-pop || true
+
+# `socialcrm customers import` of generated customers on a fresh local stack, timed (README, "Measured").
+.PHONY: import-bench
+import-bench: install
+	$(BIN)/python -m infra.import_bench --rows $(or $(ROWS),200000) --workers $(or $(WORKERS),4) \
+	  --batch-size $(or $(BATCH),200)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis

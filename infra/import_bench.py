@@ -1,0 +1,55 @@
+"""`make import-bench`: generated customers through `socialcrm customers import` on a fresh local stack, timed.
+
+    python -m infra.import_bench [--rows 200000] [--workers 4] [--batch-size 200] [--keep DIR]
+
+The stack runs `--workers` environments of CustomerSyncFunction (one by default in `make local`), so the import's
+workers each have one, as Lambda would give them. Prints the import's summary and one line to quote.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from infra.local.stack import LocalStack
+from socialcrm_cli.customers_file import generate_csv
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rows", type=int, default=200_000)
+    parser.add_argument("--workers", type=int, default=4)
+    parser.add_argument("--batch-size", type=int, default=200, help="records per invocation (1-200)")
+    parser.add_argument("--keep", type=Path, help="write the file, its problems and the stack's log here")
+    options = parser.parse_args()
+    folder = options.keep or Path(tempfile.mkdtemp(prefix="import-bench-"))
+    folder.mkdir(parents=True, exist_ok=True)
+    export = folder / f"customers-{options.rows}.csv"
+    made = generate_csv(export, options.rows)
+    print(f"{export}: {made['rows']:,} rows", flush=True)
+    log = folder / "functions.log"
+    with LocalStack(log_file=log, concurrency={"CustomerSyncFunction": options.workers}) as stack:
+        command = [sys.executable, "-m", "socialcrm_cli", "--endpoint-url", stack.aws_endpoint,
+                   "--lambda-endpoint-url", stack.lambda_endpoint, "customers", "import", str(export), "--restart",
+                   "--workers", str(options.workers), "--batch-size", str(options.batch_size), "--json"]
+        started = time.monotonic()
+        finished = subprocess.run(command, stdout=subprocess.PIPE, check=False)  # noqa: S603 (our own command)
+        seconds = time.monotonic() - started
+    if finished.returncode != 0:
+        print(finished.stdout.decode(), file=sys.stderr)
+        return finished.returncode
+    summary = json.loads(finished.stdout)
+    print(json.dumps(summary, indent=2))
+    print(f"{summary['rows']:,} rows ({summary['upserted']:,} upserted, {summary['rejected']:,} rejected, "
+          f"{summary['warnings']:,} entries dropped) in {seconds:,.0f} s, {summary['rows'] / seconds:,.1f} rows/s, "
+          f"{options.workers} workers, batches of {options.batch_size}; function log: {log}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

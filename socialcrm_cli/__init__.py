@@ -1,0 +1,1 @@
+"""`socialcrm`: the operator command (docs/operations.md). Not part of the Lambda layer."""

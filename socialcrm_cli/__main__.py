@@ -1,0 +1,3 @@
+from socialcrm_cli.app import main
+
+main()
