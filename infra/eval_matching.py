@@ -2,7 +2,7 @@
 production resolver (socialcrm.matching, through socialcrm.linking as the processor calls it), scored.
 
 The data set is generated from a seed; its composition is fixed in PROFILE below and described in
-docs/matching.md. Matching runs against in-memory identity links (the unit tests' fakes), so the
+docs/matching.md. Matching runs against in-memory identity links (infra/eval_memory.py), so the
 throughput is the resolver's own; DynamoDB requests per post are counted and reported too.
 
     python -m infra.eval_matching --customers 10000 --posts 50000 --seed 7
@@ -26,10 +26,10 @@ sys.path.insert(0, str(ROOT / "layers" / "core"))
 
 import phonenumbers  # noqa: E402
 
+from infra.eval_memory import MemoryCodes, MemoryDirectory, MemoryReviews, Unused  # noqa: E402
 from socialcrm.customers import parse_customer  # noqa: E402
 from socialcrm.linking import LinkingDeps, issue_code, match_new_post  # noqa: E402
 from socialcrm.model import Author, CanonicalPost  # noqa: E402
-from tests.fakes import FakeCards, FakeCustomers, FakeLinkCodes, FakePosts, FakeReviews  # noqa: E402
 
 # The composition of the data set (shares are probabilities, drawn per item).
 PROFILE = {
@@ -316,11 +316,12 @@ class EvalClock:
 
 
 def evaluate(data: DataSet) -> dict:
-    directory = FakeCustomers()
+    directory = MemoryDirectory()
     for record in data.records:
         directory.upsert(parse_customer(record, "GB"))
     clock = EvalClock()
-    deps = LinkingDeps(directory, FakePosts(), FakeCards(), FakeReviews(), FakeLinkCodes(), "GB", clock)
+    codes = MemoryCodes()
+    deps = LinkingDeps(directory, Unused(), Unused(), MemoryReviews(), codes, "GB", clock)
     outcomes: Counter = Counter()
     wrong: Counter = Counter()
     found_matchable = impersonations_linked = 0
@@ -333,9 +334,9 @@ def evaluate(data: DataSet) -> dict:
             code = issue_code(truth, deps)["code"]
             post = CanonicalPost(post.platform, post.post_id, post.kind, post.author, f"My code is {code}",
                                  post.created_at)
-        before = directory.reads + deps.codes.reads
+        before = directory.reads + codes.reads
         match, _ = match_new_post(post, deps)
-        reads.append(directory.reads + deps.codes.reads - before)
+        reads.append(directory.reads + codes.reads - before)
         outcomes[(match.outcome, "customer" if truth else "nobody")] += 1
         if match.linked and n in data.impersonations:
             impersonations_linked += 1
