@@ -24,6 +24,7 @@ import random
 import unicodedata
 from collections import Counter
 from dataclasses import dataclass, field
+from datetime import date, timedelta
 from typing import Any
 
 import phonenumbers
@@ -55,7 +56,13 @@ RATES: dict[str, float] = {
     "stranger_dm_with_customers_contact": 0.01,  # of strangers' direct messages: a customer's name and contact
     "stranger_homonym": 0.04,  # of strangers: the full name of a customer
     "posts_by_customers": 0.62,  # of posts
+    "phone_confirmation_date_on_record": 0.70,  # of record phones: the CRM keeps when it last confirmed the number
+    "in_use_number_confirmed_over_a_year_ago": 0.15,  # of numbers in use with a date (else within the year)
 }
+# Days before the period when the CRM last confirmed a number: in use (recent or old), or since given up and
+# recycled by the operator (a number is reassigned after months of inactivity, so its last confirmation is old;
+# some recycled numbers were still confirmed within the year).
+CONFIRMED_DAYS_AGO = {"in_use_recent": (0, 365), "in_use_old": (366, 1000), "recycled": (200, 1500)}
 # How a display name is written (shares of accounts).
 DISPLAY_STYLES = {"as_recorded": 0.40, "no_diacritics": 0.10, "nickname": 0.08, "native_script_or_spelling": 0.06,
                   "family_name_first": 0.05, "initial_and_surname": 0.04, "given_name_only": 0.07,
@@ -392,6 +399,7 @@ def build(customers: int = 5_000, posts: int = 20_000, seed: int = 2026) -> Popu
 
     household_phones = {group[0].household: set(group[0].phones).intersection(*(c.phones for c in group[1:]))
                         if len(group) > 1 else set() for group in households}
+    recycled: set[str] = set()
     for customer in b.customers:
         half, person = half_of(customer.household), customer.person
         social: list[dict[str, object]] = customer.record["social"]  # the record's own list
@@ -407,6 +415,7 @@ def build(customers: int = 5_000, posts: int = 20_000, seed: int = 2026) -> Popu
                 stranger = b.person()
                 b.add(Account("whatsapp", None, half, b.display(stranger), phone=customer.phones[0],
                               situation="recycled number (stranger)"))
+                recycled.add(customer.phones[0])
                 situations["recycled number"] += 1
             else:
                 account.phone = customer.phones[0]
@@ -461,6 +470,21 @@ def build(customers: int = 5_000, posts: int = 20_000, seed: int = 2026) -> Popu
         else:
             account = b.add(Account(platform, None, half, b.display(person), user_id=b.account_id()))
             account.handles = [(0, b.handle(platform, person))]
+
+    for customer in b.customers:  # when the CRM last confirmed each number (if it keeps that)
+        phones: list[object] = []
+        for e164, written in zip(customer.phones, customer.record["phones"], strict=True):
+            if not share(rng, "phone_confirmation_date_on_record"):
+                phones.append(written)
+                continue
+            if e164 in recycled:
+                low, high = CONFIRMED_DAYS_AGO["recycled"]
+            else:
+                low, high = CONFIRMED_DAYS_AGO["in_use_old" if share(rng, "in_use_number_confirmed_over_a_year_ago")
+                                               else "in_use_recent"]
+            day = date(2026, 10, 1) - timedelta(days=rng.randint(low, high))
+            phones.append({"number": written, "last_confirmed": day.isoformat()})
+        customer.record["phones"] = phones
 
     by_id = {c.customer_id: c for c in b.customers}
     mine = [a for a in b.accounts if a.owner]

@@ -60,7 +60,8 @@ def record_rows(records: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
     for record in records:
         first, last = _names(record.get("name"))
         region = record.get("country") or "GB"
-        phones = [p for p in (to_e164(raw, region) for raw in record.get("phones") or []) if p]
+        written = [raw.get("number") if isinstance(raw, dict) else raw for raw in record.get("phones") or []]
+        phones = [p for p in (to_e164(raw, region) for raw in written) if p]
         emails = [e.strip().lower() for e in record.get("emails") or []]
         social = record.get("social") or []
         for i in range(max(1, len(phones), len(social))):
