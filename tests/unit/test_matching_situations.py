@@ -39,6 +39,17 @@ def test_released_handle_taken_by_another_account_id_is_never_linked():
     assert resolve(instagram("ig-1", "ada_writes", "Ada"), directory, "GB").customer_id == "c-ada"  # the customer
 
 
+def test_released_handle_teaches_which_account_held_it_so_the_next_holder_stays_apart():
+    record = {**ADA, "social": [{"platform": "instagram", "user_id": "ig-1", "handle": "ada.l"}]}
+    directory = directory_of(record)
+    deps = LinkingDeps(directory, FakePosts(), FakeCards(), FakeReviews(), FakeLinkCodes(), "GB", lambda: None)
+    match, _ = match_new_post(instagram("ig-999", "ada.l", "🌸 blossom 🌸"), deps)
+    assert not match.linked
+    directory.upsert(parse_customer({**ADA, "social": [{"platform": "instagram", "handle": "ada.l"}]}, "GB"))
+    again, _ = match_new_post(instagram("ig-999", "ada.l", "🌸 blossom 🌸", "i2"), deps)  # the CRM lost the id
+    assert not again.linked
+
+
 def test_released_handle_held_for_review_says_what_contradicts():
     directory = directory_of({**ADA, "social": [{"platform": "instagram", "user_id": "ig-1", "handle": "ada.l"}]})
     match = resolve(instagram("ig-999", "ada.l", "Ada Lovelace", kind="message",

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Any
 
@@ -159,6 +159,8 @@ class Match:
     evidence: tuple[str, ...] = ()
     candidates: tuple[dict[str, Any], ...] = ()  # for review: Candidate.as_dict()
     basis: str | None = None  # the asserted kind the link rests on; "linked_before:<kind>" for a learned link
+    # (customer id, their account key) for each customer whose handle on record another account id now holds
+    released: tuple[tuple[str, str], ...] = ()
 
     @property
     def linked(self) -> bool:
@@ -239,7 +241,10 @@ def resolve(post: CanonicalPost, directory: CustomerDirectory, default_region: s
             continue
         add_profile_signals(candidate, post, record)
     settle_shared_phone(list(candidates.values()))
-    return decide(list(candidates.values()))
+    match = decide(list(candidates.values()))
+    released = tuple((c.customer_id, key) for c in candidates.values() if "handle_released" in c.evidence
+                     for key in [recorded_account(post.author, records[c.customer_id])] if key)
+    return replace(match, released=released) if released else match
 
 
 def add_profile_signals(candidate: Candidate, post: CanonicalPost, record: Customer) -> None:
@@ -281,6 +286,14 @@ def phone_is_stale(phone: str | None, record: Customer, created_at: str) -> bool
     except ValueError:
         return False
     return age.days > STALE_PHONE_DAYS
+
+
+def recorded_account(author: Author, record: Customer) -> str | None:
+    """The account key the record holds with the author's handle (the customer's own account)."""
+    handle = identity.normalize_handle(author.handle or "")
+    return next((identity.platform_user_key(entry.platform, entry.user_id) for entry in record.social
+                 if entry.platform == author.platform and entry.handle and entry.user_id
+                 and identity.normalize_handle(entry.handle) == handle), None)
 
 
 def handle_released(author: Author, record: Customer) -> bool:
