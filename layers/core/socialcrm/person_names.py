@@ -91,7 +91,8 @@ NOT_NAME_WORDS = frozenset({
     "mum", "mom", "mummy", "mommy", "dad", "daddy", "papa", "mama", "grandma", "grandpa", "nan", "nana", "granny",
     "family", "team", "leader", "official", "shop", "store", "home", "sweet", "love", "lover", "proud", "fan",
     "life", "boss", "mrs", "mr", "ms", "dr", "coffee", "books", "pizza", "gamer", "music",
-    "travel", "sunshine", "happy", "tech", "the", "of", "and", "my", "me", "guy", "girl", "boy", "lady"})
+    "travel", "sunshine", "happy", "tech", "the", "of", "and", "my", "me", "guy", "girl", "boy", "lady", "ltd",
+    "limited", "inc", "llc", "plc", "gmbh", "sarl", "company", "customer", "client", "unknown", "test"})
 _HAS_DIGIT_OR_SYMBOL = re.compile(r"[\d_@#&~|]")
 
 
@@ -128,6 +129,12 @@ def _is_name_like(display_name: str) -> bool:
         and any(ch.isalpha() for ch in display_name)
 
 
+def _a_persons_name(text: str) -> bool:
+    return not (_HAS_DIGIT_OR_SYMBOL.search(text) or re.search(r"\w['’]s\b", text)
+                or not _is_name_like(re.sub(r"[^\w\s.,'’-]", " ", text, flags=re.UNICODE).strip() or "x")
+                or any(word in NOT_NAME_WORDS for word in re.findall(r"\w+", text.casefold())))
+
+
 def name_verdict(display_name: str | None, record_name: str | None) -> str:
     """How a display name bears on the record's name: "agrees", "similar", "differs" or "unknown".
 
@@ -143,9 +150,7 @@ def name_verdict(display_name: str | None, record_name: str | None) -> str:
     shown = [t for t in name_tokens(decorated) if t]
     if not recorded or not shown:
         return "unknown"
-    if _HAS_DIGIT_OR_SYMBOL.search(decorated) or re.search(r"\w['’]s\b", decorated) \
-            or not _is_name_like(re.sub(r"[^\w\s.,'’-]", " ", decorated, flags=re.UNICODE).strip() or "x") \
-            or any(word in NOT_NAME_WORDS for word in re.findall(r"\w+", decorated.casefold())):
+    if not _a_persons_name(decorated) or not _a_persons_name(record_name):  # a pseudonym; a company on record
         return "unknown"
     if len(shown) == 1 and len(shown[0]) <= 2:  # "AL", "JP": initials, not a name
         return "unknown"
