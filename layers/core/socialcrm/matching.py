@@ -50,9 +50,7 @@ WEIGHTS = {
     "name_differs": 0,
     "handle_released": 0,
 }
-NAME_MATCH = 90.0
-NAME_SIMILAR = 78.0
-NAME_DIFFERS = 50.0
+NAME_MATCH = 90.0  # profile location vs record city (rapidfuzz token-sort)
 # Keys that someone else can come to hold (a released handle, a relative or the next holder of a recycled
 # number writing from the number on record, a relative's phone or email written in a message): a real name
 # that differs from the record's stops them from linking, and sends them to review.
