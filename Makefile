@@ -82,8 +82,18 @@ report: install
 
 # Lookup latency (warm p50/p99) and cold-start ratio to a bare boto3 GetItem, on the local stack.
 # Identity resolution on a labelled data set: precision, recall, throughput (docs/matching.md).
-eval-matching: install
-	$(BIN)/python -m infra.eval_matching --customers $(or $(CUSTOMERS),10000) --posts $(or $(POSTS),50000) --seed $(or $(SEED),7)
+# Splink runs beside, from its own virtualenv (.venv-eval, requirements-eval.txt), so make test never installs it.
+EVAL_VENV := .venv-eval
+EVAL_STAMP := $(EVAL_VENV)/.installed
+
+$(EVAL_STAMP): requirements.txt requirements-eval.txt
+	test -x $(EVAL_VENV)/bin/python || $(PYTHON) -m venv $(EVAL_VENV)
+	$(EVAL_VENV)/bin/pip install --quiet --disable-pip-version-check -r requirements.txt -r requirements-eval.txt
+	touch $(EVAL_STAMP)
+
+eval-matching: $(EVAL_STAMP)
+	$(EVAL_VENV)/bin/python -m infra.eval_matching --customers $(or $(CUSTOMERS),10000) --posts $(or $(POSTS),50000) \
+	  --seed $(or $(SEED),7) --splink yes
 
 # 10,000 signed deliveries under faults on the local stack (make test runs the same test with 1,000).
 load: install
@@ -100,4 +110,4 @@ import-bench: install
 	  --batch-size $(or $(BATCH),200)
 
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis
+	rm -rf $(VENV) $(EVAL_VENV) .pytest_cache .ruff_cache .hypothesis

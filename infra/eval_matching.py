@@ -2,7 +2,7 @@
 production resolver (socialcrm.matching, through socialcrm.linking as the processor calls it), scored.
 
 The data set is generated from a seed; its composition is fixed in PROFILE below and described in
-docs/matching.md. Matching runs against in-memory identity links (the unit tests' fakes), so the
+docs/matching.md. Matching runs against in-memory identity links (infra/eval_memory.py), so the
 throughput is the resolver's own; DynamoDB requests per post are counted and reported too.
 
     python -m infra.eval_matching --customers 10000 --posts 50000 --seed 7
@@ -17,19 +17,22 @@ import string
 import sys
 import time
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "layers" / "core"))
 
 import phonenumbers  # noqa: E402
 
+from infra.eval_memory import MemoryCodes, MemoryDirectory, MemoryReviews, Unused  # noqa: E402
+from infra.eval_population import LabelledPost, Population, build  # noqa: E402
 from socialcrm.customers import parse_customer  # noqa: E402
 from socialcrm.linking import LinkingDeps, issue_code, match_new_post  # noqa: E402
 from socialcrm.model import Author, CanonicalPost  # noqa: E402
-from tests.fakes import FakeCards, FakeCustomers, FakeLinkCodes, FakePosts, FakeReviews  # noqa: E402
 
 # The composition of the data set (shares are probabilities, drawn per item).
 PROFILE = {
@@ -316,11 +319,12 @@ class EvalClock:
 
 
 def evaluate(data: DataSet) -> dict:
-    directory = FakeCustomers()
+    directory = MemoryDirectory()
     for record in data.records:
         directory.upsert(parse_customer(record, "GB"))
     clock = EvalClock()
-    deps = LinkingDeps(directory, FakePosts(), FakeCards(), FakeReviews(), FakeLinkCodes(), "GB", clock)
+    codes = MemoryCodes()
+    deps = LinkingDeps(directory, Unused(), Unused(), MemoryReviews(), codes, "GB", clock)
     outcomes: Counter = Counter()
     wrong: Counter = Counter()
     found_matchable = impersonations_linked = 0
@@ -333,9 +337,9 @@ def evaluate(data: DataSet) -> dict:
             code = issue_code(truth, deps).code
             post = CanonicalPost(post.platform, post.post_id, post.kind, post.author, f"My code is {code}",
                                  post.created_at)
-        before = directory.reads + deps.codes.reads
+        before = directory.reads + codes.reads
         match, _ = match_new_post(post, deps)
-        reads.append(directory.reads + deps.codes.reads - before)
+        reads.append(directory.reads + codes.reads - before)
         outcomes[(match.outcome, "customer" if truth else "nobody")] += 1
         if match.linked and n in data.impersonations:
             impersonations_linked += 1
@@ -363,31 +367,140 @@ def evaluate(data: DataSet) -> dict:
     }
 
 
+def score(outcomes: Sequence[tuple[str, str | None]], posts: Sequence[LabelledPost], indexes: Sequence[int]
+          ) -> dict[str, Any]:
+    """Precision, recall of matchable posts, coverage and review share of (outcome, customer) per post."""
+    linked = correct = found = held = 0
+    wrong: Counter[str] = Counter()
+    missed: Counter[str] = Counter()
+    for n in indexes:
+        (outcome, customer), labelled = outcomes[n], posts[n]
+        held += outcome == "candidate"
+        if outcome == "linked":
+            linked += 1
+            if customer == labelled.truth:
+                correct += 1
+                found += labelled.matchable
+            else:
+                wrong[labelled.situation] += 1
+        elif labelled.matchable:
+            missed[f"{labelled.situation} ({outcome})"] += 1
+    matchable = sum(posts[n].matchable for n in indexes)
+    by_customers = sum(posts[n].truth is not None for n in indexes)
+    return {"posts": len(indexes), "linked": linked, "wrong_links": linked - correct,
+            "precision": correct / linked if linked else 1.0, "matchable": matchable,
+            "recall": found / matchable if matchable else 1.0,
+            "coverage": correct / by_customers if by_customers else 1.0,
+            "review_share": held / len(indexes) if indexes else 0.0,
+            "wrong_by_situation": dict(wrong.most_common(6)), "missed_by_situation": dict(missed.most_common(6))}
+
+
+def run_matcher(population: Population, default_region: str = "GB") -> tuple[list[tuple[str, str | None]], float,
+                                                                            MemoryReviews]:
+    """Every post of the population, in time order, through the production linking path."""
+    directory = MemoryDirectory()
+    for record in population.records:
+        directory.upsert(parse_customer(record, default_region))
+    clock = EvalClock()
+    codes, reviews = MemoryCodes(), MemoryReviews()
+    deps = LinkingDeps(directory, Unused(), Unused(), reviews, codes, default_region, clock)
+    outcomes: list[tuple[str, str | None]] = []
+    started = time.perf_counter()
+    for labelled in population.posts:
+        post = labelled.post
+        clock.moment = datetime.fromisoformat(post.created_at.replace("Z", "+00:00"))
+        if labelled.situation.endswith("+code") and labelled.truth:
+            code = issue_code(labelled.truth, deps).code
+            post = CanonicalPost(post.platform, post.post_id, post.kind, post.author, f"My code is {code}",
+                                 post.created_at)
+        match, _ = match_new_post(post, deps)
+        if match.outcome == "candidate":
+            reviews.hold(post.key, post.created_at, match.candidates)
+        outcomes.append((match.outcome, match.customer_id))
+    return outcomes, len(population.posts) / (time.perf_counter() - started), reviews
+
+
+def run_splink(population: Population, default_region: str = "GB") -> tuple[list[tuple[str, str | None]], float,
+                                                                            float]:
+    """Splink's outcome per post (threshold chosen on the tuning half), its posts/s, and its threshold."""
+    from infra import eval_splink
+
+    best, train_seconds, predict_seconds = eval_splink.best_matches(population.records, population.posts,
+                                                                    default_region)
+    tune = [n for n, p in enumerate(population.posts) if p.half == "tune"]
+    threshold = eval_splink.choose_threshold(best, population.posts, tune)
+    outcomes: list[tuple[str, str | None]] = []
+    for n in range(len(population.posts)):
+        customer, probability = best.get(n, (None, 0.0))
+        if probability >= threshold:
+            outcomes.append(("linked", customer))
+        elif probability >= eval_splink.REVIEW_FLOOR:
+            outcomes.append(("candidate", None))
+        else:
+            outcomes.append(("unmatched", None))
+    return outcomes, len(population.posts) / (train_seconds + predict_seconds), threshold
+
+
+def compare(customers: int, posts: int, seed: int, splink: bool) -> list[tuple[str, str, dict[str, Any], float]]:
+    """(data set, tool, figures, posts/s) rows: the independent population's held-out half for both tools."""
+    population = build(customers, posts, seed)
+    held_out = [n for n, p in enumerate(population.posts) if p.half == "held_out"]
+    rows = []
+    outcomes, speed, _ = run_matcher(population)
+    rows.append(("independent, held-out half", "socialcrm", score(outcomes, population.posts, held_out), speed))
+    if splink:
+        outcomes, speed, threshold = run_splink(population)
+        figures = score(outcomes, population.posts, held_out)
+        figures["threshold"] = threshold
+        rows.append(("independent, held-out half", "Splink (DuckDB)", figures, speed))
+    return rows
+
+
+def print_table(rows: Sequence[tuple[str, str, dict[str, Any], float]]) -> None:
+    print(f"{'data set':<30} {'tool':<16} {'precision':>16} {'recall':>16} {'review':>7} {'posts/s':>9}")
+    for data_set, tool, f, speed in rows:
+        print(f"{data_set:<30} {tool:<16} {f['precision']:>8.3%} ({f['wrong_links']:>4}) "
+              f"{f['recall']:>7.2%} ({f['matchable']:>5}) {f['review_share']:>7.2%} {speed:>9,.0f}")
+    for data_set, tool, f, _ in rows:
+        extra = f"  threshold {f['threshold']:.4f}" if "threshold" in f else ""
+        print(f"{tool} on {data_set}:{extra} wrong links by situation {f['wrong_by_situation']}; "
+              f"missed {f['missed_by_situation']}")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--customers", type=int, default=10_000)
     parser.add_argument("--posts", type=int, default=50_000)
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--json", action="store_true", help="print the figures as JSON")
+    parser.add_argument("--population-customers", type=int, default=5_000)
+    parser.add_argument("--population-posts", type=int, default=20_000)
+    parser.add_argument("--population-seed", type=int, default=2026)
+    parser.add_argument("--splink", choices=("auto", "yes", "no"), default="auto",
+                        help="run Splink beside (auto: when it is installed, as make eval-matching does)")
     args = parser.parse_args(argv)
-    data = generate(args.customers, args.posts, args.seed)
-    figures = evaluate(data)
+    from infra import eval_splink
+
+    with_splink = args.splink == "yes" or (args.splink == "auto" and eval_splink.available())
+    rows = compare(args.population_customers, args.population_posts, args.population_seed, with_splink)
+    figures = evaluate(generate(args.customers, args.posts, args.seed))
+    rows.insert(1, ("first generator, all posts", "socialcrm", {
+        "precision": figures["precision"], "wrong_links": figures["wrong_links"], "recall": figures["recall"],
+        "matchable": figures["matchable_posts"], "review_share": figures["held_for_review"] / figures["posts"],
+        "wrong_by_situation": figures["wrong_link_evidence"], "missed_by_situation": {}},
+        figures["posts_per_second"]))
     if args.json:
-        print(json.dumps(figures, indent=2))
-    else:
-        print(f"customers {figures['customers']:,}  posts {figures['posts']:,} "
-              f"({figures['posts_by_customers']:,} by customers)  seed {args.seed}")
-        print(f"precision of linked matches {figures['precision']:.4%}  ({figures['wrong_links']} wrong of "
-              f"{figures['linked']:,})")
-        print(f"recall {figures['recall']:.2%} of {figures['matchable_posts']:,} matchable posts (the customer "
-              f"left evidence)  coverage {figures['coverage']:.2%} of all posts by customers")
-        print(f"held for review {figures['held_for_review']:,}  "
-              f"customer posts unmatched {figures['unmatched_customer_posts']:,}  strangers' DMs posing as a "
-              f"customer linked {figures['impersonations_linked']} of {figures['impersonations']}")
-        print(f"throughput {figures['posts_per_second']:,.0f} posts/s (in-memory links)  key reads per post: "
-              f"max {figures['key_reads_per_post_max']}, mean {figures['key_reads_per_post_mean']:.2f}")
-        if figures["wrong_link_evidence"]:
-            print(f"wrong links by evidence: {figures['wrong_link_evidence']}")
+        print(json.dumps({"first_generator": figures, "table": [list(row) for row in rows]}, indent=2, default=str))
+        return 0
+    print(f"independent population: {args.population_customers:,} customers, {args.population_posts:,} posts, "
+          f"seed {args.population_seed} (infra/eval_population.py); first generator: {args.customers:,} "
+          f"customers, {args.posts:,} posts, seed {args.seed}")
+    print_table(rows)
+    if not with_splink:
+        print("Splink is not installed here: `make eval-matching` installs it in .venv-eval and runs it beside.")
+    print(f"first generator: coverage {figures['coverage']:.2%}; strangers' DMs posing as a customer linked "
+          f"{figures['impersonations_linked']} of {figures['impersonations']}; key reads per post max "
+          f"{figures['key_reads_per_post_max']}, mean {figures['key_reads_per_post_mean']:.2f}")
     return 0
 
 

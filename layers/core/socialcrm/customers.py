@@ -16,6 +16,7 @@ from socialcrm.ports import CardStore, CustomerDirectory, LinkCodes, PostReposit
 
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _REGION = re.compile(r"^[A-Za-z]{2}$")
+_DAY = re.compile(r"^\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])$")
 _PLATFORM = re.compile(r"^[a-z0-9][a-z0-9._-]{0,63}$")
 MAX_ID_LENGTH = 256
 MAX_SEGMENT_LENGTH = 64
@@ -132,12 +133,17 @@ def parse_customer(record: Any, default_region: str, dropped: list[InvalidRecord
     raw_social = _list(record, "social", dropped)
 
     phones: list[str] = []
-    for index, raw in enumerate(raw_phones):
+    confirmed: dict[str, str] = {}
+    for index, entry in enumerate(raw_phones):
+        raw, day = _phone_entry(entry, f"phones[{index}]", dropped)
         e164 = to_e164(raw, region) if isinstance(raw, str) and len(raw) <= MAX_ID_LENGTH else None
         if e164 is None:
             dropped.append(InvalidRecord(f"phones[{index}]", "is not a valid phone number"))
-        elif e164 not in phones:
+            continue
+        if e164 not in phones:
             phones.append(e164)
+        if day and day > confirmed.get(e164, ""):
+            confirmed[e164] = day
 
     emails: list[str] = []
     for index, raw in enumerate(raw_emails):
@@ -171,7 +177,21 @@ def parse_customer(record: Any, default_region: str, dropped: list[InvalidRecord
         country=country.upper() if country else None,
         city=_optional_text(record, "city", dropped),
         identity_keys=tuple(dict.fromkeys(keys)),
+        phones_confirmed=tuple(sorted(confirmed.items())),
     )
+
+
+def _phone_entry(entry: Any, where: str, dropped: list[InvalidRecord]) -> tuple[Any, str | None]:
+    """A phone is a string, or {"number": ..., "last_confirmed": "YYYY-MM-DD"} (when the CRM last confirmed that
+    the customer uses it: an old date makes the number count for less, as it may have been given to someone else).
+    """
+    if not isinstance(entry, dict):
+        return entry, None
+    day = entry.get("last_confirmed")
+    if day is not None and not (isinstance(day, str) and _DAY.match(day)):
+        dropped.append(InvalidRecord(f"{where}.last_confirmed", "must be a date, YYYY-MM-DD"))
+        day = None
+    return entry.get("number"), day
 
 
 def _author_key(key: str) -> bool:

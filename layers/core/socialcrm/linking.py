@@ -107,12 +107,18 @@ def match_new_post(post: CanonicalPost, deps: LinkingDeps) -> tuple[Match, str |
 def learn(post: CanonicalPost, match: Match, deps: LinkingDeps) -> None:
     """After a link that rests on the author's handle, remember the author's platform id (handles change)
     with where it was learned from, and which account held the customer's handle (a handle that later
-    passes to someone else is noticed). Only asserted evidence links, so only it ever teaches."""
+    passes to someone else is noticed). Only asserted evidence links, so only it ever teaches.
+
+    A post under a customer's handle from another account id than the one on the record (a released handle)
+    teaches which account held the handle, so the next holder's posts stay apart even if the CRM drops the id."""
+    handle_key = identity.indexed_handle_key(post.author)
+    for customer_id, holder in match.released:
+        if handle_key:
+            deps.customers.add_link(handle_key, customer_id, HOLDER + holder)
     key = identity.primary_author_key(post.author)
     if not match.linked or key is None or match.customer_id is None or match.basis not in LEARNABLE:
         return
     deps.customers.add_link(key, match.customer_id, LEARNED + match.basis)
-    handle_key = identity.indexed_handle_key(post.author)
     if handle_key:
         deps.customers.add_link(handle_key, match.customer_id, HOLDER + key)
 

@@ -173,6 +173,7 @@ class Customer:
     city: str | None = None
     identity_keys: tuple[str, ...] = field(default=())
     linked_keys: tuple[str, ...] = ()  # accounts linked beyond the record (by matching, agents, the customer)
+    phones_confirmed: tuple[tuple[str, str], ...] = ()  # (E.164, YYYY-MM-DD): when the CRM last confirmed a number
 
 
 def segment_label(segment: str | None) -> str:

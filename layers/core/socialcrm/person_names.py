@@ -57,3 +57,131 @@ def name_similarity(display_name: str | None, record_name: str | None) -> float:
     if len(fewer) >= 2 and fewer <= more:
         score = max(score, 95.0)
     return float(score)
+
+
+# Cyrillic to Latin, as names are usually romanised (one common scheme; spellings then compare fuzzily).
+_CYRILLIC = str.maketrans({
+    "а": "a", "б": "b", "в": "v", "г": "g", "д": "d", "е": "e", "ё": "e", "ж": "zh", "з": "z", "и": "i", "й": "y",
+    "к": "k", "л": "l", "м": "m", "н": "n", "о": "o", "п": "p", "р": "r", "с": "s", "т": "t", "у": "u", "ф": "f",
+    "х": "kh", "ц": "ts", "ч": "ch", "ш": "sh", "щ": "shch", "ъ": "", "ы": "y", "ь": "", "э": "e", "ю": "yu",
+    "я": "ya", "і": "i", "ї": "yi", "є": "ye", "ґ": "g"})
+# Spellings of one sound that vary between romanisations and languages (Müller / Mueller, Sergei / Sergey,
+# Aleksandr / Alexander, Iouri / Yuri): folded the same way on both sides before comparing.
+_SPELLINGS = (("shch", "sh"), ("iu", "yu"), ("ia", "ya"), ("io", "yo"), ("sch", "sh"), ("tch", "ch"), ("ks", "x"),
+              ("ou", "u"), ("ue", "u"), ("oe", "o"),
+              ("ae", "a"), ("kh", "h"), ("ph", "f"), ("ck", "k"), ("j", "y"), ("w", "v"), ("ff", "v"), ("ei", "ey"),
+              ("ii", "i"), ("iy", "i"))
+# More short forms people go by (English, French, Spanish, Polish, Russian, German): short -> full.
+MORE_NICKNAMES = {
+    "bert": "robert", "beth": "elizabeth", "betsy": "elizabeth", "lizzie": "elizabeth", "rick": "richard",
+    "rich": "richard", "dick": "richard", "kat": "katherine", "pat": "patricia", "patty": "patricia",
+    "trish": "patricia", "charlie": "charles", "chuck": "charles", "kit": "christopher", "lexi": "alexandra",
+    "sandra": "alexandra", "becky": "rebecca", "becca": "rebecca", "suzy": "susan", "mick": "michael",
+    "liv": "olivia", "em": "emily", "harry": "henry", "hank": "henry", "jamie": "james", "lola": "dolores",
+    "pepe": "jose", "paco": "francisco", "curro": "francisco", "nacho": "ignacio", "chuy": "jesus",
+    "concha": "concepcion", "wojtek": "wojciech", "gosia": "malgorzata", "kasia": "katarzyna", "krzys": "krzysztof",
+    "aga": "agnieszka", "zosia": "zofia", "sasha": "aleksandr", "seryozha": "sergey", "tanya": "tatyana",
+    "dima": "dmitry", "natasha": "natalya", "olya": "olga", "misha": "mikhail", "lena": "yelena",
+    "andryusha": "andrey", "uschi": "ursula", "matze": "matthias", "fred": "frederic", "liam": "william",
+    "lizzy": "elizabeth", "peggy": "margaret", "meg": "margaret", "maggie": "margaret"}
+_INITIAL = re.compile(r"^[a-z]$")
+_INITIAL_FOLDS = {"j": "y", "w": "v"}
+# Words of display names that are roles or things, not names ("Proud Mum", "Team Leader", "Home Sweet Home").
+NOT_NAME_WORDS = frozenset({
+    "mum", "mom", "mummy", "mommy", "dad", "daddy", "papa", "mama", "grandma", "grandpa", "nan", "nana", "granny",
+    "family", "team", "leader", "official", "shop", "store", "home", "sweet", "love", "lover", "proud", "fan",
+    "life", "boss", "mrs", "mr", "ms", "dr", "coffee", "books", "pizza", "gamer", "music",
+    "travel", "sunshine", "happy", "tech", "the", "of", "and", "my", "me", "guy", "girl", "boy", "lady", "ltd",
+    "limited", "inc", "llc", "plc", "gmbh", "sarl", "company", "customer", "client", "unknown", "test"})
+_HAS_DIGIT_OR_SYMBOL = re.compile(r"[\d_@#&~|]")
+
+
+def _folded(token: str) -> str:
+    for written, said in _SPELLINGS:
+        token = token.replace(written, said)
+    return token.rstrip("y") or token  # Sergey / Sergei / Yury: a final y/i (after folding ei -> ey) is one sound
+
+
+@lru_cache(maxsize=8192)
+def name_tokens(name: str) -> tuple[str, ...]:
+    """A name's words: transliterated, without diacritics, nicknames mapped to the full form, spelling folded."""
+    latin = name.casefold().translate(_CYRILLIC).translate(_FOLD)
+    plain = "".join(ch for ch in unicodedata.normalize("NFKD", latin) if not unicodedata.combining(ch))
+    tokens = _NON_LETTERS.sub(" ", plain.replace("-", " ")).split()
+    full = (MORE_NICKNAMES.get(token, NICKNAMES.get(token, token)) for token in tokens)
+    return tuple(_folded(token) if len(token) > 1 else token for token in full)
+
+
+def _same(one: str, other: str) -> bool:
+    if one == other:
+        return True
+    if min(len(one), len(other)) < 4:
+        return False
+    return fuzz.ratio(one, other) >= (75 if min(len(one), len(other)) >= 6 else 80)
+
+
+def _is_name_like(display_name: str) -> bool:
+    """Words that may be a person's names: letters only (any script), each capitalised or all in capitals."""
+    if _HAS_DIGIT_OR_SYMBOL.search(display_name):
+        return False
+    words = [w for w in re.split(r"[\s,]+", display_name.strip()) if w]
+    return 1 <= len(words) <= 5 and all(w[0].isupper() for w in words if w[0].isalpha()) \
+        and any(ch.isalpha() for ch in display_name)
+
+
+def _a_persons_name(text: str) -> bool:
+    return not (_HAS_DIGIT_OR_SYMBOL.search(text) or re.search(r"\w['’]s\b", text)
+                or not _is_name_like(re.sub(r"[^\w\s.,'’-]", " ", text, flags=re.UNICODE).strip() or "x")
+                or any(word in NOT_NAME_WORDS for word in re.findall(r"\w+", text.casefold())))
+
+
+def name_verdict(display_name: str | None, record_name: str | None) -> str:
+    """How a display name bears on the record's name: "agrees", "similar", "differs" or "unknown".
+
+    Compared as people write names: diacritics, scripts (Cyrillic), spellings (Müller / Mueller), nicknames,
+    order, initials ("J. Smith") and a given name alone ("Jim"). "agrees" needs two names or a name and an
+    initial that fit; "differs" needs a name-like display whose names do not fit the record's (another given
+    name in the same family, or nothing in common). Pseudonyms and decorations ("mum of three", "🌻") are
+    "unknown": no evidence either way."""
+    if not display_name or not record_name:
+        return "unknown"
+    recorded = list(name_tokens(record_name))
+    decorated = re.sub(r"\(.*?\)|\|.*$", " ", display_name)
+    shown = [t for t in name_tokens(decorated) if t]
+    if not recorded or not shown:
+        return "unknown"
+    if not _a_persons_name(decorated) or not _a_persons_name(record_name):  # a pseudonym; a company on record
+        return "unknown"
+    if len(shown) == 1 and len(shown[0]) <= 2:  # "AL", "JP": initials, not a name
+        return "unknown"
+    if all(_INITIAL.match(t) for t in shown):
+        fit = all(any(r.startswith(_INITIAL_FOLDS.get(t, t)) for r in recorded) for t in shown)
+        return "similar" if fit and len(shown) > 1 else "unknown"
+    free = list(recorded)
+    matched = initials = unmatched = 0
+    for token in (t for t in shown if not _INITIAL.match(t)):
+        hit = next((r for r in free if _same(token, r)), None)
+        if hit is None:
+            unmatched += 1
+        else:
+            free.remove(hit)
+            matched += 1
+    for token in (t for t in shown if _INITIAL.match(t)):
+        hit = next((r for r in free if r.startswith(_INITIAL_FOLDS.get(token, token))), None)
+        if hit is None:
+            unmatched += 1
+        else:
+            free.remove(hit)
+            initials += 1
+    if matched >= 2 and unmatched == 0:
+        return "agrees"
+    if matched == 1 and initials >= 1 and unmatched == 0:
+        return "agrees"
+    if matched >= 1 and unmatched == 0:
+        return "similar"  # one name alone ("Jim", "Smith")
+    if matched == 0 and initials == 0:
+        return "differs"
+    # Some names fit, others do not: a relative ("Marie Dupont" for "Jean Dupont") unless the record has the
+    # shown given name among its names; a middle name the record does not hold ("Ada King Lovelace") agrees.
+    given_fits = any(_same(shown[0], r) for r in recorded[:1]) or any(_same(shown[-1], r) for r in recorded[:1])
+    return "agrees" if given_fits and matched >= 2 and unmatched <= 1 else "differs"

@@ -22,3 +22,14 @@ def to_e164(raw: str | None, region: str | None) -> str | None:
     if not phonenumbers.is_valid_number(number):
         return None
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+def region_of(e164: str | None) -> str | None:
+    """The country of an E.164 number ("+33612345678" -> "FR"), or None."""
+    if not e164:
+        return None
+    try:
+        region = phonenumbers.region_code_for_number(phonenumbers.parse(e164))
+    except phonenumbers.NumberParseException:
+        return None
+    return str(region) if region and region != "ZZ" else None

@@ -40,6 +40,7 @@ class CustomerItem(Model):
     identity_keys = ListAttribute(of=UnicodeAttribute, default=list)
     linked_keys = UnicodeSetAttribute(null=True)  # keys of links not on the record (for erasure)
     counted_segment = UnicodeAttribute(null=True)  # the segment this record counts in (BASE counters)
+    phones_confirmed = UnicodeAttribute(null=True)  # JSON [[E.164, YYYY-MM-DD]]: a number last confirmed then
 
 
 class IdentityItem(Model):
@@ -115,6 +116,7 @@ def _customer_from(item: CustomerItem) -> Customer:
         city=item.city,
         identity_keys=tuple(_texts(item.identity_keys)),
         linked_keys=tuple(sorted(item.linked_keys or ())),
+        phones_confirmed=tuple((phone, day) for phone, day in json.loads(item.phones_confirmed or "[]")),
     )
 
 
@@ -188,6 +190,7 @@ class DynamoCustomerDirectory:
             identity_keys=sorted(new_keys),
             linked_keys=(stored.linked_keys if stored else None) or None,
             counted_segment=segment,
+            phones_confirmed=json.dumps(customer.phones_confirmed) if customer.phones_confirmed else None,
         )
         counted = stored.counted_segment if stored else None
         # The record and the customer-base counters change together, or not at all (a retry is exact).
