@@ -19,7 +19,7 @@ from urllib.parse import quote
 from socialcrm.errors import BadRequest, SignatureInvalid
 from socialcrm.model import Author, CanonicalPost, parse_time
 from socialcrm.platforms.base import Entries, SetAside, WebhookRequest, WebhookResponse
-from socialcrm.platforms.shapes import an_id, an_object, optional_str, text_of
+from socialcrm.platforms.shapes import an_id, an_object, object_or_empty, optional_str, text_of
 from socialcrm.platforms.signing import digest, encoded, matches_any, secrets_in_force, with_rotation
 
 PLATFORM = "linkedin"
@@ -74,8 +74,7 @@ class LinkedInAdapter:
             return None
         kind, verb = action
         notification_id = an_id(item.get("notificationId"), f"{where}.notificationId")
-        decorated = item.get("decoratedGeneratedActivity") if isinstance(
-            item.get("decoratedGeneratedActivity"), dict) else {}
+        decorated = object_or_empty(item.get("decoratedGeneratedActivity"))
         detail = next((v for v in (decorated.get("comment"), decorated.get("share")) if isinstance(v, dict)), {})
         activity = an_id(item.get("generatedActivity"), f"{where}.generatedActivity", required=False)
         post_id = activity or f"notification:{notification_id}"

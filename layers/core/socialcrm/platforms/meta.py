@@ -16,6 +16,7 @@ from socialcrm.platforms.base import Entries, SetAside, WebhookRequest, WebhookR
 from socialcrm.platforms.shapes import a_list as _list
 from socialcrm.platforms.shapes import an_id as _id
 from socialcrm.platforms.shapes import an_object as _object
+from socialcrm.platforms.shapes import object_or_empty
 from socialcrm.platforms.shapes import text_of as _text
 from socialcrm.platforms.signing import matches_any, secrets_in_force, with_rotation
 
@@ -98,6 +99,7 @@ class MetaAdapter:
         if verb is None or (item != "comment" and item not in FEED_POST_ITEMS):
             return None  # reactions, likes, hides: not posts
         sender = value.get("from")
+        user_id: str | None
         if isinstance(sender, dict):
             user_id = _id(sender.get("id"), f"{where}.from.id")
             name = sender.get("name")
@@ -148,7 +150,7 @@ class MetaAdapter:
     @staticmethod
     def _instagram_comment(value: dict[str, Any], entry: dict[str, Any], where: str) -> CanonicalPost:
         sender = _object(value.get("from"), f"{where}.from")
-        media = value.get("media") if isinstance(value.get("media"), dict) else {}
+        media = object_or_empty(value.get("media"))
         username = sender.get("username")
         return CanonicalPost(
             platform="instagram",

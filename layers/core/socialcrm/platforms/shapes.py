@@ -2,9 +2,17 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal, overload
 
 from socialcrm.errors import BadRequest
+
+
+@overload
+def an_id(value: Any, where: str, *, required: Literal[True] = True) -> str: ...
+
+
+@overload
+def an_id(value: Any, where: str, *, required: bool) -> str | None: ...
 
 
 def an_id(value: Any, where: str, *, required: bool = True) -> str | None:
@@ -34,6 +42,11 @@ def an_object(value: Any, where: str) -> dict[str, Any]:
     if not isinstance(value, dict):
         raise BadRequest(f"{where} is not an object")
     return value
+
+
+def object_or_empty(value: Any) -> dict[str, Any]:
+    """A nested object that may be absent or of the wrong type: read it as an empty one."""
+    return value if isinstance(value, dict) else {}
 
 
 def a_list(value: Any, where: str) -> list[Any]:

@@ -12,7 +12,7 @@ from socialcrm.errors import BadRequest
 from socialcrm.model import Author, CanonicalPost, parse_time
 from socialcrm.platforms.base import Entries, SetAside, WebhookRequest
 from socialcrm.platforms.meta import MetaAdapter
-from socialcrm.platforms.shapes import a_list, an_id, an_object, optional_str, text_of
+from socialcrm.platforms.shapes import a_list, an_id, an_object, object_or_empty, optional_str, text_of
 
 PLATFORM = "whatsapp"
 CAPTIONED = ("image", "video", "document", "sticker", "audio")
@@ -27,7 +27,7 @@ def e164_of_wa_id(wa_id: str, where: str) -> str:
 
 def message_text(message: dict[str, Any]) -> str:
     kind = message.get("type")
-    body = message.get(kind) if isinstance(kind, str) and isinstance(message.get(kind), dict) else {}
+    body = object_or_empty(message.get(kind)) if isinstance(kind, str) else {}
     if kind == "text":
         return text_of(body.get("body"))
     if kind in CAPTIONED:
@@ -64,7 +64,7 @@ class WhatsAppAdapter(MetaAdapter):
 
     @staticmethod
     def _messages(value: dict[str, Any], where: str) -> list[CanonicalPost]:
-        metadata = value.get("metadata") if isinstance(value.get("metadata"), dict) else {}
+        metadata = object_or_empty(value.get("metadata"))
         account = an_id(metadata.get("phone_number_id"), f"{where}.metadata.phone_number_id", required=False)
         names = {}
         for contact in a_list(value.get("contacts"), f"{where}.contacts"):
@@ -78,7 +78,7 @@ class WhatsAppAdapter(MetaAdapter):
             author = Author(PLATFORM, None, None, names.get(sender), e164_of_wa_id(sender, f"{at}.from"))
             created = message.get("timestamp")
             created = int(created) if isinstance(created, str) and created.isdigit() else created
-            context = message.get("context") if isinstance(message.get("context"), dict) else {}
+            context = object_or_empty(message.get("context"))
             if message.get("type") == "reaction":
                 kind, reply_to = "reaction", None
             else:

@@ -17,7 +17,7 @@ from urllib.parse import quote
 from socialcrm.errors import BadRequest, SignatureInvalid
 from socialcrm.model import Author, CanonicalPost, parse_time
 from socialcrm.platforms.base import Entries, SetAside, WebhookRequest, WebhookResponse
-from socialcrm.platforms.shapes import a_list, an_id, an_object, optional_str, text_of
+from socialcrm.platforms.shapes import a_list, an_id, an_object, object_or_empty, optional_str, text_of
 from socialcrm.platforms.signing import digest, encoded, matches_any, secrets_in_force, with_rotation
 
 PLATFORM = "x"
@@ -74,7 +74,7 @@ class XAdapter:
             with accepted.entry(f"tweet_create_events[{index}]") as posts:
                 posts.append(self._tweet(an_object(tweet, f"tweet_create_events[{index}]"),
                                          f"tweet_create_events[{index}]", account))
-        users = payload.get("users") if isinstance(payload.get("users"), dict) else {}
+        users = object_or_empty(payload.get("users"))
         for index, event in enumerate(a_list(payload.get("direct_message_events"), "direct_message_events")):
             with accepted.entry(f"direct_message_events[{index}]") as posts:
                 post = self._direct_message(an_object(event, f"direct_message_events[{index}]"), users,
@@ -103,7 +103,7 @@ class XAdapter:
     def _tweet(tweet: dict[str, Any], where: str, account: str | None) -> CanonicalPost:
         author = _user(tweet.get("user"), f"{where}.user")
         tweet_id = _tweet_id(tweet, where)
-        extended = tweet.get("extended_tweet") if isinstance(tweet.get("extended_tweet"), dict) else {}
+        extended = object_or_empty(tweet.get("extended_tweet"))
         text = text_of(extended.get("full_text")) or text_of(tweet.get("full_text")) or text_of(tweet.get("text"))
         reply_to = an_id(tweet.get("in_reply_to_status_id_str") or tweet.get("in_reply_to_status_id"),
                          f"{where}.in_reply_to_status_id_str", required=False)
@@ -133,8 +133,8 @@ class XAdapter:
         sender_id = an_id(create.get("sender_id"), f"{where}.message_create.sender_id")
         if account and sender_id == account:
             return None  # our own outgoing message
-        data = create.get("message_data") if isinstance(create.get("message_data"), dict) else {}
-        user = users.get(sender_id) if isinstance(users.get(sender_id), dict) else {}
+        data = object_or_empty(create.get("message_data"))
+        user = object_or_empty(users.get(sender_id))
         return CanonicalPost(
             platform=PLATFORM, post_id=f"dm:{an_id(event.get('id'), f'{where}.id')}", kind="message",
             author=Author(PLATFORM, sender_id, optional_str(user.get("screen_name")), optional_str(user.get("name"))),
