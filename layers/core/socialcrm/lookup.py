@@ -22,12 +22,17 @@ import unicodedata
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from functools import cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from socialcrm.cards import CARD_POSTS, customer_lookup_key, email_lookup_key, is_shared, phone_lookup_key
 from socialcrm.metric_catalogue import CALL_SIGNALS, PostedWithin
 from socialcrm.names import PLATFORM_NAMES
 from socialcrm.phones import to_e164
+
+if TYPE_CHECKING:  # types only: the lookup's cold start imports none of these
+    from mypy_boto3_dynamodb import DynamoDBClient
+
+    from socialcrm.screen_pop import CachedKeys
 
 HISTORY_FIELDS = ("platform", "text", "sentiment", "at", "url")
 HISTORY_SIZE = CARD_POSTS - 1  # posts after the latest one, as history_<n>_<field>
@@ -124,8 +129,9 @@ def lookup_key_for(event: Any, default_region: str) -> tuple[str | None, str]:
     email = params.get("verified_email")
     if isinstance(email, str) and _EMAIL.match(email.strip()):
         return email_lookup_key(email), ""
-    attributes = data.get("Attributes") if isinstance(data.get("Attributes"), dict) else {}
-    if any(isinstance(attributes.get(name), str) and attributes[name].strip() for name in ("customer_id", "email")):
+    attributes = data.get("Attributes")
+    if isinstance(attributes, dict) and any(isinstance(attributes.get(name), str) and attributes[name].strip()
+                                            for name in ("customer_id", "email")):
         return None, "not_authenticated"
     return None, reason
 
@@ -271,7 +277,7 @@ def screen_pop_linker(base_url: str, secret_id: str) -> Callable[[str], str] | N
     return link
 
 
-_KEY_CACHE: dict[str, Any] = {}  # secret id -> screen_pop.CachedKeys
+_KEY_CACHE: dict[str, CachedKeys] = {}  # secret id -> its keys
 
 
 def _signing_key(secret_id: str, now: int) -> bytes:
@@ -300,7 +306,7 @@ MAX_ATTEMPTS = 2
 
 
 @cache
-def _dynamodb():
+def _dynamodb() -> DynamoDBClient:
     import boto3
     from botocore.config import Config
 
@@ -309,7 +315,7 @@ def _dynamodb():
                                                  retries={"total_max_attempts": 1, "mode": "standard"}))
 
 
-def card_reader(table_name: str, client=None, deadline_seconds: float = DEADLINE_SECONDS,
+def card_reader(table_name: str, client: DynamoDBClient | None = None, deadline_seconds: float = DEADLINE_SECONDS,
                 clock: Callable[[], float] = time.monotonic) -> Callable[[str], dict[str, Any] | None]:
     def read(lookup_key: str) -> dict[str, Any] | None:
         from botocore.exceptions import BotoCoreError, ClientError
@@ -328,9 +334,10 @@ def card_reader(table_name: str, client=None, deadline_seconds: float = DEADLINE
         if not item or "card" not in item:
             return None
         try:
-            return json.loads(item["card"]["S"])
+            card = json.loads(item["card"]["S"])
         except (KeyError, TypeError, ValueError):
             return None
+        return card if isinstance(card, dict) else None
 
     return read
 
