@@ -16,6 +16,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import timedelta
 from enum import StrEnum
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # types only: the lookup imports this module on its cold start
+    from mypy_boto3_cloudwatch.literals import StandardUnitType
 
 
 class Kind(StrEnum):
@@ -86,7 +90,7 @@ class Metric:
     dimensions: tuple[str, ...] = ()
     published: bool = True  # sent to CloudWatch; False: stored in the rollups only (unbounded or per-day values)
     derivation: Derivation | None = None
-    unit: str = "Count"  # the CloudWatch unit the rollup publishes with
+    unit: StandardUnitType = "Count"  # the CloudWatch unit the rollup publishes with
     label: str = ""  # what the figure means, in a few words: a row of make report's totals or channel shares
     report_lines: tuple[tuple[str, str], ...] = ()  # instead of `label`: (value of its dimension, label) rows
     shown: Shown | None = None
@@ -203,4 +207,4 @@ REPORT_TOTALS: tuple[tuple[str, str, dict[str, str]], ...] = tuple(
     row for metric in CATALOGUE if metric.kind is Kind.COUNT
     for row in ([(label, metric.name, {metric.dimensions[0]: value}) for value, label in metric.report_lines]
                 or ([(metric.label, metric.name, {})] if metric.label else [])))
-UNITS: Mapping[str, str] = {metric.name: metric.unit for metric in CATALOGUE}
+UNITS: Mapping[str, StandardUnitType] = {metric.name: metric.unit for metric in CATALOGUE}

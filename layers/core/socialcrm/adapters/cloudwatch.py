@@ -4,29 +4,39 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 from functools import cache
+from typing import TYPE_CHECKING
 
 import boto3
 
 from socialcrm.metric_catalogue import CALL_METRICS, CALLS_SOURCE, UNITS
 from socialcrm.rollup import split_counter_name
 
+if TYPE_CHECKING:
+    from mypy_boto3_cloudwatch import CloudWatchClient
+    from mypy_boto3_cloudwatch.type_defs import (
+        DimensionTypeDef,
+        MetricDataQueryTypeDef,
+        MetricDatumTypeDef,
+        MetricStatTypeDef,
+    )
+
 MAX_DATUMS_PER_REQUEST = 1000  # PutMetricData limit per request (payload also stays far below 1 MB)
 
 
 @cache
-def _cloudwatch():
+def _cloudwatch() -> CloudWatchClient:
     return boto3.client("cloudwatch")
 
 
 class CloudWatchPublisher:
-    def __init__(self, namespace: str, client=None) -> None:
+    def __init__(self, namespace: str, client: CloudWatchClient | None = None) -> None:
         self.namespace = namespace
         self._client = client
 
     def publish(self, hour_start: str, figures: dict[str, float]) -> int:
         client = self._client or _cloudwatch()
         timestamp = datetime.fromisoformat(hour_start.replace("Z", "+00:00"))
-        data = []
+        data: list[MetricDatumTypeDef] = []
         for name, value in sorted(figures.items()):
             metric, dimensions = split_counter_name(name)
             data.append({
@@ -46,14 +56,16 @@ class CloudWatchPublisher:
 class CloudWatchCallFigures:
     """Calls and channel switching for a day, from the lookup's EMF metrics: one GetMetricData request."""
 
-    def __init__(self, namespace: str, service: str, client=None) -> None:
+    def __init__(self, namespace: str, service: str, client: CloudWatchClient | None = None) -> None:
         self.namespace, self.service, self._client = namespace, service, client
 
-    def _query(self, query_id: str, metric: str, outcome: str) -> dict:
-        dimensions = [{"Name": "outcome", "Value": outcome}, {"Name": "service", "Value": self.service}]
-        return {"Id": query_id, "ReturnData": True, "MetricStat": {
+    def _query(self, query_id: str, metric: str, outcome: str) -> MetricDataQueryTypeDef:
+        dimensions: list[DimensionTypeDef] = [{"Name": "outcome", "Value": outcome},
+                                              {"Name": "service", "Value": self.service}]
+        metric_stat: MetricStatTypeDef = {
             "Metric": {"Namespace": self.namespace, "MetricName": metric, "Dimensions": dimensions},
-            "Period": 86400, "Stat": "Sum"}}
+            "Period": 86400, "Stat": "Sum"}
+        return {"Id": query_id, "ReturnData": True, "MetricStat": metric_stat}
 
     def read_day(self, day: str) -> dict[str, float]:
         from socialcrm.lookup import LOOKUP_OUTCOMES

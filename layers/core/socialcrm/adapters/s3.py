@@ -13,15 +13,18 @@ import uuid
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from functools import cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import boto3
 
 from socialcrm.model import utc_iso
 
+if TYPE_CHECKING:
+    from mypy_boto3_s3 import S3Client
+
 
 @cache
-def s3_client():
+def s3_client() -> S3Client:
     return boto3.client("s3")
 
 

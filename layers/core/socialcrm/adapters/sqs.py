@@ -6,11 +6,15 @@ import json
 import re
 from collections.abc import Sequence
 from functools import cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import boto3
 
 from socialcrm.model import CanonicalPost, ContactPush
+
+if TYPE_CHECKING:
+    from mypy_boto3_sqs import SQSClient
+    from mypy_boto3_sqs.type_defs import SendMessageBatchRequestEntryTypeDef
 
 MAX_BATCH_ENTRIES = 10  # SendMessageBatch limit
 MAX_BATCH_BYTES = 256 * 1024  # SendMessageBatch payload limit, kept as the conservative figure
@@ -27,7 +31,7 @@ def json_message(document: Any) -> str:
 
 
 @cache
-def sqs_client():
+def sqs_client() -> SQSClient:
     return boto3.client("sqs")
 
 
@@ -84,10 +88,11 @@ class SqsIngestQueue:
             sources.append(post.source)
         offset = 0
         for group in batches(bodies):
-            entries = [{"Id": str(i), "MessageBody": body,
-                        "MessageAttributes": {"source": {"DataType": "String",
-                                                         "StringValue": sources[offset + i] or "unknown"}}}
-                       for i, body in enumerate(group)]
+            entries: list[SendMessageBatchRequestEntryTypeDef] = [
+                {"Id": str(i), "MessageBody": body,
+                 "MessageAttributes": {"source": {"DataType": "String",
+                                                  "StringValue": sources[offset + i] or "unknown"}}}
+                for i, body in enumerate(group)]
             offset += len(group)
             failed = client.send_message_batch(QueueUrl=self.queue_url, Entries=entries).get("Failed", [])
             if failed:  # one retry of just the failed entries
