@@ -58,7 +58,8 @@ def render_timeline(card: dict[str, Any]) -> str:
         link = (f' · <a href="{escape(url, quote=True)}" rel="noopener noreferrer" target="_blank">open post</a>'
                 if url else "")
         why = describe_match(post.get("match"), post.get("matched_by"), post.get("platform"))
-        platform = PLATFORM_NAMES.get(post.get("platform"), str(post.get("platform", "")))
+        platform_name = str(post.get("platform", ""))
+        platform = PLATFORM_NAMES.get(platform_name, platform_name)
         created = str(post.get("created_at", ""))
         items.append(
             "<li>"

@@ -44,7 +44,7 @@ class SyncDeps:
                            self.clock)
 
 
-def _text(record: dict, field: str, *, required: bool = False) -> str | None:
+def _text(record: dict[str, Any], field: str, *, required: bool = False) -> str | None:
     value = record.get(field)
     if value is None or value == "":
         if required:
@@ -58,7 +58,7 @@ def _text(record: dict, field: str, *, required: bool = False) -> str | None:
     return value
 
 
-def _list(record: dict, field: str, dropped: list[InvalidRecord]) -> list:
+def _list(record: dict[str, Any], field: str, dropped: list[InvalidRecord]) -> list[Any]:
     """The field's entries; a field that is not a list is dropped, one with too many entries rejects the record."""
     value = record.get(field)
     if value is None:
@@ -71,7 +71,7 @@ def _list(record: dict, field: str, dropped: list[InvalidRecord]) -> list:
     return value
 
 
-def _optional_text(record: dict, field: str, dropped: list[InvalidRecord]) -> str | None:
+def _optional_text(record: dict[str, Any], field: str, dropped: list[InvalidRecord]) -> str | None:
     try:
         return _text(record, field)
     except InvalidRecord as problem:
@@ -79,7 +79,7 @@ def _optional_text(record: dict, field: str, dropped: list[InvalidRecord]) -> st
         return None
 
 
-def _segment(record: dict) -> str | None:
+def _segment(record: dict[str, Any]) -> str | None:
     segment = _text(record, "segment")
     if segment is None:
         return None
@@ -241,7 +241,7 @@ def sync_customers(records: Any, deps: SyncDeps) -> SyncResult:
     return SyncResult(upserted, tuple(rejected), tuple(warnings))
 
 
-def _returning(record: dict) -> bool:
+def _returning(record: dict[str, Any]) -> bool:
     """`"returning": true`: the CRM says, on purpose, that an erased person has come back."""
     returning = record.get("returning", False)
     if not isinstance(returning, bool):

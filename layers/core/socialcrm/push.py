@@ -76,7 +76,7 @@ class RetryPolicy:
 
     def backoff(self, attempt: int, rng: Callable[[], float]) -> float:
         """Full-jitter exponential backoff before attempt number `attempt + 1`."""
-        return rng() * min(self.max_delay, self.base_delay * 2 ** (attempt - 1))
+        return rng() * min(self.max_delay, self.base_delay * 2.0 ** (attempt - 1))
 
 
 @dataclass
@@ -144,5 +144,5 @@ def deliver_push(body: str, deps: PushDeps, seconds_left: Callable[[], float]) -
             return PushOutcome("dead-lettered", attempts + 1, connector.name, error.message)
         if not deps.log.record(push.push_id, connector.name):
             unrecorded.append(connector.name)
-    reason = f"delivery not recorded: {', '.join(unrecorded)}" if unrecorded else None
-    return PushOutcome("duplicate" if repeated and not attempts else "delivered", attempts, reason=reason)
+    not_recorded = f"delivery not recorded: {', '.join(unrecorded)}" if unrecorded else None
+    return PushOutcome("duplicate" if repeated and not attempts else "delivered", attempts, reason=not_recorded)

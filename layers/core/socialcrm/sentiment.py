@@ -3,8 +3,14 @@
 from __future__ import annotations
 
 from functools import cache
+from typing import TYPE_CHECKING
 
 from socialcrm.errors import ConfigurationError
+
+if TYPE_CHECKING:
+    from mypy_boto3_comprehend.literals import LanguageCodeType
+
+    from socialcrm.ports import SentimentAnalyzer
 
 # VADER's documented thresholds on the compound score.
 POSITIVE_AT = 0.05
@@ -39,7 +45,7 @@ class ComprehendAnalyzer:
 
     MAX_BYTES = 5000  # DetectSentiment's limit on UTF-8 text
 
-    def __init__(self, language: str = "en") -> None:
+    def __init__(self, language: LanguageCodeType = "en") -> None:
         import boto3
 
         self._client = boto3.client("comprehend")
@@ -57,7 +63,7 @@ class ComprehendAnalyzer:
 
 
 @cache
-def analyzer_for(engine: str):
+def analyzer_for(engine: str) -> SentimentAnalyzer:
     if engine == "vader":
         return VaderAnalyzer()
     if engine == "comprehend":
