@@ -24,6 +24,7 @@ $(STAMP): requirements.txt requirements-dev.txt pyproject.toml
 
 lint: install
 	$(BIN)/ruff check .
+	$(BIN)/mypy
 	$(BIN)/cfn-lint template.yaml
 
 # Copy the Amazon Connect flows (infra/connect/*.json) into template.yaml's ContactFlow resources (docs/contact-centre.md).
