@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import importlib.util
 import json
-import sys
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -41,31 +39,6 @@ def reset_cached_clients() -> None:
             candidate = getattr(module, name)
             if hasattr(candidate, "cache_clear"):
                 candidate.cache_clear()
-
-
-def load_handler(function_dir: str):
-    """Import functions/<dir>/app.py under a unique name, as Lambda would load it."""
-    path = ROOT / "functions" / function_dir / "app.py"
-    name = f"handler_{function_dir}"
-    spec = importlib.util.spec_from_file_location(name, path)
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module
-    spec.loader.exec_module(module)
-    return module
-
-
-class LambdaContext:
-    function_name = "test-function"
-    function_version = "$LATEST"
-    memory_limit_in_mb = 512
-    invoked_function_arn = "arn:aws:lambda:us-east-1:123456789012:function:test-function"
-    aws_request_id = "00000000-0000-0000-0000-000000000000"
-    log_group_name = "/aws/lambda/test-function"
-    log_stream_name = "stream"
-
-    @staticmethod
-    def get_remaining_time_in_millis() -> int:
-        return 30_000
 
 
 @pytest.fixture
