@@ -33,6 +33,7 @@ class ContactCentreFake:
         self.rejected = 0
         self.refused = 0
         self.hung = 0
+        self.holding = 0  # requests held by a "hang" outage that have not ended yet
         self.mode: str | None = None
         self.hold_seconds = 11.0
         self._lock = threading.Lock()
@@ -68,6 +69,13 @@ class ContactCentreFake:
         with self._lock:
             self.mode, self.hold_seconds = mode, hold_seconds
 
+    def _hold(self, seconds: float) -> None:
+        try:
+            self._stopping.wait(seconds)
+        finally:
+            with self._lock:
+                self.holding -= 1
+
     def _accept(self, headers, body: bytes) -> int:
         with self._lock:
             self.deliveries += 1
@@ -77,8 +85,9 @@ class ContactCentreFake:
                 return 503
             if mode == "hang":
                 self.hung += 1
+                self.holding += 1  # with the count, so no one sees it hung and not yet holding
         if mode == "hang":
-            self._stopping.wait(hold)
+            self._hold(hold)
             return 503
         timestamp = headers.get("X-SocialCRM-Timestamp", "")
         signature = headers.get("X-SocialCRM-Signature", "")

@@ -89,8 +89,19 @@ def aws(monkeypatch):
             client.test_inspection = True
             return client
 
+        def put_items(table: str, items: list[dict]) -> None:
+            """The test's own seeding, straight into moto's table (no request of a function; 4 to 5 times
+            cheaper than BatchWriteItem through botocore, which matters at 10,000 customers)."""
+            from moto.core import DEFAULT_ACCOUNT_ID
+            from moto.dynamodb.models import dynamodb_backends
+
+            backend = dynamodb_backends[DEFAULT_ACCOUNT_ID]["us-east-1"]
+            for item in items:
+                backend.put_item(table, item)
+
         monkeypatch.setattr(botocore.client.BaseClient, "_make_api_call", within_policy)
-        yield SimpleNamespace(resources=resources, specs=specs, use=use_function_env, client=inspection_client)
+        yield SimpleNamespace(resources=resources, specs=specs, use=use_function_env, client=inspection_client,
+                              put_items=put_items)
         reset_cached_clients()
         # Every DynamoDB request a function made is one its policy in template.yaml allows (moto checks no IAM).
         assert sorted(refused) == [], "DynamoDB requests outside the function's policy"
