@@ -23,6 +23,11 @@ from typing import Any
 OUTAGES = ("refuse", "hang")
 
 
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+    request_queue_size = 128  # room for a burst of pushes on a busy machine (see stack.LoopbackServer)
+
+
 class ContactCentreFake:
     def __init__(self, signing_key: str, host: str = "127.0.0.1", port: int = 0, path: str = "/social-context"):
         self.signing_key = signing_key.encode()
@@ -38,8 +43,7 @@ class ContactCentreFake:
         self.hold_seconds = 11.0
         self._lock = threading.Lock()
         self._stopping = threading.Event()
-        self._server = ThreadingHTTPServer((host, port), self._handler_class())
-        self._server.daemon_threads = True
+        self._server = _Server((host, port), self._handler_class())
         self._thread = threading.Thread(target=self._server.serve_forever, name="contact-centre", daemon=True)
 
     @property

@@ -55,6 +55,15 @@ def free_port(host: str) -> int:
         return probe.getsockname()[1]
 
 
+class LoopbackServer(ThreadingHTTPServer):
+    """A thread per request, and room for a burst of connections: socketserver's default backlog of 5 let
+    a busy machine, whose accepting thread gets the CPU late, drop the 6th client's SYN; its retry came
+    after 1 s and 3 s, past a 3 s connect timeout."""
+
+    daemon_threads = True
+    request_queue_size = 128
+
+
 class FunctionError(Exception):
     """The handler raised, timed out or crashed; `payload` is Lambda's error object."""
 
@@ -205,7 +214,13 @@ class SqsPoller(threading.Thread):
                 continue
             if received:
                 with self.stack.busy():
-                    self._deliver(sqs, received)
+                    try:
+                        self._deliver(sqs, received)
+                    except Exception as error:  # the poller must outlive any one batch
+                        # A delete or visibility change that failed (say, moto slow to answer on a busy
+                        # machine) leaves the records to come back after their visibility timeout, as on
+                        # AWS; before, the exception ended this thread and the queue was never read again.
+                        self.stack.log_line(f"[{self.name}] batch left to the queue: {type(error).__name__}")
 
     def _deliver(self, sqs: Any, messages: list[dict[str, Any]]) -> None:
         event = {"Records": [self._record(m) for m in messages]}
@@ -403,11 +418,15 @@ class LocalStack:
         return environment
 
     def _serve(self, name: str, handler: type[BaseHTTPRequestHandler]) -> None:
-        server = ThreadingHTTPServer((self.host, self.ports[name]), handler)
-        server.daemon_threads = True
+        server = LoopbackServer((self.host, self.ports[name]), handler)
         self.ports[name] = server.server_address[1]
         self._servers.append(server)
         threading.Thread(target=server.serve_forever, name=f"{name}-server", daemon=True).start()
+
+    def log_line(self, text: str) -> None:
+        with contextlib.suppress(ValueError):  # the log is closed once the stack has stopped
+            self._log.write(text + "\n")
+            self._log.flush()
 
     # -- invocation ----------------------------------------------------------------------------
     @contextlib.contextmanager
