@@ -11,6 +11,15 @@ from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 RECORDED = Path(__file__).resolve().parents[1] / "events" / "polling"
+USER_AGENT = "python:socialcrm-tests:1.0 (by /u/acme_social)"
+
+
+def recorded_matches() -> set[str]:
+    search = json.loads((RECORDED / "reddit_search_gadgets.json").read_text(encoding="utf-8"))
+    comments = json.loads((RECORDED / "reddit_comments_gadgets.json").read_text(encoding="utf-8"))
+    wanted = {c["data"]["name"] for page in search for c in page["data"]["children"]}
+    wanted |= {c["data"]["name"] for page in comments for c in page["data"]["children"] if "acme" in c["data"]["body"]}
+    return wanted
 
 
 class FakeReddit:

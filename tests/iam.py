@@ -22,6 +22,22 @@ def function_policies(template: dict[str, Any], function: str) -> list[dict]:
     return found
 
 
+def policy_templates(template: dict[str, Any], function: str) -> dict[str, list]:
+    """SAM policy templates the function uses (name -> its arguments, once per use)."""
+    used: dict[str, list] = {}
+    for policy in function_policies(template, function):
+        for name, argument in policy.items():
+            if name != "Statement":
+                used.setdefault(name, []).append(argument)
+    return used
+
+
+def resource_refs(template: dict[str, Any], argument: Any) -> set[str]:
+    """The template's resources a policy argument names (by !Ref or !GetAtt)."""
+    text = repr(argument)
+    return {name for name in template["Resources"] if f"'{name}'" in text or f"'{name}." in text}
+
+
 def _table_of(resource: Any) -> tuple[str, str | None] | None:
     """("CustomersTable", None) for !GetAtt CustomersTable.Arn; ("PostsTable", "index") for its index ARNs."""
     if isinstance(resource, dict) and "Fn::GetAtt" in resource:

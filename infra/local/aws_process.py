@@ -9,8 +9,10 @@ kept alive between requests (werkzeug closes each one), which spares moto a conn
 
 from __future__ import annotations
 
+import faulthandler
 import io
 import logging
+import signal
 import socket
 import sys
 import threading
@@ -56,6 +58,7 @@ def main() -> None:
     host, port = sys.argv[1], int(sys.argv[2])
     logging.getLogger("werkzeug").setLevel(logging.ERROR)  # moto's per-request access log
     moto_fixes.apply()
+    faulthandler.register(signal.SIGUSR1)  # `kill -USR1 <pid>`: every thread's stack on stderr (the stack's log)
     app = DomainDispatcherApplication(create_backend_app)  # what moto's ThreadedMotoServer serves
     server = make_server(host, port, FaultInjector(app) if "--faults" in sys.argv[3:] else app, threaded=True,
                          request_handler=KeepAliveHandler)

@@ -23,6 +23,11 @@ from typing import Any
 OUTAGES = ("refuse", "hang")
 
 
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+    request_queue_size = 128  # room for a burst of pushes on a busy machine (see stack.LoopbackServer)
+
+
 class ContactCentreFake:
     def __init__(self, signing_key: str, host: str = "127.0.0.1", port: int = 0, path: str = "/social-context"):
         self.signing_key = signing_key.encode()
@@ -33,12 +38,12 @@ class ContactCentreFake:
         self.rejected = 0
         self.refused = 0
         self.hung = 0
+        self.holding = 0  # requests held by a "hang" outage that have not ended yet
         self.mode: str | None = None
         self.hold_seconds = 11.0
         self._lock = threading.Lock()
         self._stopping = threading.Event()
-        self._server = ThreadingHTTPServer((host, port), self._handler_class())
-        self._server.daemon_threads = True
+        self._server = _Server((host, port), self._handler_class())
         self._thread = threading.Thread(target=self._server.serve_forever, name="contact-centre", daemon=True)
 
     @property
@@ -68,6 +73,13 @@ class ContactCentreFake:
         with self._lock:
             self.mode, self.hold_seconds = mode, hold_seconds
 
+    def _hold(self, seconds: float) -> None:
+        try:
+            self._stopping.wait(seconds)
+        finally:
+            with self._lock:
+                self.holding -= 1
+
     def _accept(self, headers, body: bytes) -> int:
         with self._lock:
             self.deliveries += 1
@@ -77,8 +89,9 @@ class ContactCentreFake:
                 return 503
             if mode == "hang":
                 self.hung += 1
+                self.holding += 1  # with the count, so no one sees it hung and not yet holding
         if mode == "hang":
-            self._stopping.wait(hold)
+            self._hold(hold)
             return 503
         timestamp = headers.get("X-SocialCRM-Timestamp", "")
         signature = headers.get("X-SocialCRM-Signature", "")

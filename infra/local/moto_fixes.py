@@ -10,6 +10,13 @@ Measured under the load test (10,000 deliveries, about 8,000 posts stored, queue
   queue three times over for every message sent or received: with a few thousand messages queued each
   call took 0.1 to 1 s.
 Answers are unchanged (tests/e2e/test_local_aws.py); only the work done to produce them is.
+
+One fix is about correctness, not cost: DynamoDB applies each write and each transaction atomically, moto
+server (a thread per request) did not. Two writes to one item could interleave their read-modify-write,
+and a transaction refused on one condition applied its other updates, then put back the items it had
+saved before, erasing whatever a concurrent request had added to them meanwhile: under the load test a
+redelivered post's refused transaction took back a counter increment of another post (7,899 posts counted
+for 7,900 stored). Writes are now serialized in moto's process, as DynamoDB serializes them per item.
 """
 
 from __future__ import annotations
@@ -62,6 +69,24 @@ def back_up_items_not_tables() -> None:
     original = models.DynamoDBBackend.transact_write_items
     models.copy = KeepTables
     models.DynamoDBBackend.transact_write_items = transact_write_items
+
+
+def serialize_dynamodb_writes() -> None:
+    """Each item write and each transaction runs alone (reads still run beside them): a transaction's
+    conditions, its writes and its rollback become one step, as in DynamoDB."""
+    from moto.dynamodb.models import DynamoDBBackend
+
+    writing = threading.RLock()  # re-entrant: a transaction calls put_item, update_item and delete_item
+
+    def serialized(method: Callable[..., Any]) -> Callable[..., Any]:
+        def alone(*args: Any, **kwargs: Any) -> Any:
+            with writing:
+                return method(*args, **kwargs)
+
+        return alone
+
+    for name in ("put_item", "update_item", "delete_item", "transact_write_items"):
+        setattr(DynamoDBBackend, name, serialized(getattr(DynamoDBBackend, name)))
 
 
 def query_without_sorting_the_table() -> None:
@@ -170,6 +195,7 @@ def sqs_without_rescanning_the_queue() -> None:
 
 def apply() -> None:
     back_up_items_not_tables()
+    serialize_dynamodb_writes()  # after the transaction's own fix: it wraps the final method
     query_without_sorting_the_table()
     route_without_listing_the_package()
     sqs_without_rescanning_the_queue()

@@ -37,6 +37,7 @@ from typing import Any, TextIO
 from urllib.parse import parse_qsl, unquote, urlsplit
 
 import boto3
+from botocore.config import Config
 
 from infra.local.cfn import REGION, FunctionSpec, create_resources, function_specs, load_template, queue_name_of_arn
 from infra.local.emf import EmfForwarder
@@ -52,6 +53,15 @@ def free_port(host: str) -> int:
     with socket.socket() as probe:
         probe.bind((host, 0))
         return probe.getsockname()[1]
+
+
+class LoopbackServer(ThreadingHTTPServer):
+    """A thread per request, and room for a burst of connections: socketserver's default backlog of 5 let
+    a busy machine, whose accepting thread gets the CPU late, drop the 6th client's SYN; its retry came
+    after 1 s and 3 s, past a 3 s connect timeout."""
+
+    daemon_threads = True
+    request_queue_size = 128
 
 
 class FunctionError(Exception):
@@ -82,7 +92,7 @@ class FunctionRunner:
             cwd=ROOT, env=self.environment, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
         self.buffer = b""
         threading.Thread(target=self._pump_logs, args=(self.process,), daemon=True).start()
-        ready = self._read_line(time.monotonic() + INIT_TIMEOUT_SECONDS)
+        ready = self._read_line(INIT_TIMEOUT_SECONDS)
         if ready is None or not ready.get("ready"):
             self.stop()
             raise FunctionError({"errorMessage": f"{self.spec.name} failed to initialize",
@@ -96,15 +106,31 @@ class FunctionRunner:
             if self.emf is not None:
                 self.emf.collect(text)
 
-    def _read_line(self, deadline: float) -> dict[str, Any] | None:
+    def _waited_for_cpu(self) -> float:
+        """Seconds the worker has spent ready to run but given no CPU (Linux: /proc/<pid>/schedstat; 0 elsewhere)."""
+        assert self.process is not None  # noqa: S101
+        try:
+            with open(f"/proc/{self.process.pid}/schedstat", encoding="ascii") as stats:
+                return int(stats.read().split()[1]) / 1e9
+        except (OSError, ValueError, IndexError):
+            return 0.0
+
+    def _read_line(self, seconds: float) -> dict[str, Any] | None:
+        """The worker's next line, or None once it has taken `seconds`. Lambda gives each environment a CPU
+        share of its own, so time the worker spent waiting for a CPU that other processes of this machine
+        held is not counted: on a busy machine a function is not timed out for its neighbours' work (a
+        timed-out environment starts cold again, which on that machine timed out again, and so on)."""
         assert self.process is not None and self.process.stdout is not None  # noqa: S101
         stream = self.process.stdout
+        started, waited = time.monotonic(), self._waited_for_cpu()
         with selectors.DefaultSelector() as selector:
             selector.register(stream, selectors.EVENT_READ)
             while b"\n" not in self.buffer:
-                remaining = deadline - time.monotonic()
-                if remaining <= 0 or not selector.select(remaining):
+                remaining = seconds - (time.monotonic() - started) + (self._waited_for_cpu() - waited)
+                if remaining <= 0:
                     return None
+                if not selector.select(min(remaining, 0.25)):
+                    continue
                 chunk = os.read(stream.fileno(), 65536)
                 if not chunk:
                     return None
@@ -120,7 +146,7 @@ class FunctionRunner:
             request = {"event": event, "request_id": str(uuid.uuid4())}
             self.process.stdin.write((json.dumps(request) + "\n").encode())
             self.process.stdin.flush()
-            answer = self._read_line(time.monotonic() + self.spec.timeout)
+            answer = self._read_line(self.spec.timeout)
             if answer is None:
                 self.stop()  # a timed-out or crashed environment is discarded, as Lambda does
                 raise FunctionError({"errorMessage": f"Task timed out after {self.spec.timeout:.2f} seconds",
@@ -188,7 +214,13 @@ class SqsPoller(threading.Thread):
                 continue
             if received:
                 with self.stack.busy():
-                    self._deliver(sqs, received)
+                    try:
+                        self._deliver(sqs, received)
+                    except Exception as error:  # the poller must outlive any one batch
+                        # A delete or visibility change that failed (say, moto slow to answer on a busy
+                        # machine) leaves the records to come back after their visibility timeout, as on
+                        # AWS; before, the exception ended this thread and the queue was never read again.
+                        self.stack.log_line(f"[{self.name}] batch left to the queue: {type(error).__name__}")
 
     def _deliver(self, sqs: Any, messages: list[dict[str, Any]]) -> None:
         event = {"Records": [self._record(m) for m in messages]}
@@ -292,6 +324,13 @@ class LocalStack:
     def client(self, service: str) -> Any:
         return self.boto3_session().client(service, endpoint_url=self.aws_endpoint)
 
+    def lambda_client(self) -> Any:
+        """The Lambda Invoke API's client, waiting as long as the slowest function may run (botocore's
+        60 s default gave up on a 120 s function on a busy machine, then invoked it again), never retrying."""
+        longest = max(spec.timeout for spec in self.specs.values())
+        config = Config(read_timeout=longest + 10, connect_timeout=10, retries={"total_max_attempts": 1})
+        return self.boto3_session().client("lambda", endpoint_url=self.lambda_endpoint, config=config)
+
     # -- life cycle ---------------------------------------------------------------------------
     def start(self) -> LocalStack:
         if self.log_file:
@@ -379,11 +418,15 @@ class LocalStack:
         return environment
 
     def _serve(self, name: str, handler: type[BaseHTTPRequestHandler]) -> None:
-        server = ThreadingHTTPServer((self.host, self.ports[name]), handler)
-        server.daemon_threads = True
+        server = LoopbackServer((self.host, self.ports[name]), handler)
         self.ports[name] = server.server_address[1]
         self._servers.append(server)
         threading.Thread(target=server.serve_forever, name=f"{name}-server", daemon=True).start()
+
+    def log_line(self, text: str) -> None:
+        with contextlib.suppress(ValueError):  # the log is closed once the stack has stopped
+            self._log.write(text + "\n")
+            self._log.flush()
 
     # -- invocation ----------------------------------------------------------------------------
     @contextlib.contextmanager

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import boto3
 import pytest
 
 from infra.local.contact_centre import ContactCentreFake
@@ -38,8 +37,7 @@ def stack(contact_centre, stack_log):
 
 @pytest.fixture(scope="session")
 def lambda_client(stack):
-    return boto3.client("lambda", endpoint_url=stack.lambda_endpoint, region_name="us-east-1",
-                        aws_access_key_id="testing", aws_secret_access_key="testing")
+    return stack.lambda_client()
 
 
 @pytest.fixture(scope="session")

@@ -8,6 +8,8 @@ import http.client
 import json
 import subprocess
 import sys
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from urllib.parse import urlsplit
 
 import boto3
@@ -148,3 +150,32 @@ def test_one_connection_serves_request_after_request(endpoint, table):
             assert answer.getheader("Connection", "").lower() != "close"
     finally:
         connection.close()
+
+
+def test_concurrent_transactions_lose_no_increment_when_some_are_refused(endpoint):
+    """As the processor stores a post and its counters: a redelivery's transaction is refused on its
+    condition and must take back nothing that another transaction added to the shared counter."""
+    dynamodb = client(endpoint, "dynamodb")
+    dynamodb.create_table(TableName="race", BillingMode="PAY_PER_REQUEST",
+                          KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
+                          AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}])
+    local = threading.local()
+
+    def store(n: int) -> bool:
+        local.client = getattr(local, "client", None) or client(endpoint, "dynamodb")
+        try:
+            local.client.transact_write_items(TransactItems=[
+                {"Put": {"TableName": "race", "Item": {"pk": {"S": f"post{n // 2}"}},
+                         "ConditionExpression": "attribute_not_exists(pk)"}},
+                {"Update": {"TableName": "race", "Key": {"pk": {"S": "counter"}}, "UpdateExpression": "ADD n :one",
+                            "ExpressionAttributeValues": {":one": {"N": "1"}}}}])
+            return True
+        except ClientError as error:
+            assert error.response["Error"]["Code"] == "TransactionCanceledException"
+            return False
+
+    with ThreadPoolExecutor(8) as pool:
+        stored = sum(pool.map(store, range(400)))  # every post twice: one of each pair is refused
+
+    assert stored == 200
+    assert dynamodb.get_item(TableName="race", Key={"pk": {"S": "counter"}})["Item"]["n"] == {"N": str(stored)}

@@ -11,7 +11,6 @@ import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-import boto3
 import pytest
 import requests
 
@@ -115,8 +114,7 @@ def test_a_scripted_week_gives_the_figures_worked_out_by_hand(week_stack):
     today = now.replace(hour=0, minute=0, second=0, microsecond=0)
     week = [today - timedelta(days=d) for d in range(7, 0, -1)]
     day_a = week[4]  # three days ago
-    client = boto3.client("lambda", endpoint_url=week_stack.lambda_endpoint, region_name="us-east-1",
-                          aws_access_key_id="testing", aws_secret_access_key="testing")
+    client = week_stack.lambda_client()
     synced = invoke(client, "CustomerSyncFunction", {"customers": customers()})
     assert synced == {"upserted": 10, "rejected": [], "warnings": []}
     events = script(day_a, week, now)

@@ -101,17 +101,23 @@ def test_a_poison_message_reaches_the_dlq_and_the_rest_is_processed(stack, lambd
     sqs = stack.client("sqs")
     ingest = stack.resources.queue_urls["IngestQueue"]
     dlq = stack.resources.queue_urls["IngestDeadLetterQueue"]
-    good = samples.instagram_comment("17900000000000077", samples.ALAN_INSTAGRAM_ID, "alan.t", "Love it, thanks!")
+    # Grace, not Alan: the sample erasure (test_sample_events.py) erases Alan whenever it runs.
+    text = f"Love it, thanks! ({time.time_ns()})"
+    good = samples.page_comment(f"grace{time.time_ns()}", samples.GRACE_FACEBOOK_ID, "Grace Hopper", text)
     assert post(stack, good, app_secret).status_code == 200
     sqs.send_message(QueueUrl=ingest, MessageBody="{definitely not a canonical post")
     stack.wait_idle(timeout=180)
     dead = sqs.receive_message(QueueUrl=dlq, MaxNumberOfMessages=10, WaitTimeSeconds=1).get("Messages", [])
     assert [m["Body"] for m in dead] == ["{definitely not a canonical post"]
-    assert call(lambda_client, "07912 345678")["last_post_text"] == "Love it, thanks!"
+    assert call(lambda_client, "+1 (202) 555-0143")["last_post_text"] == text
 
 
-def test_rollup_lands_in_cloudwatch(stack, lambda_client, customers):
-    hour = datetime.now(timezone.utc).replace(minute=0, second=0, microsecond=0).strftime("%Y-%m-%dT%H:%M:%SZ")
+def test_rollup_lands_in_cloudwatch(stack, lambda_client, customers, app_secret):
+    now = int(time.time())
+    comment = samples.page_comment(f"rollup{time.time_ns()}", samples.GRACE_FACEBOOK_ID, "Grace Hopper", "Open?", now)
+    assert post(stack, comment, app_secret).status_code == 200  # its hour has a Facebook comment to roll up
+    stack.wait_idle(timeout=120)
+    hour = datetime.fromtimestamp(now, timezone.utc).replace(minute=0, second=0).strftime("%Y-%m-%dT%H:%M:%SZ")
     result = invoke(lambda_client, "MetricsRollupFunction", {"hour": hour})
     assert result["figures"].get("Posts|Platform=facebook|Kind=comment", 0) >= 1
     metrics = stack.client("cloudwatch").list_metrics(Namespace="SocialCRM")["Metrics"]

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import importlib.util
 import json
-import sys
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -28,31 +26,6 @@ def reset_cached_clients() -> None:
     from socialcrm.caches import reset_for_tests
 
     reset_for_tests()
-
-
-def load_handler(function_dir: str):
-    """Import functions/<dir>/app.py under a unique name, as Lambda would load it."""
-    path = ROOT / "functions" / function_dir / "app.py"
-    name = f"handler_{function_dir}"
-    spec = importlib.util.spec_from_file_location(name, path)
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module
-    spec.loader.exec_module(module)
-    return module
-
-
-class LambdaContext:
-    function_name = "test-function"
-    function_version = "$LATEST"
-    memory_limit_in_mb = 512
-    invoked_function_arn = "arn:aws:lambda:us-east-1:123456789012:function:test-function"
-    aws_request_id = "00000000-0000-0000-0000-000000000000"
-    log_group_name = "/aws/lambda/test-function"
-    log_stream_name = "stream"
-
-    @staticmethod
-    def get_remaining_time_in_millis() -> int:
-        return 30_000
 
 
 @pytest.fixture
@@ -103,8 +76,19 @@ def aws(monkeypatch):
             client.test_inspection = True
             return client
 
+        def put_items(table: str, items: list[dict]) -> None:
+            """The test's own seeding, straight into moto's table (no request of a function; 4 to 5 times
+            cheaper than BatchWriteItem through botocore, which matters at 10,000 customers)."""
+            from moto.core import DEFAULT_ACCOUNT_ID
+            from moto.dynamodb.models import dynamodb_backends
+
+            backend = dynamodb_backends[DEFAULT_ACCOUNT_ID]["us-east-1"]
+            for item in items:
+                backend.put_item(table, item)
+
         monkeypatch.setattr(botocore.client.BaseClient, "_make_api_call", within_policy)
-        yield SimpleNamespace(resources=resources, specs=specs, use=use_function_env, client=inspection_client)
+        yield SimpleNamespace(resources=resources, specs=specs, use=use_function_env, client=inspection_client,
+                              put_items=put_items)
         reset_cached_clients()
         # Every DynamoDB request a function made is one its policy in template.yaml allows (moto checks no IAM).
         assert sorted(refused) == [], "DynamoDB requests outside the function's policy"

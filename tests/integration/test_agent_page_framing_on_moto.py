@@ -1,6 +1,6 @@
 """The screen-pop page as deployed with the template's defaults: no other Connect tenant may frame it."""
 
-from tests.integration.conftest import LambdaContext, load_handler
+from tests.support.functions import LambdaContext, load_handler
 
 
 def test_the_page_may_not_be_framed_by_any_connect_tenant(aws):

@@ -7,9 +7,9 @@ import os
 
 import pytest
 
-from tests.integration.conftest import LambdaContext, load_handler
 from tests.integration.test_pipeline_on_moto import sqs_event
-from tests.unit.test_https_connector import ScriptedServer, a_push
+from tests.support.contact_centre import ScriptedServer, a_push
+from tests.support.functions import LambdaContext, load_handler
 
 SIGNING_KEY = json.load(open("infra/local/secrets.json"))["contact-centre"]["https"]["signing_key"]  # noqa: SIM115
 

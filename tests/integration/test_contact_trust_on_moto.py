@@ -6,8 +6,8 @@ from __future__ import annotations
 import time
 from urllib.parse import parse_qs, urlsplit
 
-from tests.integration.conftest import LambdaContext, load_handler
 from tests.integration.test_pipeline_on_moto import a_post, contact_event, sqs_event
+from tests.support.functions import LambdaContext, load_handler
 
 HOME_PHONE, HOME_EMAIL = "+447911123456", "home@example.com"
 ADA = {"customer_id": "cust-1", "name": "Ada Lovelace", "phones": ["07911 123456"], "emails": [HOME_EMAIL],

@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from tests.integration.conftest import LambdaContext, load_handler
+from tests.support.functions import LambdaContext, load_handler
 
 
 def sync(aws, records) -> dict:

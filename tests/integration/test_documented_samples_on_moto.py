@@ -6,9 +6,9 @@ import base64
 import json
 import os
 
-from tests.integration.conftest import LambdaContext, load_handler
 from tests.signers import sign
-from tests.unit.test_documented_samples import DEV_SECRETS, x_with_objects
+from tests.support.functions import LambdaContext, load_handler
+from tests.support.platform_samples import DEV_SECRETS, x_with_objects
 
 
 def test_xs_documented_tweet_create_sample_reaches_the_ingest_queue(aws):

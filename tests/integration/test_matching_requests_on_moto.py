@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import threading
 
-import boto3
 import botocore.client
 import pytest
 
@@ -24,12 +23,6 @@ def customer_items(n: int) -> list[dict]:
                         "customer_id": {"S": customer_id}} for key in keys]
 
 
-def load_customers(table: str, count: int) -> None:
-    items = [item for n in range(count) for item in customer_items(n)]
-    client = boto3.client("dynamodb")
-    for start in range(0, len(items), 25):
-        batch = [{"PutRequest": {"Item": item}} for item in items[start:start + 25]]
-        assert not client.batch_write_item(RequestItems={table: batch})["UnprocessedItems"]
 
 
 def dynamodb_requests_to_match(monkeypatch, post: CanonicalPost) -> tuple[list[str], object]:
@@ -60,7 +53,9 @@ POST = CanonicalPost("instagram", "dm-1", "message", Author("instagram", "ig-424
 @pytest.mark.parametrize("customers", [100, 10_000])
 def test_matching_one_post_makes_the_same_requests_at_any_customer_count(aws, monkeypatch, customers):
     aws.use("ProcessorFunction")
-    load_customers(aws.resources.table_names["CustomersTable"], customers)
+    table = aws.resources.table_names["CustomersTable"]
+    aws.put_items(table, [item for n in range(customers) for item in customer_items(n)])
+    assert aws.client("dynamodb").describe_table(TableName=table)["Table"]["ItemCount"] == customers * 5
 
     calls, match = dynamodb_requests_to_match(monkeypatch, POST)
 

@@ -14,7 +14,7 @@ import pytest
 
 from socialcrm.model import Author, CanonicalPost, PostKey
 from tests.emf import emf_documents, emf_problems
-from tests.integration.conftest import LambdaContext, load_handler
+from tests.support.functions import LambdaContext, load_handler
 
 NOW = datetime.now(timezone.utc)
 ADA = {"customer_id": "cust-1", "name": "Ada Lovelace", "phones": ["07911 123456"], "segment": "gold",

@@ -11,9 +11,8 @@ from urllib.parse import parse_qs, urlsplit
 import boto3
 import pytest
 
-from tests.fake_reddit import FakeReddit
-from tests.integration.conftest import LambdaContext, load_handler
-from tests.unit.test_reddit_poller import USER_AGENT, recorded_matches
+from tests.fake_reddit import USER_AGENT, FakeReddit, recorded_matches
+from tests.support.functions import LambdaContext, load_handler
 
 YOUTUBE_PAGES = {
     None: {"nextPageToken": "p2", "items": [

@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 
 from infra.local import samples
-from tests.integration.conftest import LambdaContext, load_handler
 from tests.integration.test_pipeline_on_moto import ADA, contact_event, sqs_event
+from tests.support.functions import LambdaContext, load_handler
 
 SECRETS = json.loads(open("infra/local/secrets.json", encoding="utf-8").read())  # noqa: SIM115
 ADA_ID, MALLORY_ID = "6104410001", "6104419999"

@@ -11,7 +11,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 
 from socialcrm.screen_pop import signature
-from tests.integration.conftest import LambdaContext, load_handler
+from tests.support.functions import LambdaContext, load_handler
 
 OLD_KEY = "old-screen-pop-signing-key-0123456789abcdef"
 NEW_KEY = "new-screen-pop-signing-key-0123456789abcdef"

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.integration.conftest import LambdaContext, load_handler
+from tests.support.functions import LambdaContext, load_handler
 
 ROOT = Path(__file__).resolve().parents[2]
 HANDLERS = sorted(path.parent.name for path in (ROOT / "functions").glob("*/app.py"))

@@ -10,8 +10,8 @@ from datetime import timedelta
 import pytest
 
 from socialcrm.model import Author, CanonicalPost
-from tests.integration.conftest import LambdaContext, load_handler
 from tests.integration.test_pipeline_on_moto import NOW, contact_event, count_table_items, sqs_event
+from tests.support.functions import LambdaContext, load_handler
 
 ADA = {"customer_id": "cust-1", "name": "Ada Lovelace", "phones": ["07911 123456"],
        "emails": ["ada.lovelace@example.org"], "city": "London",

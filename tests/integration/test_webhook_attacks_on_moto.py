@@ -13,8 +13,8 @@ import uuid
 import pytest
 
 from tests.emf import emf_documents
-from tests.integration.conftest import LambdaContext, load_handler
 from tests.signers import fixture, sign
+from tests.support.functions import LambdaContext, load_handler
 
 SECRETS = json.loads(open("infra/local/secrets.json", encoding="utf-8").read())  # noqa: SIM115
 # A DM "from" a customer's X account, and the deletion of their tweet, that X never sent.

@@ -8,7 +8,7 @@ import threading
 import botocore.client
 
 from infra.local import samples
-from tests.integration.conftest import LambdaContext, load_handler
+from tests.support.functions import LambdaContext, load_handler
 
 SECRETS = json.loads(open("infra/local/secrets.json", encoding="utf-8").read())  # noqa: SIM115
 

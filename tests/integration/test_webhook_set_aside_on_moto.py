@@ -13,7 +13,7 @@ import pytest
 
 from infra.local import samples
 from tests.emf import emf_documents
-from tests.integration.conftest import LambdaContext, load_handler
+from tests.support.functions import LambdaContext, load_handler
 
 SECRETS = json.loads(open("infra/local/secrets.json", encoding="utf-8").read())  # noqa: SIM115
 WHEN = 1795338843

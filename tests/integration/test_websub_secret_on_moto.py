@@ -11,10 +11,11 @@ import botocore.client
 import pytest
 from aws_lambda_powertools.utilities import parameters
 
-from tests.integration.conftest import LambdaContext, load_handler
+from infra.local.cfn import load_template
+from tests.iam import policy_templates, resource_refs
 from tests.integration.test_webhook_attacks_on_moto import OUR_CHANNEL, TOPIC, event
 from tests.signers import fixture, sign
-from tests.unit.test_least_privilege import refs, templates_of
+from tests.support.functions import ROOT, LambdaContext, load_handler
 
 
 @pytest.fixture
@@ -46,7 +47,9 @@ def functions(aws, monkeypatch):
 
 
 def granted_secrets(function: str) -> set[str]:
-    return {ref for arg in templates_of(function).get("AWSSecretsManagerGetSecretValuePolicy", []) for ref in refs(arg)}
+    template = load_template(ROOT / "template.yaml")
+    return {ref for arg in policy_templates(template, function).get("AWSSecretsManagerGetSecretValuePolicy", [])
+            for ref in resource_refs(template, arg)}
 
 
 def deliver(webhook, body: bytes, secret: str) -> dict:

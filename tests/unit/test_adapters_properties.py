@@ -14,8 +14,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from tests.fakes import FakeIngestQueue, FakeSetAsideStore
-from tests.integration.conftest import LambdaContext, load_handler
 from tests.signers import fixture, sign
+from tests.support.functions import LambdaContext, load_handler
 
 SECRET = "property-test-secret-0123456789"
 PLATFORMS = {"meta": None, "whatsapp": "whatsapp_message.json", "x": "x_tweet_create.json",

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from infra.local.cfn import load_template
-from tests.iam import INDEX, dynamodb_grants
+from tests.iam import INDEX, dynamodb_grants, policy_templates, resource_refs
 
 ROOT = Path(__file__).resolve().parents[2]
 TEMPLATE = load_template(ROOT / "template.yaml")
@@ -77,12 +77,7 @@ def policies(function: str) -> list[dict]:
 
 
 def templates_of(function: str) -> dict[str, list]:
-    used: dict[str, list] = {}
-    for policy in policies(function):
-        for name, argument in policy.items():
-            if name != "Statement":
-                used.setdefault(name, []).append(argument)
-    return used
+    return policy_templates(TEMPLATE, function)
 
 
 def statements(function: str) -> list[dict]:
@@ -90,8 +85,7 @@ def statements(function: str) -> list[dict]:
 
 
 def refs(argument: dict) -> set[str]:
-    text = repr(argument)
-    return {name for name in TEMPLATE["Resources"] if f"'{name}'" in text or f"'{name}." in text}
+    return resource_refs(TEMPLATE, argument)
 
 
 @pytest.mark.parametrize("function", sorted(FUNCTIONS))

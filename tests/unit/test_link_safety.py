@@ -16,8 +16,8 @@ from socialcrm.connectors.connect_tasks import ConnectTasksConnector
 from socialcrm.model import Author, CanonicalPost, safe_link
 from socialcrm.processing import process_post
 from tests.fakes import FakeIngestQueue
-from tests.integration.conftest import LambdaContext, load_handler
 from tests.signers import fixture, sign
+from tests.support.functions import LambdaContext, load_handler
 
 SECRET = "link-safety-test-secret-0123456789"
 CREDENTIALS = dict.fromkeys(("app_secret", "consumer_secret", "client_secret", "hub_secret", "secret"), SECRET)

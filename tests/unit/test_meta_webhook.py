@@ -12,7 +12,7 @@ from socialcrm.errors import BadRequest
 from socialcrm.platforms.base import WebhookRequest
 from socialcrm.platforms.meta import ADAPTER
 from tests.fakes import FakeIngestQueue, FakeSetAsideStore
-from tests.integration.conftest import LambdaContext, load_handler
+from tests.support.functions import LambdaContext, load_handler
 
 SECRET = "meta-app-secret-for-unit-tests"
 OLD_SECRET = "meta-app-secret-being-rotated"

@@ -11,9 +11,7 @@ import pytest
 from socialcrm.errors import ConfigurationError
 from socialcrm.polling import RateLimiter, poll
 from socialcrm.sources.reddit import RedditClient, RedditListing, RedditSettings, validate_user_agent
-from tests.fake_reddit import RECORDED, FakeReddit
-
-USER_AGENT = "python:socialcrm-tests:1.0 (by /u/acme_social)"
+from tests.fake_reddit import USER_AGENT, FakeReddit, recorded_matches
 
 
 class MemoryState:
@@ -49,14 +47,6 @@ def listings_for(fake: FakeReddit, waits: list[float]):
                               auth_url=f"{fake.url}/api/v1/access_token", api_url=fake.url)
     client = RedditClient(settings, limiter=RateLimiter(sleep=waits.append, max_wait=10))
     return [RedditListing(client, "gadgets", "search"), RedditListing(client, "gadgets", "comments")]
-
-
-def recorded_matches() -> set[str]:
-    search = json.loads((RECORDED / "reddit_search_gadgets.json").read_text(encoding="utf-8"))
-    comments = json.loads((RECORDED / "reddit_comments_gadgets.json").read_text(encoding="utf-8"))
-    wanted = {c["data"]["name"] for page in search for c in page["data"]["children"]}
-    wanted |= {c["data"]["name"] for page in comments for c in page["data"]["children"] if "acme" in c["data"]["body"]}
-    return wanted
 
 
 def run_all(listings, state, queue):

@@ -11,8 +11,8 @@ import json
 import pytest
 
 from tests.fakes import FakeIngestQueue, FakeSetAsideStore
-from tests.integration.conftest import LambdaContext, load_handler
 from tests.signers import fixture, sign
+from tests.support.functions import LambdaContext, load_handler
 
 SECRET = "set-aside-test-secret-0123456789"
 HUGE = "9" * 400

@@ -16,7 +16,7 @@ from aws_lambda_powertools import Logger, Metrics
 if TYPE_CHECKING:
     from aws_lambda_powertools import Tracer
 
-# Defence in depth: our log calls carry no personal data by design (tests/e2e/test_zz_log_hygiene.py);
+# Defence in depth: our log calls carry no personal data by design (tests/e2e/test_log_hygiene_e2e.py);
 # should a library or an exception message put a phone number, an email or an @handle in a record,
 # this filter masks it before the record is formatted.
 _PERSONAL = re.compile(
