@@ -18,7 +18,7 @@ install:
 
 $(STAMP): requirements.txt requirements-dev.txt pyproject.toml
 	@echo "installing requirements-dev.txt into $(VENV)"
-	@$(BIN)/pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	@$(BIN)/pip install --quiet --disable-pip-version-check --no-compile -r requirements-dev.txt
 	@$(BIN)/pip install --quiet --disable-pip-version-check --no-deps -e .  # the `socialcrm` command (socialcrm_cli/)
 	@touch $(STAMP)
 
@@ -37,15 +37,16 @@ browser:
 	  SUDO=$$([ "$$(id -u)" = 0 ] || echo sudo); \
 	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium >/dev/null; }
 
-# The end-to-end tests (their own local stacks, mostly waiting on them) run beside the unit and integration
-# tests (both cores, pytest-xdist), each in its own pytest process: an in-process moto (integration) must
-# never share a process with a local stack's pollers. The e2e report follows the others; fails if either does.
-test: lint browser
+# The end-to-end tests (their own local stacks, mostly waiting on them) run beside the checks (make lint) and the
+# unit and integration tests (both cores, pytest-xdist), each in its own pytest process: an in-process moto
+# (integration) must never share a process with a local stack's pollers. The e2e report follows; fails if any fails.
+test: install browser
 	@mkdir -p .pytest_logs
 	@$(BIN)/python -m pytest -q tests/e2e > .pytest_logs/e2e.txt 2>&1 & e2e=$$!; \
+	  $(MAKE) --no-print-directory lint; checks=$$?; \
 	  $(BIN)/python -m pytest -q -n 2 tests/unit tests/integration; fast=$$?; \
 	  wait $$e2e; slow=$$?; echo "--- end-to-end tests (tests/e2e) ---"; cat .pytest_logs/e2e.txt; \
-	  test $$fast = 0 && test $$slow = 0
+	  test $$checks = 0 && test $$fast = 0 && test $$slow = 0
 
 unit: install
 	$(BIN)/python -m pytest -q tests/unit
