@@ -37,12 +37,12 @@ browser:
 	  SUDO=$$([ "$$(id -u)" = 0 ] || echo sudo); \
 	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium >/dev/null; }
 
-# The end-to-end tests (their own local stacks, mostly waiting on them) run beside the checks (make lint) and the
+# The end-to-end tests (one local stack per worker, two workers, a file per worker) run beside the checks (make lint) and the
 # unit and integration tests (both cores, pytest-xdist), each in its own pytest process: an in-process moto
 # (integration) must never share a process with a local stack's pollers. The e2e report follows; fails if any fails.
 test: install browser
 	@mkdir -p .pytest_logs
-	@$(BIN)/python -m pytest -q tests/e2e > .pytest_logs/e2e.txt 2>&1 & e2e=$$!; \
+	@$(BIN)/python -m pytest -q -n 2 --dist loadfile tests/e2e > .pytest_logs/e2e.txt 2>&1 & e2e=$$!; \
 	  $(MAKE) --no-print-directory lint; checks=$$?; \
 	  $(BIN)/python -m pytest -q -n 2 tests/unit tests/integration; fast=$$?; \
 	  wait $$e2e; slow=$$?; echo "--- end-to-end tests (tests/e2e) ---"; cat .pytest_logs/e2e.txt; \
