@@ -118,3 +118,13 @@ import-bench: install
 
 clean:
 	rm -rf $(VENV) $(EVAL_VENV) .pytest_cache .pytest_logs .ruff_cache .hypothesis
+
+# make test RUNS times in a row with a CPU-bound process beside it (a busy machine); stops at the first failure.
+#   make test-busy RUNS=10
+.PHONY: test-busy
+test-busy: install
+	@mkdir -p .pytest_logs; python3 -c 'while True: pass' & hog=$$!; trap "kill $$hog" EXIT; \
+	  for run in $$(seq 1 $(or $(RUNS),10)); do start=$$(date +%s); \
+	    $(MAKE) --no-print-directory test > .pytest_logs/busy-$$run.txt 2>&1; rc=$$?; \
+	    echo "run $$run: exit $$rc, $$(( $$(date +%s) - start )) s, load $$(cut -d' ' -f1 /proc/loadavg)"; \
+	    [ $$rc = 0 ] || exit $$rc; done
