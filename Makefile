@@ -37,9 +37,9 @@ browser:
 	  SUDO=$$([ "$$(id -u)" = 0 ] || echo sudo); \
 	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium >/dev/null; }
 
-# The end-to-end tests (one local stack per worker, two workers, a file per worker) run beside the checks (make lint) and the
-# unit and integration tests (both cores, pytest-xdist), each in its own pytest process: an in-process moto
-# (integration) must never share a process with a local stack's pollers. The e2e report follows; fails if any fails.
+# The end-to-end tests (two workers, one local stack each, whole files per worker) run beside the checks
+# (make lint) and the unit and integration tests (both cores, pytest-xdist), each in its own pytest process: an
+# in-process moto (integration) must never share a process with a local stack's pollers. Fails if any fails.
 test: install browser
 	@mkdir -p .pytest_logs
 	@$(BIN)/python -m pytest -q -n 2 --dist loadfile tests/e2e > .pytest_logs/e2e.txt 2>&1 & e2e=$$!; \
