@@ -102,6 +102,7 @@ class CanonicalPost:
     source: str = ""
     verb: str = "add"
     account: str | None = None  # our account the event was delivered for (page, for_user_id, organization)
+    thread: str | None = None  # the platform's conversation id, where a message has one (replies go there)
 
     def __post_init__(self) -> None:
         if not self.platform or not self.post_id:
