@@ -259,7 +259,8 @@ def test_the_customers_later_message_keeps_the_window_open():
 
 
 def test_the_human_agent_tag_is_used_where_this_app_may_use_it():
-    world = World(FakeReplyPublisher(window=META_WINDOW), policy=replace(POLICY, tag_platforms=frozenset({"instagram"})))
+    policy = replace(POLICY, tag_platforms=frozenset({"instagram"}))
+    world = World(FakeReplyPublisher(window=META_WINDOW), policy=policy)
     world.later(3 * 86400)
     sent = submit(world, MESSAGE)
     assert sent.status == "sent" and sent.message_tag == "HUMAN_AGENT"

@@ -21,7 +21,7 @@ from socialcrm.replies.contract import REPLY_KINDS, ReplyKind, ReplyRequest, Rep
 # sent: published (platform_id) | failed: nothing was published, it may be sent again | unknown: the request may
 # have been published; never resent before the platform has been asked | refused: will not be published (why)
 ReplyStatus = Literal["held", "sending", "sent", "failed", "unknown", "refused"]
-FINAL: frozenset[str] = frozenset({"sent", "refused"})
+REPLY_STATUSES: tuple[ReplyStatus, ...] = ("held", "sending", "sent", "failed", "unknown", "refused")
 SenderVia = Literal["iam", "page"]
 
 MAX_TEXT = 4000
@@ -116,6 +116,13 @@ class ReplyRecord:
             "platform_id": self.platform_id or "", "published_at": self.published_at or "",
             "message_tag": self.message_tag or "", "template": self.template.name if self.template else "",
         }
+
+
+def status_of(value: str) -> ReplyStatus:
+    for status in REPLY_STATUSES:
+        if status == value:
+            return status
+    raise ValueError(f"unknown reply status {value!r}")
 
 
 def reply_kind_of(value: str) -> ReplyKind:
