@@ -58,7 +58,7 @@ EXPECTED_DYNAMODB = {
     },
     "ContactPushFunction": {
         "CustomersTable": {"BatchGetItem"},  # erasure markers
-        "ContactStateTable": {"GetItem", "PutItem"},
+        "ContactStateTable": {"GetItem", "PutItem", "UpdateItem"},  # UpdateItem: the task's contact id
     },
     "ContactLookupFunction": {"CardsTable": {"GetItem"}},
     "AgentPageFunction": {"CardsTable": {"GetItem"}},

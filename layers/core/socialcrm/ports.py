@@ -233,6 +233,12 @@ class PostsForReplies(Protocol):
         ...
 
 
+class ReplyEchoes(Protocol):
+    """What the processor asks of the reply records: is this post one of our published replies."""
+
+    def published(self, post_key: PostKey) -> PublishedReply | None: ...
+
+
 class ReplyStore(Protocol):
     """Reply records (RepliesTable), claimed before sending and moved on only from the state last read."""
 

@@ -233,6 +233,7 @@ def read_agent_page(env: Environment) -> AgentPageSettings:
 class ReplySettings:
     tables: Tables  # posts: read the answered post; replies: the reply records
     reply_secret_id: str
+    ingest_queue_url: str  # a sent reply goes through the pipeline as our own post
     retention_days: int  # a reply is kept as long as the post it answers
     policy: ReplyPolicy
 
@@ -251,7 +252,7 @@ def read_reply_policy(env: Environment) -> ReplyPolicy:
 
 def read_reply(env: Environment) -> ReplySettings:
     return ReplySettings(_tables(env, "posts", "replies"), env.required("REPLY_SECRET_ID"),
-                         env.positive_int("RETENTION_DAYS"), read_reply_policy(env))
+                         env.required("INGEST_QUEUE_URL"), env.positive_int("RETENTION_DAYS"), read_reply_policy(env))
 
 
 # functions/<directory> -> the reader of its settings

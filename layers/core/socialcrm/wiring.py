@@ -19,6 +19,7 @@ if TYPE_CHECKING:
     from socialcrm.customers import SyncDeps
     from socialcrm.erasure import ErasureDeps
     from socialcrm.linking import LinkingDeps
+    from socialcrm.model import CanonicalPost
     from socialcrm.polling import Listing, StateStore
     from socialcrm.ports import (
         CallFigures,
@@ -95,6 +96,7 @@ def processor_deps() -> ProcessorDeps:
         DynamoLedger,
         DynamoLinkCodes,
         DynamoPostRepository,
+        DynamoReplyStore,
         DynamoReviewList,
     )
     from socialcrm.adapters.sqs import SqsPushQueue
@@ -115,6 +117,7 @@ def processor_deps() -> ProcessorDeps:
         default_region=chosen.default_region,
         ledger=DynamoLedger(table_name=chosen.tables.metrics),
         registry=chosen.engagement,
+        replies=DynamoReplyStore(table_name=chosen.tables.replies),
     )
 
 
@@ -227,6 +230,7 @@ def erasure_deps() -> ErasureDeps:
         DynamoCustomerDirectory,
         DynamoLinkCodes,
         DynamoPostRepository,
+        DynamoReplyStore,
         DynamoReviewList,
         DynamoTombstones,
     )
@@ -246,7 +250,8 @@ def erasure_deps() -> ErasureDeps:
                        codes=DynamoLinkCodes(table_name=tables.customers),
                        default_region=chosen.default_region, erasers=erasers,
                        tombstones=DynamoTombstones(table_name=tables.customers,
-                                                   key=tombstone_key(chosen.tombstone_secret_id)))
+                                                   key=tombstone_key(chosen.tombstone_secret_id)),
+                       replies=DynamoReplyStore(table_name=tables.replies))
 
 
 # -- MatchReviewFunction ------------------------------------------------------------------------------------
@@ -281,7 +286,22 @@ def reply_deps() -> ReplyDeps:
     chosen = settings.reply()
     return ReplyDeps(posts=DynamoPostRepository(table_name=chosen.tables.posts, retention_days=chosen.retention_days),
                      store=DynamoReplyStore(table_name=chosen.tables.replies), publisher_for=reply_publisher,
-                     policy=chosen.policy, clock=utc_now, retention_days=chosen.retention_days)
+                     policy=chosen.policy, clock=utc_now, retention_days=chosen.retention_days, echo=reply_echo)
+
+
+def reply_echo(post: CanonicalPost) -> None:
+    """Our sent reply into the ingest queue, as the brand's own post. Best effort: the reply is published and
+    recorded; a platform that sends an echo delivers the same post key again."""
+    from socialcrm.adapters.sqs import SqsIngestQueue
+    from socialcrm.observability import logger
+
+    try:
+        refused = SqsIngestQueue(settings.reply().ingest_queue_url).send_posts([post])
+    except Exception as error:  # whatever the queue says, the reply stays sent
+        logger.warning("reply echo not enqueued", extra={"error": type(error).__name__})
+        return
+    if refused:
+        logger.warning("reply echo not enqueued", extra={"error": "refused"})
 
 
 def reply_publisher(platform: str) -> ReplyPublisher:

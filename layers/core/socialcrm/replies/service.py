@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from socialcrm.errors import BadRequest, Conflict, Forbidden, NotFound, SocialCrmError
-from socialcrm.model import PostKey, utc_iso
+from socialcrm.model import Author, CanonicalPost, PostKey, utc_iso
 from socialcrm.ports import PostsForReplies, ReplyStore
 from socialcrm.replies.contract import (
     OutcomeUnknown,
@@ -55,6 +55,9 @@ class ReplyDeps:
     retention_days: int = 365
     settle_seconds: int = 60  # after an unknown outcome, how long a platform may take to list what it published
     stale_sending_seconds: int = 300  # a record still `sending` after this was cut off mid-request: unknown
+    # Our published reply handed to the pipeline as the brand's own post (the ingest queue): the loop closes even
+    # where the platform sends no echo (WhatsApp, Meta's message echoes); a webhook echo is the same post key.
+    echo: Callable[[CanonicalPost], None] | None = None
 
 
 @dataclass(frozen=True)
@@ -249,7 +252,7 @@ def _settle(record: ReplyRecord, deps: ReplyDeps) -> ReplyRecord:
         reason = f"could not ask {record.target.platform} what was published ({_why(error)}): try again later"
         return _moved_or_current(record, record.moved("unknown", record.updated_at, reason=reason), deps)
     if found is not None:
-        return _moved_or_current(record, _sent(record, found, utc_iso(now)), deps)
+        return _mark_sent(record, found, deps)
     if _age(record, now) < deps.settle_seconds:
         reason = f"{record.target.platform} does not show this reply yet: ask again in a minute (it is not resent)"
         return _moved_or_current(record, record.moved("unknown", record.updated_at, reason=reason), deps)
@@ -273,13 +276,30 @@ def _publish(record: ReplyRecord, deps: ReplyDeps) -> ReplyRecord:
     except Exception:  # a publisher's own bug after sending may still have published
         status, reason = "unknown", "an unexpected error while sending: it will be checked before any resend"
     else:
-        return _moved_or_current(record, _sent(record, published, utc_iso(deps.clock())), deps)
+        return _mark_sent(record, published, deps)
     return _moved_or_current(record, record.moved(status, utc_iso(deps.clock()), reason=reason), deps)
 
 
-def _sent(record: ReplyRecord, published: Published, now: str) -> ReplyRecord:
-    return record.moved("sent", now, reason="", platform_id=published.platform_id,
+ECHO_KINDS = {"comment_reply": "comment", "mention_reply": "comment", "review_reply": "comment", "message": "message"}
+
+
+def echo_of(record: ReplyRecord) -> CanonicalPost:
+    """A sent reply as the brand's own post: by our account, replying to the answered post."""
+    target = record.target
+    return CanonicalPost(platform=target.platform, post_id=record.platform_id or "", kind=ECHO_KINDS[target.kind],
+                         author=Author(target.platform, target.account), text=record.text,
+                         created_at=record.published_at or record.updated_at, reply_to=target.post_id,
+                         source="reply", account=target.account, thread=target.conversation)
+
+
+def _mark_sent(record: ReplyRecord, published: Published, deps: ReplyDeps) -> ReplyRecord:
+    sent = record.moved("sent", utc_iso(deps.clock()), reason="", platform_id=published.platform_id,
                         published_at=published.published_at)
+    if not deps.store.replace(record, sent):
+        return _current(record.reply_id, deps)
+    if deps.echo is not None:
+        deps.echo(echo_of(sent))
+    return sent
 
 
 def _moved_or_current(before: ReplyRecord, after: ReplyRecord, deps: ReplyDeps) -> ReplyRecord:
