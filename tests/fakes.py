@@ -366,7 +366,7 @@ class FakeReplyPublisher:
     (the platform took it, then the connection dropped), "timeout-before" (it never arrived), "refused", "failed"."""
 
     def __init__(self, platform: str = "instagram", kinds=("comment_reply", "message", "mention_reply", "review_reply"),
-                 can_find: bool = True, window=None, outcomes=()) -> None:
+                 can_find: bool = True, window=None, outcomes=(), published_at: str = "2026-11-20T10:31:00Z") -> None:
         from socialcrm.replies.contract import Capabilities
 
         self.platform = platform
@@ -376,6 +376,7 @@ class FakeReplyPublisher:
         self.published: list[tuple[str, Any]] = []  # (platform id, request): what the customer sees
         self.calls = 0
         self.finds = 0
+        self.published_at = published_at
 
     def window(self, target):
         return self.rule if target.kind == "message" else None
@@ -395,7 +396,7 @@ class FakeReplyPublisher:
         self.published.append((platform_id, request))
         if outcome == "timeout-after":
             raise OutcomeUnknown("read timed out")
-        return Published(platform_id, "2026-11-20T10:31:00Z")
+        return Published(platform_id, self.published_at)
 
     def find_published(self, request):
         from socialcrm.replies.contract import Published
@@ -403,5 +404,5 @@ class FakeReplyPublisher:
         self.finds += 1
         for platform_id, sent in self.published:
             if sent.reply_id == request.reply_id:
-                return Published(platform_id, "2026-11-20T10:31:00Z")
+                return Published(platform_id, self.published_at)
         return None
