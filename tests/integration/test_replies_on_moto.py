@@ -128,3 +128,25 @@ def test_erasing_the_author_erases_the_replies_to_them(world):
     assert receipt["counts"]["replies"] == 1 and receipt["counts"]["posts"] == 1
     assert item(aws, "RepliesTable", "REPLY#r-0003-int") is None
     assert item(aws, "RepliesTable", "PUBLISHED#instagram#instagram-1") is None
+
+
+def test_a_record_reads_back_as_it_was_written(aws):
+    from socialcrm.adapters.dynamo import DynamoReplyStore
+    from socialcrm.model import PostKey
+    from socialcrm.replies.contract import ReplyTarget, TemplateMessage
+    from socialcrm.replies.model import ReplyRecord
+
+    aws.use("ReplyFunction")
+    store = DynamoReplyStore(table_name=aws.specs["ReplyFunction"].environment["REPLIES_TABLE"])
+    target = ReplyTarget("whatsapp", "message", "wamid.1", "106540352242922", recipient="447911123456",
+                         conversation="t-1")
+    record = ReplyRecord("r-template-1", PostKey("whatsapp", "wamid.1"), target, "Your order", "sending",
+                         f"page:{ADA}", "2026-11-20T10:30:00Z", "2026-11-20T10:30:00Z", customer_id="cust-1",
+                         template=TemplateMessage("order_update", "en_GB", ("A-1", "today")), expires_at=1900000000,
+                         message_tag=None)
+    assert store.claim(record) and not store.claim(record)
+    assert store.get("r-template-1") == record
+    stale = record.moved("failed", "2026-11-20T10:30:05Z", reason="503")
+    assert store.replace(record, stale)
+    assert not store.replace(record, record.moved("sent", "2026-11-20T10:30:06Z"))  # moved on since it was read
+    assert store.for_post(PostKey("whatsapp", "wamid.1")) == [stale]
