@@ -28,6 +28,8 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
         if error.http_status >= 500:
             raise
         logger.info("reply request refused", extra={"route": route, "status": error.http_status})
+        metrics.add_dimension(name="status", value=str(error.http_status))
+        metrics.add_metric(name="Replies", unit=MetricUnit.Count, value=1)
         return answer(error.http_status, {"error": error.message})
     status = str(body.get("status") or "listed")
     logger.info("reply request", extra={"route": route, "reply_status": status})  # never text or recipients
