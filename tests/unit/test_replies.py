@@ -295,3 +295,12 @@ def test_a_submission_is_read_from_json_and_checked():
 def test_a_reply_needs_an_authenticated_sender():
     with pytest.raises(BadRequest):
         Sender("", "iam")
+
+
+def test_approval_comes_before_sending_and_sending_is_checked_again_when_approved():
+    world = World(FakeReplyPublisher(platform="facebook"))  # no publisher for instagram here
+    held = submit(world, text="Write to ada.lovelace@example.com")
+    assert held.status == "held"
+    refused = approve_reply(held.reply_id, SUPERVISOR, world.deps)
+    assert refused.status == "refused" and "not set up" in refused.reason
+    assert refused.approved_by == f"iam:{SUPERVISOR.principal}" and world.publisher.calls == 0

@@ -175,15 +175,21 @@ def _first_record(reply_id: str, stored: StoredPost, submission: Submission, sen
 
 
 def _checked(record: ReplyRecord, stored: StoredPost, now: str, deps: ReplyDeps) -> ReplyRecord:
-    """The record as the policy has it now: refused, held, or ready to send (`sending`)."""
-    refusal, window = _refusal(record.target, stored, record.template, deps)
+    """The record as the policy has it now: refused, held, or ready to send (`sending`).
+
+    Gates in order: who speaks (an official, allowed account: refused otherwise); then approval (held, whatever
+    else); then sending (a publisher for the platform and kind, the messaging window), checked when the reply would
+    go: now, or when it is approved (the window may have closed by then)."""
+    refusal = deps.policy.account_refusal(record.target)
     if refusal is not None:
         return record.moved("refused", now, reason=refusal)
     holds = deps.policy.holds(record.target.kind, record.text)
-    tag = window.message_tag if window else None
     if holds:
-        return record.moved("held", now, reason="; ".join(holds), message_tag=tag)
-    return record.moved("sending", now, reason="", message_tag=tag)
+        return record.moved("held", now, reason="; ".join(holds))
+    refusal, window = _refusal(record.target, stored, record.template, deps)
+    if refusal is not None:
+        return record.moved("refused", now, reason=refusal)
+    return record.moved("sending", now, reason="", message_tag=window.message_tag if window else None)
 
 
 def _refusal(target: ReplyTarget, stored: StoredPost, template: TemplateMessage | None,
