@@ -245,3 +245,14 @@ def test_a_review_name_of_another_shape_is_refused_before_sending(fake, google_a
         build("google-business", fake).publish(
             a_reply("google-business", "review_reply", "accounts/11/../../admin", "accounts/11"))
     assert [s for s in fake.seen if s.method == "PUT"] == []
+
+
+def test_a_reply_with_a_link_that_x_rewrote_is_not_taken_for_unpublished(fake, x_api):
+    x_api.tweets.append({"id": "77", "text": "Details: https://t.co/abc", "created_at": "2026-11-30T12:00:00.000Z",
+                         "referenced_tweets": [{"type": "replied_to", "id": "1790000000000000001"}]})
+    x = build("x", fake)
+    request = a_reply("x", "mention_reply", "1790000000000000001", "brand-1", text="Details: https://example.com/a")
+    with pytest.raises(OutcomeUnknown, match="rewrites links"):
+        x.find_published(request)
+    assert x.find_published(a_reply("x", "mention_reply", "1790000000000000009", "brand-1",
+                                    text="Details: https://example.com/a")) is None

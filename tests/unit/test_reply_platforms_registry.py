@@ -3,6 +3,10 @@ that tests and the local stack override by variable."""
 
 from __future__ import annotations
 
+import json
+import re
+from pathlib import Path
+
 import pytest
 
 from socialcrm import reply_platforms
@@ -37,3 +41,12 @@ def test_base_urls_are_overridden_by_their_variables_only_when_set():
     assert reply_platforms.read_base_url_overrides(env) == {"meta_graph": "http://127.0.0.1:9/v25.0"}
     assert set(reply_platforms.BASE_URL_VARIABLES.values()) == set(reply_platforms.BASE_URLS)
     assert all(url.startswith("https://") for url in reply_platforms.BASE_URLS.values())
+
+
+def test_the_deploy_guide_shows_every_reply_secret_key_and_no_other():
+    guide = (Path(__file__).resolve().parents[2] / "docs" / "deploy.md").read_text(encoding="utf-8")
+    block = re.search(r"The reply function's secret.*?```json\n(.*?)```", guide, re.DOTALL)
+    assert block, "docs/deploy.md has no reply secret shape"
+    shape = json.loads(block.group(1))
+    assert {section: tuple(sorted(keys)) for section, keys in shape.items()} == \
+        {section: tuple(sorted(keys)) for section, keys in reply_platforms.reply_secret_sections().items()}

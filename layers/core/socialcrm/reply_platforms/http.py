@@ -64,7 +64,7 @@ def generic_error(answer: requests.Response) -> str:
 
 def _never_connected(error: requests.ConnectionError) -> bool:
     """True when the connection was never opened (refused, no route, name not resolved): nothing was sent."""
-    if isinstance(error, requests.ConnectTimeout):
+    if isinstance(error, (requests.ConnectTimeout, requests.exceptions.SSLError)):  # TLS fails before any request
         return True
     cause: Any = error.args[0] if error.args else None
     reason = getattr(cause, "reason", cause)

@@ -12,11 +12,12 @@ Access tokens live two hours; the refresh token (scope offline.access) is exchan
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping
 from typing import Any
 from urllib.parse import quote
 
-from socialcrm.replies.contract import Capabilities, Published, PublishRefused, ReplyRequest
+from socialcrm.replies.contract import Capabilities, OutcomeUnknown, Published, PublishRefused, ReplyRequest
 from socialcrm.reply_platforms.base import Clock, PublisherBase
 from socialcrm.reply_platforms.http import Client, PlatformHttp, RefreshingBearer, looking, required
 
@@ -26,6 +27,7 @@ SECRET_KEYS = ("client_id", "client_secret", "refresh_token", "access_token")
 TWEET_LIMIT = 280
 DM_LIMIT = 10000
 LOOKUP_LIMIT = 100
+LINK = re.compile(r"https?://|www\.", re.IGNORECASE)
 
 
 class XPublisher(PublisherBase):
@@ -67,20 +69,26 @@ class XPublisher(PublisherBase):
                 params = {"dm_event.fields": "id,text,sender_id,created_at", "event_types": "MessageCreate",
                           "max_results": LOOKUP_LIMIT}
                 body = self.client.json("GET", self._dm_url(target.recipient, "dm_events"), params=params)
-                for event in _data(body):
-                    if str(event.get("sender_id", "")) == target.account and event.get("text") == request.text:
-                        return self.published(event.get("id"), event.get("created_at"))
-                return None
+                ours = [event for event in _data(body) if str(event.get("sender_id", "")) == target.account]
+                return self._match(request, ours)
             account = required(target.account, "our X user id (account)")
             params = {"tweet.fields": "id,text,created_at,referenced_tweets", "max_results": LOOKUP_LIMIT}
             body = self.client.json("GET", f"{self.base_url}/2/users/{quote(account, safe='')}/tweets",
                                     params=params)
-            for tweet in _data(body):
-                replied = any(isinstance(ref, dict) and ref.get("type") == "replied_to"
-                              and str(ref.get("id")) == target.post_id for ref in tweet.get("referenced_tweets") or [])
-                if replied and tweet.get("text") == request.text:
-                    return self.published(tweet.get("id"), tweet.get("created_at"))
-            return None
+            replies = [tweet for tweet in _data(body) if any(
+                isinstance(ref, dict) and ref.get("type") == "replied_to" and str(ref.get("id")) == target.post_id
+                for ref in tweet.get("referenced_tweets") or [])]
+            return self._match(request, replies)
+
+    def _match(self, request: ReplyRequest, ours: list[dict[str, Any]]) -> Published | None:
+        """Ours with the same text; X rewrites links (t.co), so a text with a link and any candidate is unknown."""
+        for item in ours:
+            if item.get("text") == request.text:
+                return self.published(item.get("id"), item.get("created_at"))
+        if ours and LINK.search(request.text):
+            raise OutcomeUnknown("x: X rewrites links, so whether this reply was published cannot be told by its "
+                                 "text; check on X")
+        return None
 
 
 def _data(body: Any) -> list[dict[str, Any]]:
