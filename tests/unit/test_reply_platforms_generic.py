@@ -44,6 +44,16 @@ def test_a_discourse_reply_is_the_call_its_mapping_describes():
     assert published.platform_id == "900" and len(posts) == 1
 
 
+def test_a_text_of_several_lines_goes_in_the_body_as_written():
+    posts: list[dict] = []
+    with fake_platform() as fake:
+        discourse_fake(fake, posts)
+        publisher = reply_platforms.build("generic/discourse", DISCOURSE, {"generic/discourse": fake.url})
+        publisher.publish(a_reply("generic/discourse", "comment_reply", "4521", "brand", conversation="77",
+                                  text="Hello,\r\nwe are on it.\n\"Team\""))
+    assert posts[0]["raw"] == "Hello,\r\nwe are on it.\n\"Team\""
+
+
 def test_a_generic_reply_that_timed_out_is_not_sent_again_because_the_source_cannot_list_it():
     posts: list[dict] = []
     with fake_platform() as fake:

@@ -132,6 +132,12 @@ def test_rate_limits_and_server_errors_are_failures_to_try_again(graph, answer):
         publisher(graph, "facebook").publish(a_reply("facebook", "comment_reply", "111_222", "page-1"))
 
 
+def test_a_gateway_timeout_leaves_the_outcome_unknown(graph):
+    graph.fake.route("POST", ".*", lambda _seen, _match: (504, {}), first=True)
+    with pytest.raises(OutcomeUnknown, match="504"):
+        publisher(graph, "facebook").publish(a_reply("facebook", "comment_reply", "111_222", "page-1"))
+
+
 def test_a_platform_that_cannot_be_reached_published_nothing():
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))

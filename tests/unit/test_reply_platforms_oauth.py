@@ -256,3 +256,11 @@ def test_a_reply_with_a_link_that_x_rewrote_is_not_taken_for_unpublished(fake, x
         x.find_published(request)
     assert x.find_published(a_reply("x", "mention_reply", "1790000000000000009", "brand-1",
                                     text="Details: https://example.com/a")) is None
+
+
+@pytest.mark.parametrize("status", [500, 504])
+def test_a_token_endpoint_that_fails_published_nothing(fake, x_api, status):
+    fake.route("POST", "/2/oauth2/token", lambda _s, _m: (status, {}), first=True)
+    with pytest.raises(PublishFailed, match=r"token refresh|answered 500"):
+        build("x", fake).publish(a_reply("x", "message", "dm:1", "brand-1", recipient="2244"))
+    assert fake.requests_to("POST", "/2/dm_conversations/with/2244/messages") == []

@@ -97,7 +97,9 @@ class GenericPublisher(PublisherBase):
         self.origin_override = origin_override
         self.http = PlatformHttp(name, **options)
 
-    def _fill(self, template: str, request: ReplyRequest, *, encode: bool) -> str:
+    def _fill(self, template: str, request: ReplyRequest, where: str) -> str:
+        """`template` with its placeholders filled for the `where` ("url": percent-encoded, "header": one line,
+        "body": as is)."""
         target = request.target
         values = {"post_id": target.post_id, "account": target.account, "recipient": target.recipient,
                   "conversation": target.conversation, "text": request.text, "reply_id": request.reply_id}
@@ -112,15 +114,15 @@ class GenericPublisher(PublisherBase):
             given = values.get(name)
             if not given:
                 raise PublishRefused(f"{self.platform}: this reply needs {{{name}}}")
-            if not encode and ("\r" in given or "\n" in given):
+            if where == "header" and ("\r" in given or "\n" in given):
                 raise PublishRefused(f"{self.platform}: {{{name}}} cannot go in a header")
-            return quote(given, safe="") if encode else given
+            return quote(given, safe="") if where == "url" else given
 
         return PLACEHOLDER.sub(value, template)
 
     def _body(self, template: Any, request: ReplyRequest) -> Any:
         if isinstance(template, str):
-            return self._fill(template, request, encode=False) if PLACEHOLDER.search(template) else template
+            return self._fill(template, request, "body") if PLACEHOLDER.search(template) else template
         if isinstance(template, dict):
             return {key: self._body(value, request) for key, value in template.items()}
         if isinstance(template, list):
@@ -128,7 +130,7 @@ class GenericPublisher(PublisherBase):
         return template
 
     def _url(self, reply: Mapping[str, Any], request: ReplyRequest) -> str:
-        url = self._fill(str(reply["url"]), request, encode=True)
+        url = self._fill(str(reply["url"]), request, "url")
         parts = urlsplit(url)
         if self.origin_override:
             override = urlsplit(self.origin_override)
@@ -141,7 +143,7 @@ class GenericPublisher(PublisherBase):
         if self.reply is None:
             raise PublishRefused(f"this source cannot be answered: the {self.platform} mapping has no reply section")
         self.accept(request)
-        headers = {name: self._fill(value, request, encode=False)
+        headers = {name: self._fill(value, request, "header")
                    for name, value in (self.reply.get("headers") or {}).items()}
         if self.reply.get("idempotency_header"):
             headers[str(self.reply["idempotency_header"])] = request.reply_id

@@ -2,9 +2,10 @@
 refresh themselves, and the rule that a failed look-up after an unknown outcome stays unknown.
 
 Error mapping (docs/platforms.md, "Replying"): 2xx → the answer; 401 → the token is refreshed and the call made
-once more (where the platform's tokens expire); 429 and 5xx → PublishFailed (nothing was published); any other
-4xx → PublishRefused with the platform's own reason; a timeout or a connection dropped after the request was
-sent → OutcomeUnknown; a connection that never opened → PublishFailed. Reasons carry status codes and the
+once more (where the platform's tokens expire); 429 and 5xx → PublishFailed (nothing was published), except 504
+(a gateway gave up waiting: the platform may have published) → OutcomeUnknown; any other 4xx → PublishRefused
+with the platform's own reason; a timeout or a connection dropped after the request was sent → OutcomeUnknown;
+a connection that never opened (refused, TLS failed) → PublishFailed. Reasons carry status codes and the
 platform's error text, never the reply's text or a token.
 """
 
@@ -28,6 +29,7 @@ DEFAULT_TIMEOUT: Timeout = (CONNECT_TIMEOUT_SECONDS, READ_TIMEOUT_SECONDS)
 USER_AGENT = "socialcrm-replies/1"
 REASON_LIMIT = 300
 EXPIRY_MARGIN_SECONDS = 60.0
+GATEWAY_TIMEOUT = 504
 ErrorReader = Callable[[requests.Response], str]
 
 
@@ -105,6 +107,8 @@ class PlatformHttp:
         if 200 <= status < 300:
             return answer
         reason = short(f"{self.platform} answered {status}: {self.read_error(answer)}".rstrip(": "))
+        if status == GATEWAY_TIMEOUT:  # a gateway stopped waiting; the platform behind it may have published
+            raise OutcomeUnknown(reason)
         if status == 429 or status >= 500 or self.transient(answer):
             raise PublishFailed(reason)
         raise PublishRefused(reason)
@@ -177,12 +181,12 @@ class RefreshingBearer:
             form["client_secret"] = self.client_secret
         try:
             answer = self.http.send("POST", self.token_url, data=form, headers=headers)
+            if answer.status_code in (400, 401, 403):
+                raise PublishRefused(short(f"{platform} refused the refresh token ({generic_error(answer)}); "
+                                           "authorise the account again and store the new refresh token"))
+            self.http.check(answer)
         except OutcomeUnknown as unknown:  # a token request publishes nothing: safe to try again later
             raise PublishFailed(f"{platform} token refresh: {unknown}") from None
-        if answer.status_code in (400, 401, 403):
-            raise PublishRefused(short(f"{platform} refused the refresh token ({generic_error(answer)}); "
-                                       "authorise the account again and store the new refresh token"))
-        self.http.check(answer)
         body = json_of(answer)
         token = body.get("access_token") if isinstance(body, dict) else None
         if not isinstance(token, str) or not token:

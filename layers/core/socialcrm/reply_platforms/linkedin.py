@@ -73,8 +73,8 @@ class LinkedInPublisher(PublisherBase):
         created = json_of(answer) if answer.content else {}
         new_urn = (created.get("commentUrn") if isinstance(created, dict) else None) \
             or answer.headers.get("x-restli-id")
-        stamp = created.get("created", {}).get("time") if isinstance(created, dict) else None
-        return self.published(new_urn, _millis(stamp))
+        stamp = created.get("created") if isinstance(created, dict) else None
+        return self.published(new_urn, _millis(stamp.get("time") if isinstance(stamp, dict) else None))
 
     def find_published(self, request: ReplyRequest) -> Published | None:
         target = request.target
