@@ -3,6 +3,7 @@ that tests and the local stack override by variable."""
 
 from __future__ import annotations
 
+import ast
 import json
 import re
 from pathlib import Path
@@ -50,3 +51,15 @@ def test_the_deploy_guide_shows_every_reply_secret_key_and_no_other():
     shape = json.loads(block.group(1))
     assert {section: tuple(sorted(keys)) for section, keys in shape.items()} == \
         {section: tuple(sorted(keys)) for section, keys in reply_platforms.reply_secret_sections().items()}
+
+
+def test_only_the_http_module_makes_calls_so_every_call_has_its_timeout():
+    folder = Path(reply_platforms.__file__).parent
+    for path in folder.glob("*.py"):
+        calls = {node.func.attr for node in ast.walk(ast.parse(path.read_text(encoding="utf-8")))
+                 if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
+                 and isinstance(node.func.value, (ast.Name, ast.Attribute))
+                 and getattr(node.func.value, "attr", getattr(node.func.value, "id", "")) in ("session", "requests")}
+        assert path.name == "http.py" or not calls, (path.name, calls)
+    source = (folder / "http.py").read_text(encoding="utf-8")
+    assert source.count("self.session.request(") == 1 and "timeout=self.timeout" in source
