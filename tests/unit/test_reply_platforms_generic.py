@@ -54,6 +54,17 @@ def test_a_text_of_several_lines_goes_in_the_body_as_written():
     assert posts[0]["raw"] == "Hello,\r\nwe are on it.\n\"Team\""
 
 
+def test_a_refusal_that_echoes_the_reply_keeps_its_reason_but_not_the_text():
+    echo = {"errors": [f"Body \"{TEXT}\" is too similar to what you recently posted"]}
+    with fake_platform() as fake:
+        fake.route("POST", "/posts.json", lambda _seen, _match: (422, echo))
+        publisher = reply_platforms.build("generic/discourse", DISCOURSE, {"generic/discourse": fake.url})
+        with pytest.raises(PublishRefused) as refused:
+            publisher.publish(a_reply("generic/discourse", "comment_reply", "4521", "brand", conversation="77"))
+    assert "too similar" in refused.value.reason and "422" in refused.value.reason
+    assert TEXT not in refused.value.reason and TEXT[:16] not in str(refused.value)
+
+
 def test_a_generic_reply_that_timed_out_is_not_sent_again_because_the_source_cannot_list_it():
     posts: list[dict] = []
     with fake_platform() as fake:

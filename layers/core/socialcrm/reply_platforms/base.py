@@ -12,6 +12,7 @@ from socialcrm.replies.contract import (
     Capabilities,
     OutcomeUnknown,
     Published,
+    PublishFailed,
     PublishRefused,
     ReplyKind,
     ReplyRequest,
@@ -21,6 +22,21 @@ from socialcrm.replies.contract import (
 
 Clock = Callable[[], datetime]
 _NO_TEMPLATES = WindowRule(standard=timedelta(0))
+
+
+WITHHELD = "[the reply's text]"
+ECHO_PREFIX = 16  # a reason holding this many leading characters of the reply is cut there
+
+
+def withheld(reason: str, text: str) -> str:
+    """`reason` without the reply's text (whole, or a cut-off start of it)."""
+    stripped = text.strip()
+    if not stripped:
+        return reason
+    if stripped in reason:
+        return reason.replace(stripped, WITHHELD)
+    start = reason.find(stripped[:ECHO_PREFIX]) if len(stripped) >= ECHO_PREFIX else -1
+    return reason if start < 0 else reason[:start] + WITHHELD
 
 
 def utc_now() -> datetime:
@@ -67,6 +83,22 @@ class PublisherBase:
             raise PublishRefused("the reply is empty")
         if request.template is not None and not self.windows.get(target.kind, _NO_TEMPLATES).template_outside:
             raise PublishRefused(f"{self.platform} has no message templates")
+
+    def publish(self, request: ReplyRequest) -> Published:
+        """Refuse what cannot be done before sending, send once, and keep the reply's text out of any reason a
+        platform gives (some echo what they were sent)."""
+        self.accept(request)
+        try:
+            return self.send(request)
+        except (PublishRefused, PublishFailed, OutcomeUnknown) as error:
+            reason = str(error)
+            cleaned = withheld(reason, request.text)
+            if cleaned == reason:
+                raise
+            raise type(error)(cleaned) from None
+
+    def send(self, request: ReplyRequest) -> Published:
+        raise NotImplementedError
 
     def published(self, platform_id: Any, when: Any = None) -> Published:
         if not isinstance(platform_id, (str, int)) or str(platform_id) == "":

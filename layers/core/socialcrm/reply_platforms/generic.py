@@ -139,10 +139,14 @@ class GenericPublisher(PublisherBase):
             raise PublishRefused(f"{self.platform}: the reply URL must be https")
         return url
 
-    def publish(self, request: ReplyRequest) -> Published:
+    def accept(self, request: ReplyRequest) -> None:
         if self.reply is None:
             raise PublishRefused(f"this source cannot be answered: the {self.platform} mapping has no reply section")
-        self.accept(request)
+        super().accept(request)
+
+    def send(self, request: ReplyRequest) -> Published:
+        if self.reply is None:
+            raise PublishRefused(f"this source cannot be answered: the {self.platform} mapping has no reply section")
         headers = {name: self._fill(value, request, "header")
                    for name, value in (self.reply.get("headers") or {}).items()}
         if self.reply.get("idempotency_header"):

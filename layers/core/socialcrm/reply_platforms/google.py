@@ -66,8 +66,7 @@ class YouTubePublisher(PublisherBase):
         self.client = google_client("youtube", credentials, token_url, on_refresh_token, **options)
         self.base_url = base_url.rstrip("/")
 
-    def publish(self, request: ReplyRequest) -> Published:
-        self.accept(request)
+    def send(self, request: ReplyRequest) -> Published:
         if len(request.text) > YOUTUBE_COMMENT_LIMIT:
             raise PublishRefused(f"a YouTube comment is at most {YOUTUBE_COMMENT_LIMIT} characters")
         comment = {"snippet": {"parentId": required(request.target.post_id, "the comment id"),
@@ -107,8 +106,7 @@ class GoogleBusinessPublisher(PublisherBase):
             raise PublishRefused("a Google review is named accounts/<id>/locations/<id>/reviews/<id>")
         return f"{self.base_url}/{quote(review, safe='/')}"
 
-    def publish(self, request: ReplyRequest) -> Published:
-        self.accept(request)
+    def send(self, request: ReplyRequest) -> Published:
         if len(request.text) > REVIEW_REPLY_LIMIT:
             raise PublishRefused(f"a review reply is at most {REVIEW_REPLY_LIMIT} characters")
         review = required(request.target.post_id, "the review name")

@@ -61,6 +61,8 @@ def generic_error(answer: requests.Response) -> str:
         errors = body.get("errors")
         if isinstance(errors, list) and errors and isinstance(errors[0], dict):
             return str(errors[0].get("message") or errors[0].get("detail") or "")
+        if isinstance(errors, list) and errors and isinstance(errors[0], str):
+            return errors[0]
     return ""
 
 

@@ -61,8 +61,7 @@ class LinkedInPublisher(PublisherBase):
     def _comments_url(self, comment_urn: str) -> str:
         return f"{self.base_url}/rest/socialActions/{quote(comment_urn, safe='')}/comments"
 
-    def publish(self, request: ReplyRequest) -> Published:
-        self.accept(request)
+    def send(self, request: ReplyRequest) -> Published:
         target = request.target
         comment_urn = required(target.post_id, "the comment URN")
         if len(request.text) > COMMENT_LIMIT:

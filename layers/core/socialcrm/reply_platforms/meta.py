@@ -80,8 +80,7 @@ class MetaPublisher(PublisherBase):
     def _node(self, node_id: str) -> str:
         return f"{self.base_url}/{quote(node_id, safe='')}"
 
-    def publish(self, request: ReplyRequest) -> Published:
-        self.accept(request)
+    def send(self, request: ReplyRequest) -> Published:
         target = request.target
         if target.kind == "comment_reply":
             url = f"{self._node(required(target.post_id, 'the comment id'))}/{self.comments_edge}"

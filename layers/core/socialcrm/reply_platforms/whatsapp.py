@@ -56,8 +56,7 @@ class WhatsAppPublisher(PublisherBase):
         body.update(type="template", template=template_body)
         return body
 
-    def publish(self, request: ReplyRequest) -> Published:
-        self.accept(request)
+    def send(self, request: ReplyRequest) -> Published:
         phone_number_id = required(request.target.account, "our WhatsApp phone number id (account)")
         answer = self.client.json("POST", f"{self.base_url}/{quote(phone_number_id, safe='')}/messages",
                                   json=self.message(request))

@@ -45,8 +45,7 @@ class XPublisher(PublisherBase):
         participant_id = required(participant, "the customer's X user id (recipient)")
         return f"{self.base_url}/2/dm_conversations/with/{quote(participant_id, safe='')}/{tail}"
 
-    def publish(self, request: ReplyRequest) -> Published:
-        self.accept(request)
+    def send(self, request: ReplyRequest) -> Published:
         target = request.target
         if target.kind == "message":
             if len(request.text) > DM_LIMIT:
