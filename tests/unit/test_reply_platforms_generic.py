@@ -109,6 +109,7 @@ def mapping_with(reply: dict):
 @pytest.mark.parametrize(("reply", "problem"), [
     ({"url": "http://example.com/r"}, "https"),
     ({"url": "https://example.com/r", "headers": {"X-Text": "{text}"}}, "header"),
+    ({"url": "https://example.com/r?q={text}"}, "URL"),
     ({"url": "https://example.com/r", "body": {"a": "{secret.api_key}"}}, "body"),
     ({"url": "https://example.com/{postid}"}, "unknown placeholders"),
     ({"url": "https://example.com/r", "method": "DELETE"}, "method"),

@@ -12,8 +12,9 @@ optional `reply` section describes, or refused with "this source cannot be answe
     }
 
 Placeholders: {post_id}, {account}, {recipient}, {conversation}, {text}, {reply_id}, and {secret.<key>} for a
-key of the source's reply secret (in the URL and headers only; {text} never in a header). A generic source
-cannot list what we published: an unknown outcome is not settled by asking (`can_find_published` is False).
+key of the source's reply secret (in the URL and headers only; {text} only in the body). An answer that names
+no id records the reply under its own id. A generic source cannot list what we published: an unknown outcome
+is not settled by asking (`can_find_published` is False).
 """
 
 from __future__ import annotations
@@ -71,6 +72,7 @@ def validate_reply(source: str, reply: Mapping[str, Any]) -> None:
     need(isinstance(headers, dict) and all(isinstance(k, str) and HEADER_NAME.match(k) and isinstance(v, str)
                                            for k, v in headers.items()), "headers must map header names to strings")
     need("text" not in _names(headers), "{text} may not be put in a header")
+    need("text" not in _names(url), "{text} may not be put in the URL (URLs are logged)")
     need(not any(name.startswith(SECRET_PREFIX) for name in _names(reply.get("body"))),
          "{secret.<key>} may not be put in the body")
     unknown = {name for name in _names(reply) if name not in VALUES and not name.startswith(SECRET_PREFIX)}
@@ -154,8 +156,9 @@ class GenericPublisher(PublisherBase):
         method = str(self.reply.get("method", "POST")).upper()
         answer = self.http.check(self.http.send(method, self._url(self.reply, request), headers=headers,
                                                 json=self._body(self.reply.get("body", {}), request)))
-        body = json_of(answer)
-        return self.published(get_path(body, str(self.reply.get("id_path", "id"))) if body is not None else None)
+        found = get_path(json_of(answer), str(self.reply.get("id_path", "id")))
+        # the source took it (2xx); one that names nothing is recorded under the reply's own id
+        return self.published(found if isinstance(found, (str, int)) and str(found) else request.reply_id)
 
     def find_published(self, request: ReplyRequest) -> Published | None:
         return self.cannot_list()
