@@ -114,6 +114,16 @@ def test_when_nothing_was_published_the_retry_path_sends_it(graph):
     assert len(graph.messages[("page-1", "psid-9")]) == 1
 
 
+def test_messages_longer_than_meta_takes_are_refused_before_sending(graph):
+    with pytest.raises(PublishRefused, match="1000 bytes"):
+        publisher(graph, "instagram").publish(
+            a_reply("instagram", "message", "mid-in", "ig-1", recipient="igsid-5", text="é" * 501))
+    with pytest.raises(PublishRefused, match="under 2000 characters"):
+        publisher(graph, "facebook").publish(
+            a_reply("facebook", "message", "m_in", "page-1", recipient="psid-9", text="a" * 2000))
+    assert graph.fake.seen == []
+
+
 # Meta's errors: token and permission → refused with Meta's reason; rate limits and 5xx → failed
 
 def test_a_rejected_token_is_a_refusal_that_says_so(graph):

@@ -19,7 +19,7 @@ from urllib.parse import quote
 
 import requests
 
-from socialcrm.replies.contract import Capabilities, Published, ReplyRequest, WindowRule
+from socialcrm.replies.contract import Capabilities, Published, PublishRefused, ReplyRequest, WindowRule
 from socialcrm.reply_platforms.base import Clock, PublisherBase
 from socialcrm.reply_platforms.http import Client, PlatformHttp, StaticBearer, json_of, looking, required
 from socialcrm.reply_platforms.windows import HUMAN_AGENT, HUMAN_AGENT_WINDOW, STANDARD_WINDOW
@@ -31,6 +31,8 @@ RATE_LIMIT_CODES = frozenset({4, 17, 32, 613, 80001, 80006})
 OUTSIDE_WINDOW_SUBCODES = frozenset({2018278, 2534022})
 MESSENGER_WINDOW = WindowRule(standard=STANDARD_WINDOW, tag=HUMAN_AGENT, tagged=HUMAN_AGENT_WINDOW)
 LOOKUP_LIMIT = 100
+MESSENGER_TEXT_LIMIT = 2000
+INSTAGRAM_TEXT_BYTES = 1000
 
 
 def _graph_error(answer: requests.Response) -> dict[str, Any]:
@@ -86,6 +88,10 @@ class MetaPublisher(PublisherBase):
             url = f"{self._node(required(target.post_id, 'the comment id'))}/{self.comments_edge}"
             body = self.client.json("POST", url, data={"message": request.text})
             return self.published(body.get("id") if isinstance(body, dict) else None)
+        if self.platform == "facebook" and len(request.text) >= MESSENGER_TEXT_LIMIT:
+            raise PublishRefused(f"a Messenger text must be under {MESSENGER_TEXT_LIMIT} characters")
+        if self.platform == "instagram" and len(request.text.encode()) > INSTAGRAM_TEXT_BYTES:
+            raise PublishRefused(f"an Instagram message is at most {INSTAGRAM_TEXT_BYTES} bytes of UTF-8")
         message: dict[str, Any] = {
             "recipient": {"id": required(target.recipient, "the customer's platform id (recipient)")},
             "messaging_type": "MESSAGE_TAG" if request.message_tag else "RESPONSE",
