@@ -204,12 +204,13 @@ class ContactLookupSettings:
     default_region: str
     agent_page_base_url: str  # "" = no screen-pop links
     screen_pop_secret_id: str
+    metrics_table: str  # CALLED#<day> facts only: what answering is worth
 
 
 def read_contact_lookup(env: Environment) -> ContactLookupSettings:
     return ContactLookupSettings(env.required("CARDS_TABLE"), env.positive_int("RETENTION_DAYS"),
                                  env.positive_int("LOOKBACK_DAYS"), env.phone_region(), env.text("AGENT_PAGE_BASE_URL"),
-                                 env.required("SCREEN_POP_SECRET_ID"))
+                                 env.required("SCREEN_POP_SECRET_ID"), env.required("METRICS_TABLE"))
 
 
 @dataclass(frozen=True)

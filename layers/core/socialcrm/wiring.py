@@ -278,16 +278,17 @@ class LookupDeps:
     default_region: str
     screen_pop: Callable[[str], str] | None
     retention_days: int
+    record_call: Callable[[str, datetime], None]
 
 
 @cache
 def lookup_deps() -> LookupDeps:
-    from socialcrm.lookup import card_reader, screen_pop_linker
+    from socialcrm.lookup import call_recorder, card_reader, screen_pop_linker
 
     chosen = settings.contact_lookup()
     return LookupDeps(card_reader(chosen.cards_table), chosen.lookback_days, chosen.default_region,
                       screen_pop_linker(chosen.agent_page_base_url, chosen.screen_pop_secret_id),
-                      chosen.retention_days)
+                      chosen.retention_days, call_recorder(chosen.metrics_table))
 
 
 @dataclass(frozen=True)
