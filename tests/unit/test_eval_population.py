@@ -22,15 +22,15 @@ def test_the_population_holds_every_named_situation_and_splits_by_household():
 
 
 def test_the_matcher_on_a_small_held_out_half():
-    """Floors below the measured figures (seed 3: precision 99.25 %, recall 99.6 %, review 3.0 %); the issue's
-    99.9 % is not met: relatives and new holders of numbers who show no name cannot be told from the customer."""
+    """Floors just below the measured figures (seed 3: precision 99.85 %, 2 wrong of 1,292 links; recall 97.0 %;
+    review 2.9 %). `make eval-matching` measures the full population (docs/matching.md)."""
     from infra.eval_matching import run_matcher, score
 
     population = build(customers=1_000, posts=5_000, seed=3)
     outcomes, _, reviews = run_matcher(population)
     held_out = [n for n, p in enumerate(population.posts) if p.half == "held_out"]
     figures = score(outcomes, population.posts, held_out)
-    assert figures["precision"] >= 0.99 and figures["recall"] >= 0.95 and figures["review_share"] <= 0.05
+    assert figures["precision"] >= 0.998 and figures["recall"] >= 0.95 and figures["review_share"] <= 0.05
     assert set(figures["wrong_by_situation"]) <= {"relative on the customer's phone", "recycled number (stranger)",
                                                   "released handle (stranger)"}
     held = [c for item in reviews.held.values() for c in item["candidates"]]

@@ -60,7 +60,7 @@ EXPECTED_DYNAMODB = {
         "CustomersTable": {"BatchGetItem"},  # erasure markers
         "ContactStateTable": {"GetItem", "PutItem", "UpdateItem"},  # UpdateItem: the task's contact id
     },
-    "ContactLookupFunction": {"CardsTable": {"GetItem"}},
+    "ContactLookupFunction": {"CardsTable": {"GetItem"}, "MetricsTable": {"UpdateItem"}},  # CALLED#* only (below)
     "AgentPageFunction": {"CardsTable": {"GetItem"}},
     "PollerFunction": {"SourceStateTable": {"GetItem", "PutItem"}},
     "MetricsRollupFunction": {"MetricsTable": {"GetItem", "Query", "PutItem"}},
@@ -153,11 +153,19 @@ def test_the_set_aside_bucket_is_written_by_the_webhook_only_and_read_by_no_func
 
 
 @pytest.mark.parametrize("function", ["ContactLookupFunction", "AgentPageFunction"])
-def test_the_agent_facing_functions_can_only_read(function):
+def test_the_agent_facing_functions_read_one_card_and_nothing_else(function):
     used = templates_of(function)
     assert set(used) <= READ_ONLY_TEMPLATES
-    assert granted(function) == {"CardsTable": {"GetItem"}}
+    assert {table: actions & READS for table, actions in granted(function).items() if actions & READS} == {
+        "CardsTable": {"GetItem"}}
     assert {ref for args in used.values() for arg in args for ref in refs(arg)} == {"ScreenPopSecret"}
+
+
+def test_the_agent_page_writes_nothing_and_the_lookup_only_its_call_facts():
+    assert granted("AgentPageFunction") == {"CardsTable": {"GetItem"}}
+    writes = [s for s in statements("ContactLookupFunction") if any(a != "dynamodb:GetItem" for a in s["Action"])]
+    assert [(s["Action"], refs(s["Resource"])) for s in writes] == [(["dynamodb:UpdateItem"], {"MetricsTable"})]
+    assert writes[0]["Condition"] == {"ForAllValues:StringLike": {"dynamodb:LeadingKeys": ["CALLED#*"]}}
 
 
 def test_tables_are_written_only_by_the_functions_that_own_them():
@@ -172,7 +180,8 @@ def test_tables_are_written_only_by_the_functions_that_own_them():
         "PostsTable": {"ProcessorFunction", "CustomerSyncFunction", "ErasureFunction", "MatchReviewFunction"},
         "CardsTable": {"ProcessorFunction", "CustomerSyncFunction", "ErasureFunction", "MatchReviewFunction"},
         # aggregates; customer sync and erasure keep the customer base by segment
-        "MetricsTable": {"ProcessorFunction", "MetricsRollupFunction", "CustomerSyncFunction", "ErasureFunction"},
+        "MetricsTable": {"ProcessorFunction", "MetricsRollupFunction", "CustomerSyncFunction", "ErasureFunction",
+                         "ContactLookupFunction"},  # the lookup: CALLED#* facts only
         "SourceStateTable": {"PollerFunction"},
         "ContactStateTable": {"ContactPushFunction", "ErasureFunction"},
         "RepliesTable": {"ReplyFunction", "ErasureFunction"},

@@ -27,7 +27,7 @@ def whatsapp(phone: str, name: str, text: str = "Where is my parcel?") -> Canoni
     return CanonicalPost("whatsapp", "w1", "message", Author("whatsapp", None, None, name, phone), text, WHEN)
 
 
-def instagram(user_id: str, handle: str, name: str, post_id: str = "i1", kind: str = "comment",
+def instagram(user_id: str, handle: str, name: str | None, post_id: str = "i1", kind: str = "comment",
               text: str = "Love it") -> CanonicalPost:
     return CanonicalPost("instagram", post_id, kind, Author("instagram", user_id, handle, name), text, WHEN)
 
@@ -77,12 +77,26 @@ def test_recycled_number_written_from_by_someone_else_is_not_linked():
 
 def test_recycled_number_last_confirmed_long_ago_needs_the_name_to_agree():
     directory = directory_of({**ADA, "phones": [{"number": "07911 123456", "last_confirmed": "2023-02-01"}]})
-    stranger = resolve(whatsapp("+447911123456", "~ wanderlust ~"), directory, "GB")
+    stranger = resolve(whatsapp("+447911123456", "Priya Patel"), directory, "GB")
     assert not stranger.linked and stranger.outcome == "candidate"
     assert any("over a year ago" in reason for reason in stranger.candidates[0]["contradicts"])
     assert resolve(whatsapp("+447911123456", "Ada Lovelace"), directory, "GB").customer_id == "c-ada"
-    recent = directory_of({**ADA, "phones": [{"number": "07911 123456", "last_confirmed": "2026-06-01"}]})
-    assert resolve(whatsapp("+447911123456", "~ wanderlust ~"), recent, "GB").customer_id == "c-ada"
+
+
+def test_recycled_number_or_relative_shown_by_a_pseudonym_does_not_link_on_the_number_alone():
+    for confirmed in ("2026-06-01", "2023-02-01"):
+        directory = directory_of({**ADA, "phones": [{"number": "07911 123456", "last_confirmed": confirmed}]})
+        for pseudonym in ("~ wanderlust ~", "Runner 42", "Bella's Mum", "🌻"):
+            assert not resolve(whatsapp("+447911123456", pseudonym), directory, "GB").linked
+    own_email = whatsapp("+447911123456", "Runner 42", text="It's me: ada.lovelace@gmail.com")
+    assert resolve(own_email, directory_of(ADA), "GB").customer_id == "c-ada"  # the message settles who holds it
+
+
+def test_released_handle_on_a_record_without_the_account_id_does_not_link_a_pseudonym():
+    directory = directory_of({**ADA, "social": [{"platform": "instagram", "handle": "ada.l"}]})
+    assert not resolve(instagram("ig-999", "ada.l", "Sunshine ☀️"), directory, "GB").linked
+    assert resolve(instagram("ig-999", "ada.l", "Ada Lovelace"), directory, "GB").customer_id == "c-ada"
+    assert resolve(instagram("ig-999", "ada.l", None), directory, "GB").customer_id == "c-ada"  # no name shown
 
 
 def test_household_phone_on_two_records_links_the_one_whose_name_agrees():

@@ -94,10 +94,16 @@ def test_handle_match_is_case_and_at_insensitive(world):
 
 def test_a_handle_on_the_record_links_without_a_name(world):
     deps, _ = world  # Instagram comments carry a username and no display name
-    outcome = process_post(a_post("ig2", user_id=None, handle="@ada.l", platform="instagram", name="xX_gamer_Xx"),
-                           deps)
+    outcome = process_post(a_post("ig2", user_id=None, handle="@ada.l", platform="instagram", name=None), deps)
     assert outcome.matched
     assert deps.posts.items["instagram#ig2"].evidence == ("handle_on_record",)
+
+
+def test_a_handle_on_the_record_shown_under_a_pseudonym_does_not_link_alone(world):
+    deps, _ = world  # the handle may have been released and taken: nothing shows who holds it now
+    outcome = process_post(a_post("ig3", user_id=None, handle="@ada.l", platform="instagram", name="xX_gamer_Xx"),
+                           deps)
+    assert not outcome.matched
 
 
 def test_a_handle_under_another_real_name_is_held_for_review_and_not_shown(world):

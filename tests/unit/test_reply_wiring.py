@@ -14,42 +14,53 @@ from tests.fakes import FakeReplyPublisher
 
 @pytest.fixture
 def secret(monkeypatch):
-    values = {"instagram": {"access_token": "t"}}
+    values = {"instagram": {"page_access_token": "t"}}
     monkeypatch.setattr("socialcrm.adapters.secrets._secret_map", lambda *_args, **_kwargs: values)
-    monkeypatch.setattr(settings, "reply", lambda: types.SimpleNamespace(reply_secret_id="ReplySecret"))
+    monkeypatch.setattr(settings, "reply", lambda: types.SimpleNamespace(
+        reply_secret_id="ReplySecret", base_url_overrides={"meta_graph": "http://127.0.0.1:9/graph"}))
     reset_for_tests()
     yield values
     reset_for_tests()
 
 
 def platforms_module(monkeypatch, build):
-    module = types.ModuleType("socialcrm.reply_platforms")
-    module.build = build
-    monkeypatch.setitem(__import__("sys").modules, "socialcrm.reply_platforms", module)
+    monkeypatch.setattr("socialcrm.reply_platforms.build", build)
 
 
 def test_a_platform_with_credentials_gets_its_publisher_once(secret, monkeypatch):
     built = []
 
-    def build(platform, credentials):
-        built.append((platform, credentials))
+    def build(platform, credentials, base_url_overrides):
+        built.append((platform, credentials, base_url_overrides))
         return FakeReplyPublisher(platform)
 
     platforms_module(monkeypatch, build)
     first = wiring.reply_publisher("instagram")
-    assert wiring.reply_publisher("instagram") is first and built == [("instagram", {"access_token": "t"})]
+    assert wiring.reply_publisher("instagram") is first
+    assert built == [("instagram", {"page_access_token": "t"}, {"meta_graph": "http://127.0.0.1:9/graph"})]
 
 
 def test_a_platform_without_a_section_is_not_set_up(secret, monkeypatch):
-    platforms_module(monkeypatch, lambda platform, credentials: FakeReplyPublisher(platform))
+    platforms_module(monkeypatch, lambda platform, credentials, _urls: FakeReplyPublisher(platform))
     with pytest.raises(PublisherUnavailable, match="not set up here"):
         wiring.reply_publisher("whatsapp")
 
 
 def test_a_platform_the_publishers_do_not_know_is_unavailable(secret, monkeypatch):
-    def build(platform, credentials):
+    def build(platform, credentials, _urls):
         raise KeyError(platform)
 
     platforms_module(monkeypatch, build)
     with pytest.raises(PublisherUnavailable, match="cannot be published"):
         wiring.reply_publisher("instagram")
+
+
+def test_the_real_registry_builds_the_platforms_publisher(secret):
+    publisher = wiring.reply_publisher("instagram")
+    assert publisher.platform == "instagram" and "comment_reply" in publisher.capabilities.kinds
+    secret["myspace"] = {"token": "t"}
+    with pytest.raises(PublisherUnavailable, match="cannot be published"):
+        wiring.reply_publisher("myspace")
+    secret["facebook"] = {"access_token": "not the key the publisher reads"}
+    with pytest.raises(PublisherUnavailable, match="no page_access_token"):
+        wiring.reply_publisher("facebook")

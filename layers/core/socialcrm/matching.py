@@ -25,7 +25,7 @@ from typing import Any
 
 from socialcrm import identity
 from socialcrm.model import Author, CanonicalPost, Customer
-from socialcrm.person_names import name_similarity, name_verdict
+from socialcrm.person_names import is_pseudonym, name_similarity, name_verdict
 from socialcrm.phones import region_of, to_e164
 from socialcrm.ports import CustomerDirectory
 
@@ -49,6 +49,7 @@ WEIGHTS = {
     "location_match": 5,
     "name_differs": 0,
     "handle_released": 0,
+    "holder_unconfirmed": 0,
 }
 NAME_MATCH = 90.0  # profile location vs record city (rapidfuzz token-sort)
 # Keys that someone else can come to hold (a released handle, a relative or the next holder of a recycled
@@ -64,7 +65,16 @@ CONTRADICTIONS = {
     "handle_released": "the handle on the record belongs to another account id now (released handle)",
     "handle_moved": "another account held this handle when it was linked before",
     "phone_stale": "the CRM last confirmed this number over a year ago (it may have been given to someone else)",
+    "name_unknown": "the key on record can change hands, and the name shown is not a person's name to check it by",
 }
+# Asserted kinds that someone else can come to hold: with nothing but a pseudonym shown ("Runner 42", "🌻"), one of
+# them alone links a stranger about one time in ten (a relative, a recycled number's new holder, a released
+# handle's taker: docs/matching.md), far below the precision a link needs, so it needs corroboration.
+REUSABLE_ASSERTED = ("platform_phone_on_record", "handle_on_record")
+# Evidence that settles who holds a reusable key: the account id, a confirmed or learned link, or the customer's
+# own phone or email written in the message.
+SETTLES_HOLDER = ("verified_by_customer", "confirmed_by_agent", "platform_id_on_record", "linked_before",
+                  "phone_in_message", "email_in_message")
 STALE_PHONE_DAYS = 365
 # What the platform asserts about the author (its id, its current handle, WhatsApp's sender number), a person's
 # confirmation, or a link learned from one of these: only these link a post. Every other kind is typed by
@@ -272,6 +282,22 @@ def add_profile_signals(candidate: Candidate, post: CanonicalPost, record: Custo
             candidate.evidence["phone_in_message"] = ""
     if author.location and record.city and name_similarity(author.location, record.city) >= NAME_MATCH:
         candidate.evidence["location_match"] = ""
+    if verdict == "unknown" and is_pseudonym(author.name):
+        hold_reusable_key_under_a_pseudonym(candidate)
+
+
+def hold_reusable_key_under_a_pseudonym(candidate: Candidate) -> None:
+    """A reusable key (a number, a handle) shown under a pseudonym does not link unless something settles who
+    holds it. A key already on two records stays as it is: it goes to review as a household's."""
+    if any(kind in candidate.evidence for kind in SETTLES_HOLDER):
+        return
+    held = [kind for kind in REUSABLE_ASSERTED if kind in candidate.evidence and kind not in candidate.shared]
+    for kind in held:
+        del candidate.evidence[kind]
+    if held:
+        candidate.conflicted.difference_update(held)
+        candidate.evidence["holder_unconfirmed"] = ""
+        candidate.contradictions.add("name_unknown")
 
 
 def phone_is_stale(phone: str | None, record: Customer, created_at: str) -> bool:

@@ -38,10 +38,13 @@ def normalize_name(name: str) -> str:
 _NAME_WORD = re.compile(r"^[^\W\d_][^\W\d_'\u2019.-]*$")
 
 
-def looks_like_person_name(display_name: str | None) -> bool:
-    """Two to four capitalised words of letters ("Ada Lovelace", "Ó Briain"), not "proud mum" or "gamer4life"."""
-    words = (display_name or "").split()
-    return 2 <= len(words) <= 4 and all(_NAME_WORD.match(word) and word[0].isupper() for word in words)
+def is_pseudonym(display_name: str | None) -> bool:
+    """A name is shown, and it is not a person's ("Runner 42", "Bella's Mum", "🌻", "M."): it speaks neither for nor
+    against anyone. No name shown at all (a platform that gives none) is not a pseudonym."""
+    shown = re.sub(r"\(.*?\)|\|.*$", " ", display_name or "").strip()
+    tokens = name_tokens(shown)
+    initials_only = all(len(token) <= 2 for token in tokens)  # "M.", "JP": nobody's name in particular
+    return bool((display_name or "").strip()) and (initials_only or not _a_persons_name(shown))
 
 
 def name_similarity(display_name: str | None, record_name: str | None) -> float:
@@ -103,12 +106,17 @@ def _folded(token: str) -> str:
 
 
 @lru_cache(maxsize=8192)
-def name_tokens(name: str) -> tuple[str, ...]:
-    """A name's words: transliterated, without diacritics, nicknames mapped to the full form, spelling folded."""
+def _written_tokens(name: str) -> tuple[str, ...]:
+    """A name's words as written: transliterated, lower case, without diacritics."""
     latin = name.casefold().translate(_CYRILLIC).translate(_FOLD)
     plain = "".join(ch for ch in unicodedata.normalize("NFKD", latin) if not unicodedata.combining(ch))
-    tokens = _NON_LETTERS.sub(" ", plain.replace("-", " ")).split()
-    full = (MORE_NICKNAMES.get(token, NICKNAMES.get(token, token)) for token in tokens)
+    return tuple(_NON_LETTERS.sub(" ", plain.replace("-", " ")).split())
+
+
+@lru_cache(maxsize=8192)
+def name_tokens(name: str) -> tuple[str, ...]:
+    """A name's words: transliterated, without diacritics, nicknames mapped to the full form, spelling folded."""
+    full = (MORE_NICKNAMES.get(token, NICKNAMES.get(token, token)) for token in _written_tokens(name))
     return tuple(_folded(token) if len(token) > 1 else token for token in full)
 
 
@@ -135,6 +143,15 @@ def _a_persons_name(text: str) -> bool:
                 or any(word in NOT_NAME_WORDS for word in re.findall(r"\w+", text.casefold())))
 
 
+def _spell_out_initials(display_name: str) -> str:
+    """"JP Dubois" -> "J P Dubois": two or three capitals beside other names are initials (Jean-Pierre)."""
+    words = display_name.split()
+    if len(words) < 2 or all(word.isupper() for word in words):  # "ADA LOVELACE": a name in capitals
+        return display_name
+    return " ".join(" ".join(word) if 2 <= len(word) <= 3 and word.isalpha() and word.isupper() else word
+                    for word in words)
+
+
 def name_verdict(display_name: str | None, record_name: str | None) -> str:
     """How a display name bears on the record's name: "agrees", "similar", "differs" or "unknown".
 
@@ -146,7 +163,8 @@ def name_verdict(display_name: str | None, record_name: str | None) -> str:
     if not display_name or not record_name:
         return "unknown"
     recorded = list(name_tokens(record_name))
-    decorated = re.sub(r"\(.*?\)|\|.*$", " ", display_name)
+    written = dict(zip(recorded, _written_tokens(record_name), strict=False))  # "yelena" -> "lena", for initials
+    decorated = _spell_out_initials(re.sub(r"\(.*?\)|\|.*$", " ", display_name))
     shown = [t for t in name_tokens(decorated) if t]
     if not recorded or not shown:
         return "unknown"
@@ -155,7 +173,8 @@ def name_verdict(display_name: str | None, record_name: str | None) -> str:
     if len(shown) == 1 and len(shown[0]) <= 2:  # "AL", "JP": initials, not a name
         return "unknown"
     if all(_INITIAL.match(t) for t in shown):
-        fit = all(any(r.startswith(_INITIAL_FOLDS.get(t, t)) for r in recorded) for t in shown)
+        fit = all(any(r.startswith(_INITIAL_FOLDS.get(t, t)) or written.get(r, "").startswith(t) for r in recorded)
+                  for t in shown)
         return "similar" if fit and len(shown) > 1 else "unknown"
     free = list(recorded)
     matched = initials = unmatched = 0
@@ -167,7 +186,8 @@ def name_verdict(display_name: str | None, record_name: str | None) -> str:
             free.remove(hit)
             matched += 1
     for token in (t for t in shown if _INITIAL.match(t)):
-        hit = next((r for r in free if r.startswith(_INITIAL_FOLDS.get(token, token))), None)
+        hit = next((r for r in free if r.startswith(_INITIAL_FOLDS.get(token, token))
+                    or written.get(r, "").startswith(token)), None)
         if hit is None:
             unmatched += 1
         else:

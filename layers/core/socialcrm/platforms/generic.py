@@ -74,6 +74,7 @@ class Mapping:
     verb_path: str | None = None
     verb_map: dict[str, str] | None = None
     url_hosts: tuple[str, ...] | None = None  # links only to these hosts (and their subdomains); None: any https
+    reply: dict[str, Any] | None = None  # how to answer this source (socialcrm.reply_platforms.generic); None: never
 
 
 def mapping_secret_keys(mapping: Mapping) -> tuple[str, ...]:
@@ -131,12 +132,15 @@ def parse_mapping(source: str, raw: Any) -> Mapping:
         "url_hosts must be a non-empty list of host names (example.com)")
     _require(handshake is None or (isinstance(handshake, dict) and "challenge_param" in handshake), source,
              "handshake needs challenge_param")
+    reply = raw.get("reply")
+    _require(reply is None or isinstance(reply, dict), source, "reply must be an object (docs/platforms.md)")
     return Mapping(source=source, platform=str(raw.get("platform") or source), items=str(raw.get("items") or ""),
                    kind=default_kind, kind_path=kind_path, kind_map=dict(kind_map), fields=dict(fields),
                    signature=sig, include_path=include.get("path"),
                    include_values=tuple(values if isinstance(values, list) else [values]), handshake=handshake,
                    verb_path=verb.get("path"), verb_map=dict(verb.get("map") or {}),
-                   url_hosts=tuple(h.lower() for h in url_hosts) if url_hosts else None)
+                   url_hosts=tuple(h.lower() for h in url_hosts) if url_hosts else None,
+                   reply=dict(reply) if reply else None)
 
 
 @cache
