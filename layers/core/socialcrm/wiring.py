@@ -328,8 +328,14 @@ def _publisher(platform: str, credentials: str) -> ReplyPublisher:
     from socialcrm.replies.contract import PublishRefused
     from socialcrm.replies.service import PublisherUnavailable
 
+    def keep_rotated(refresh_token: str) -> None:
+        from socialcrm.adapters.secrets import ReplySecrets
+
+        ReplySecrets(settings.reply().reply_secret_id).store_refresh_token(platform, refresh_token)
+
     try:
-        return reply_platforms.build(platform, json.loads(credentials), settings.reply().base_url_overrides)
+        return reply_platforms.build(platform, json.loads(credentials), settings.reply().base_url_overrides,
+                                     on_refresh_token=keep_rotated)
     except PublishRefused as error:  # the section lacks what the publisher needs
         raise PublisherUnavailable(f"replies to {platform} are not set up here: {error.reason}") from None
     except (LookupError, ValueError, SocialCrmError) as error:

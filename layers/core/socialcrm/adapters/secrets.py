@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from socialcrm.errors import ConfigurationError, PlatformNotConfigured
@@ -82,6 +83,21 @@ class ReplySecrets:
     def platform_credentials(self, platform: str) -> dict[str, str] | None:
         section = _secret_map(self.secret_id, "REPLY_SECRET_ID").get(platform)
         return section if isinstance(section, dict) else None
+
+    def store_refresh_token(self, platform: str, refresh_token: str, client: Any = None) -> None:
+        """Write back a refresh token the platform rotated (X rotates on every refresh): the secret is read afresh
+        and written whole, with only that section's refresh_token changed."""
+        values = dict(_secret_map(self.secret_id, "REPLY_SECRET_ID", force_fetch=True))
+        section = values.get(platform)
+        if not isinstance(section, dict) or not refresh_token:
+            return
+        values[platform] = {**section, "refresh_token": refresh_token}
+        if client is None:
+            import boto3
+            from botocore.config import Config
+
+            client = boto3.client("secretsmanager", config=Config(connect_timeout=3, read_timeout=10))
+        client.put_secret_value(SecretId=self.secret_id, SecretString=json.dumps(values))
 
 
 def screen_pop_secret(secret_id: str) -> dict[str, Any]:
