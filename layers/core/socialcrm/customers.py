@@ -12,7 +12,15 @@ from socialcrm.errors import InvalidRecord
 from socialcrm.linking import LinkingDeps, forget_learned_from, rematch
 from socialcrm.model import Customer, SocialIdentity
 from socialcrm.phones import to_e164
-from socialcrm.ports import CardStore, CustomerDirectory, LinkCodes, PostRepository, ReviewList, Tombstones
+from socialcrm.ports import (
+    BulkCustomerStore,
+    CardStore,
+    CustomerDirectory,
+    LinkCodes,
+    PostRepository,
+    ReviewList,
+    Tombstones,
+)
 
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _REGION = re.compile(r"^[A-Za-z]{2}$")
@@ -37,6 +45,7 @@ class SyncDeps:
     reviews: ReviewList
     codes: LinkCodes
     tombstones: Tombstones | None = None  # erased customers; production always has them (wiring.sync_deps)
+    bulk: BulkCustomerStore | None = None  # records many at a time, for the bulk import (customer_import)
 
     @property
     def linking(self) -> LinkingDeps:
@@ -257,9 +266,14 @@ def _refuse_the_erased(customer_id: str, returning: bool, deps: SyncDeps) -> Non
     if erased_on is None:
         return
     if not returning:
-        raise InvalidRecord("customer_id", f'erased on {erased_on}; send "returning": true only if this person '
-                                           "has come back to you and agreed to be a customer again")
+        raise erased_record(erased_on)
     deps.tombstones.lift(customer_id)
+
+
+def erased_record(erased_on: str) -> InvalidRecord:
+    """The rejection of a record of an erased customer that does not say "returning"."""
+    return InvalidRecord("customer_id", f'erased on {erased_on}; send "returning": true only if this person '
+                                        "has come back to you and agreed to be a customer again")
 
 
 def apply_customer(customer: Customer, deps: SyncDeps) -> None:
