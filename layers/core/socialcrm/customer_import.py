@@ -148,8 +148,9 @@ def _link_earlier_posts(customers: Sequence[Customer], deps: SyncDeps) -> None:
               if _author_key(key)]
     if not wanted:
         return
+    first = deps.posts.keys_by_author(wanted[0][1])  # alone: the SDK client is built on first use, once
     with ThreadPoolExecutor(max_workers=AUTHOR_LOOKUPS_IN_PARALLEL, thread_name_prefix="authors") as pool:
-        found = list(pool.map(lambda pair: deps.posts.keys_by_author(pair[1]), wanted))
+        found = [first, *pool.map(lambda pair: deps.posts.keys_by_author(pair[1]), wanted[1:])]
     post_keys: list[PostKey] = []
     owners: set[str] = set()
     for (customer_id, _), keys in zip(wanted, found, strict=True):
