@@ -157,3 +157,21 @@ def test_a_stored_record_is_the_same_whatever_the_order_of_its_keys_and_learned_
                                "linked_keys": ("handle:instagram:a",)})
     assert same_record(stored, sent)
     assert not same_record(stored.__class__(**{**vars(stored), "city": "Leeds"}), sent)
+
+
+def test_erased_customers_in_any_order_end_as_the_per_record_sync_leaves_them():
+    batch = [{"customer_id": "back", "name": "Back", "returning": True}, {"customer_id": "back", "name": "Again"},
+             {"customer_id": "gone", "name": "Gone"}, {"customer_id": "gone", "name": "Gone", "returning": True},
+             {"customer_id": "never", "name": "Never"}]
+    answers, states = [], []
+    for load in (sync_customers, import_customers):
+        _, sync = a_world()
+        for customer_id in ("back", "gone", "never"):
+            sync.tombstones.bury(customer_id, "2026-02-03")
+        answers.append(load(batch, sync))
+        states.append(snapshot(sync))
+    assert answers[1].rejected == answers[0].rejected
+    assert [r.index for r in answers[1].rejected] == [2, 4]
+    assert answers[1].upserted == answers[0].upserted == 3
+    assert states[1] == states[0]
+    assert states[1]["records"]["back"].name == "Again" and states[1]["tombstones"] == {"never": "2026-02-03"}

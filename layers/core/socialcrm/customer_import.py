@@ -30,7 +30,6 @@ from socialcrm.customers import (
     _refuse_the_erased,
     _returning,
     apply_customer,
-    erased_record,
     parse_customer,
 )
 from socialcrm.errors import InvalidRecord
@@ -90,12 +89,7 @@ def import_customers(records: Any, deps: SyncDeps) -> ImportResult:
     careful: list[_Parsed] = []  # through the per-record sync
     for item in parsed:
         customer_id = item.customer.customer_id
-        if customer_id in erased and not item.returning:
-            rejected.append(Rejected(item.index, erased_record(erased[customer_id]).message))
-        elif customer_id in erased or times[customer_id] > 1:
-            careful.append(item)
-        else:
-            batched.append(item)
+        (careful if customer_id in erased or times[customer_id] > 1 else batched).append(item)
 
     stored = deps.bulk.records([item.customer.customer_id for item in batched])
     new: list[_Parsed] = []
@@ -115,15 +109,21 @@ def import_customers(records: Any, deps: SyncDeps) -> ImportResult:
     careful += [item for item in new if item.customer.customer_id in refused]
 
     _link_earlier_posts([item.customer for item in (*created, *unchanged)], deps)
-    for item in sorted(careful, key=lambda p: p.index):
-        if item.returning:
-            _refuse_the_erased(item.customer.customer_id, True, deps)  # lifts the tombstone
+    applied: list[_Parsed] = []
+    for item in sorted(careful, key=lambda p: p.index):  # as sync_customers does it, record by record
+        try:
+            if item.customer.customer_id in erased:
+                _refuse_the_erased(item.customer.customer_id, item.returning, deps)  # refuses, or lifts it
+        except InvalidRecord as error:
+            rejected.append(Rejected(item.index, error.message))
+            continue
         apply_customer(item.customer, deps)
+        applied.append(item)
 
-    upserted = [*created, *unchanged, *careful]
+    upserted = [*created, *unchanged, *applied]
     warnings = sorted((d for item in upserted for d in item.dropped), key=lambda d: d.index)
     return ImportResult(len(upserted), tuple(sorted(rejected, key=lambda r: r.index or 0)), tuple(warnings),
-                        created=len(created), unchanged=len(unchanged), careful=len(careful))
+                        created=len(created), unchanged=len(unchanged), careful=len(applied))
 
 
 def _create(new: Sequence[_Parsed], deps: SyncDeps, updated_at: str) -> frozenset[str]:

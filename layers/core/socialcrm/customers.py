@@ -266,14 +266,9 @@ def _refuse_the_erased(customer_id: str, returning: bool, deps: SyncDeps) -> Non
     if erased_on is None:
         return
     if not returning:
-        raise erased_record(erased_on)
+        raise InvalidRecord("customer_id", f'erased on {erased_on}; send "returning": true only if this person '
+                                           "has come back to you and agreed to be a customer again")
     deps.tombstones.lift(customer_id)
-
-
-def erased_record(erased_on: str) -> InvalidRecord:
-    """The rejection of a record of an erased customer that does not say "returning"."""
-    return InvalidRecord("customer_id", f'erased on {erased_on}; send "returning": true only if this person '
-                                        "has come back to you and agreed to be a customer again")
 
 
 def apply_customer(customer: Customer, deps: SyncDeps) -> None:
