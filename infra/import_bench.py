@@ -15,6 +15,7 @@ import os
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 
@@ -45,9 +46,19 @@ def main() -> int:
                    "--workers", str(options.workers), "--batch-size", str(batch_size), "--json",
                    *(["--per-record"] if options.per_record else [])]
         load_before = os.getloadavg()
+        sampled: list[float] = []
+        done = threading.Event()
+
+        def sample_load() -> None:  # the 1-minute load average every 15 s while the import runs
+            while not done.wait(15):
+                sampled.append(os.getloadavg()[0])
+
+        sampler = threading.Thread(target=sample_load, daemon=True)
+        sampler.start()
         started = time.monotonic()
         finished = subprocess.run(command, stdout=subprocess.PIPE, check=False)  # noqa: S603 (our own command)
         seconds = time.monotonic() - started
+        done.set()
         load_after = os.getloadavg()
     if finished.returncode != 0:
         print(finished.stdout.decode(), file=sys.stderr)
@@ -57,9 +68,15 @@ def main() -> int:
     print(f"{summary['rows']:,} rows ({summary['upserted']:,} upserted, {summary['rejected']:,} rejected, "
           f"{summary['warnings']:,} entries dropped) in {seconds:,.0f} s, {summary['rows'] / seconds:,.1f} rows/s, "
           f"{options.workers} workers, {'per-record syncs' if options.per_record else 'bulk'} batches of "
-          f"{batch_size}; load average (1, 5, 15 min) before {fmt(load_before)}, after {fmt(load_after)} on "
-          f"{os.cpu_count()} CPUs; function log: {log}")
+          f"{batch_size}; load average (1, 5, 15 min) before {fmt(load_before)}, after {fmt(load_after)}, "
+          f"1-minute load during the run {during(sampled)} on {os.cpu_count()} CPUs; function log: {log}")
     return 0
+
+
+def during(samples: list[float]) -> str:
+    if not samples:
+        return "not sampled (under 15 s)"
+    return f"min {min(samples):.1f}, mean {sum(samples) / len(samples):.1f}, max {max(samples):.1f}"
 
 
 def fmt(load: tuple[float, float, float]) -> str:
