@@ -110,11 +110,12 @@ bench: install
 	$(BIN)/python -m infra.local.bench --cold 15
 	$(BIN)/python -m infra.local.bench --cold 15 --warm 100 --screen-pop || true
 
-# `socialcrm customers import` of generated customers on a fresh local stack, timed (README, "Measured").
+# `socialcrm customers import` of generated customers on a fresh local stack, timed (README, "Measured");
+# PER_RECORD=1: through the per-record sync instead of the bulk import.
 .PHONY: import-bench
 import-bench: install
 	$(BIN)/python -m infra.import_bench --rows $(or $(ROWS),200000) --workers $(or $(WORKERS),4) \
-	  --batch-size $(or $(BATCH),200)
+	  $(if $(BATCH),--batch-size $(BATCH)) $(if $(PER_RECORD),--per-record)
 
 clean:
 	rm -rf $(VENV) $(EVAL_VENV) .pytest_cache .pytest_logs .ruff_cache .hypothesis

@@ -90,11 +90,46 @@ class FakeTombstones:
     def erased_on(self, customer_id: str) -> str | None:
         return self.days.get(customer_id)
 
+    def erased_on_many(self, customer_ids) -> dict[str, str]:
+        return {customer_id: self.days[customer_id] for customer_id in customer_ids if customer_id in self.days}
+
     def bury(self, customer_id: str, day: str) -> None:
         self.days[customer_id] = day
 
     def lift(self, customer_id: str) -> None:
         self.days.pop(customer_id, None)
+
+
+class FakeBulkCustomers:
+    """The bulk import's writes over the same records, links, base and cards as FakeCustomers and FakeCards;
+    `calls` counts requests (one per call, as a batched read or a group of transactions would be)."""
+
+    def __init__(self, customers: FakeCustomers, cards: FakeCards) -> None:
+        self.customers = customers
+        self.cards = cards
+        self.calls = 0
+        self.created: list[str] = []
+
+    def records(self, customer_ids) -> dict[str, Customer]:
+        self.calls += 1
+        return {c: self.customers.records[c] for c in customer_ids if c in self.customers.records}
+
+    def create(self, new) -> frozenset[str]:
+        self.calls += 1
+        refused = set()
+        for record in new:
+            customer = record.customer
+            if customer.customer_id in self.customers.records or any(key in self.cards.cards
+                                                                     for key in record.claimed_keys):
+                refused.add(customer.customer_id)
+                continue
+            self.customers.records[customer.customer_id] = customer
+            for key in customer.identity_keys:
+                self.customers.links[key].add((customer.customer_id, "crm"))
+            self.customers.base[segment_label(customer.segment)] += 1
+            self.cards.put([*record.card_keys, *record.claimed_keys], record.card)
+            self.created.append(customer.customer_id)
+        return frozenset(refused)
 
 
 class FakeReviews:

@@ -36,7 +36,7 @@ EXPECTED_DYNAMODB = {
                            "BatchWriteItem"},
         "PostsTable": {"GetItem", "UpdateItem"},
         "PostsTable/index": {"Query"},
-        "CardsTable": {"BatchWriteItem"},
+        "CardsTable": {"BatchWriteItem", "PutItem"},  # PutItem: the bulk import's conditional card puts
         "MetricsTable": {"UpdateItem"},
     },
     "MatchReviewFunction": {

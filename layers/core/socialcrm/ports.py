@@ -6,6 +6,7 @@ Adapters in socialcrm.adapters implement them against AWS; tests use in-memory f
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any, Protocol
 
 from socialcrm.answer_worth import CohortFacts
@@ -153,9 +154,38 @@ class Tombstones(Protocol):
         """The day (YYYY-MM-DD) the customer was erased, or None."""
         ...
 
+    def erased_on_many(self, customer_ids: Sequence[str]) -> dict[str, str]:
+        """The erased ones among the customer ids, each with its day (batched reads)."""
+        ...
+
     def bury(self, customer_id: str, day: str) -> None: ...
 
     def lift(self, customer_id: str) -> None: ...
+
+
+@dataclass(frozen=True)
+class NewRecord:
+    """A customer record to create in a bulk import, with the card it starts with: under `card_keys` always (its
+    CUSTOMER# key), under `claimed_keys` (its phones and emails) only where no card is stored yet."""
+
+    customer: Customer
+    card: dict[str, Any]
+    card_keys: tuple[str, ...]
+    claimed_keys: tuple[str, ...]
+
+
+class BulkCustomerStore(Protocol):
+    """Customer records many at a time, for the bulk import (socialcrm.customer_import)."""
+
+    def records(self, customer_ids: Sequence[str]) -> dict[str, Customer]:
+        """The stored records among the ids (strongly consistent, batched reads)."""
+        ...
+
+    def create(self, new: Sequence[NewRecord]) -> frozenset[str]:
+        """Write each record with its identity keys, its count in the customer base and its cards, all or nothing
+        per record. A record is not written, and its customer id returned, when a record with its id exists by
+        then or a card is stored under one of its claimed keys (the caller takes the careful path for those)."""
+        ...
 
 
 class CardStore(Protocol):

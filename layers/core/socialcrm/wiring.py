@@ -132,6 +132,7 @@ def sync_deps() -> SyncDeps:
         DynamoReviewList,
         DynamoTombstones,
     )
+    from socialcrm.adapters.dynamo.customer_import import DynamoBulkCustomers
     from socialcrm.adapters.secrets import tombstone_key
     from socialcrm.customers import SyncDeps
 
@@ -145,6 +146,8 @@ def sync_deps() -> SyncDeps:
         reviews=DynamoReviewList(table_name=chosen.tables.customers),
         codes=DynamoLinkCodes(table_name=chosen.tables.customers),
         tombstones=DynamoTombstones(table_name=chosen.tables.customers, key=tombstone_key(chosen.tombstone_secret_id)),
+        bulk=DynamoBulkCustomers(table_name=chosen.tables.customers, metrics_table_name=chosen.tables.metrics,
+                                 cards_table_name=chosen.tables.cards),
     )
 
 

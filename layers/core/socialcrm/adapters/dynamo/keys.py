@@ -103,6 +103,11 @@ def counter_name(sort_key: str) -> str:
 def base_sort_key(segment: str, customer_id: str) -> str:
     """The customer-base counter of a segment, in the shard the customer id falls in."""
     shard = int(hashlib.sha256(customer_id.encode()).hexdigest()[:8], 16) % BASE_SHARDS
+    return base_shard_sort_key(segment, shard)
+
+
+def base_shard_sort_key(segment: str, shard: int) -> str:
+    """A segment's customer-base counter in one shard (the base is the sum over shards, whoever counted where)."""
     return counter_sort_key(f"Customers|Segment={segment}", shard)
 
 
