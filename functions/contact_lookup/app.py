@@ -14,7 +14,7 @@ from socialcrm.observability import logger, metrics
 
 
 # No Tracer here: the X-Ray SDK costs this hot path most of its cold start (docs/contact-centre.md);
-# Lambda's active tracing still records the invocation.
+# with FunctionTracing=Active, Lambda still records the invocation (docs/cost.md, "Tracing").
 @logger.inject_lambda_context
 @metrics.log_metrics
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, str]:
