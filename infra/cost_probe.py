@@ -751,7 +751,8 @@ def report(result: Estimate) -> str:
                 f"WRU {figures['wru_per_post']:.2f}, RRU {figures['rru_per_post']:.2f}, "
                 f"log bytes {figures['log_bytes_per_post']:.0f}, stored post {figures['post_storage_bytes']:.0f} B",
             f"  Custom metrics: {figures['custom_metrics_in_run']:.0f} distinct in this run; "
-            f"{figures['custom_metrics']:.0f} counted for the month ({result.fixed[0].what})",
+            f"{figures['custom_metrics']:.0f} counted for the month "
+            f"{result.fixed[0].what.removeprefix('Custom metrics ')}",
             "", "Per million posts:"]
     out += [f"  {line.what:<55} {line.quantity:10.3f} {line.unit:<11} ${line.dollars:8.2f}" for line in result.per_post]
     out += [f"  {'total without X-Ray':<78} ${result.per_million_posts_without_xray:8.2f}",
