@@ -10,10 +10,11 @@ template.yaml's `SocialDashboard` against `Metric.shown`.
 A name with its dimensions is 'Metric|Dim=value|...' (dimensions in the declared order).
 
 A custom metric costs the same whatever it tells (docs/cost.md), so only what something reads goes to CloudWatch:
-a family is published when the dashboard shows it or an alarm watches it (`tests/unit/test_metric_catalogue.py`
-holds that rule), with only the dimensions the dashboard draws (`publish_by`); everything else stays a figure of
-the stored rollups that `make report` reads. `EMITTED` lists the few EMF metrics the functions write themselves,
-each with the alarm, widget or rollup that reads it; `monthly_metrics` counts what a month publishes.
+a family is published when the dashboard shows it (MatchRate, the alarmed one, is shown too) or the lookup writes
+it as a call signal (`tests/unit/test_cost_budget.py` holds that rule), with only the dimensions the dashboard
+draws (`publish_by`); everything else stays a figure of the stored rollups that `make report` reads. `EMITTED`
+lists the few EMF metrics the functions write themselves, each with the alarm, widget or rollup that reads it;
+`monthly_metrics` counts what a month publishes.
 """
 
 from __future__ import annotations
