@@ -7,6 +7,8 @@ Sizes: infra/layer_sizes.py (make lint)."""
 from __future__ import annotations
 
 import ast
+import copy
+import json
 import re
 import subprocess
 import sys
@@ -17,6 +19,7 @@ import pytest
 from packaging.markers import default_environment
 from packaging.requirements import Requirement
 
+from infra import layer_sizes
 from infra.local import layer_guard
 from infra.local.cfn import _resources_of, function_layers, load_template
 
@@ -162,3 +165,25 @@ def test_the_light_functions_import_only_what_the_core_layer_holds(function):
                           env={"PATH": "/usr/bin:/bin", "AWS_DEFAULT_REGION": "us-east-1",
                                "POWERTOOLS_TRACE_DISABLED": "true"})
     assert done.returncode == 0, done.stderr[-2000:]
+
+
+def test_the_kept_sizes_are_those_of_the_layers_as_they_are():
+    """layers/sizes.json comes from a sam build of these requirements and assignments (make layer-sizes rebuilds it
+    when they change), and they are within the budgets."""
+    figures = json.loads((ROOT / "layers/sizes.json").read_text(encoding="utf-8"))
+    assert figures["key"] == layer_sizes.build_key(TEMPLATE)
+    assert layer_sizes.check(figures, TEMPLATE)[1] == []
+
+
+def test_the_size_check_fails_over_a_budget_or_with_botocore_in_a_layer():
+    figures = json.loads((ROOT / "layers/sizes.json").read_text(encoding="utf-8"))
+    heavier = copy.deepcopy(figures)
+    light_total = (figures["layers"]["CoreLayer"]["library_bytes"] + layer_sizes.code_bytes(TEMPLATE)
+                   + figures["function_code_bytes"]["ContactLookupFunction"])
+    heavier["layers"]["CoreLayer"]["library_bytes"] += layer_sizes.LIGHT_BUDGET - light_total + 10_000  # just over
+    heavier["layers"]["LibrariesLayer"]["packages"]["botocore"] = 1
+    failures = layer_sizes.check(heavier, TEMPLATE)[1]
+    assert sorted(failure.split()[0] for failure in failures) == ["AgentPageFunction", "ContactLookupFunction",
+                                                                   "LibrariesLayer"]
+    heavier["layers"]["LibrariesLayer"]["library_bytes"] += layer_sizes.OTHER_BUDGET
+    assert len(layer_sizes.check(heavier, TEMPLATE)[1]) == 3 + 8  # and every function that loads it
