@@ -5,7 +5,7 @@ from typing import Any
 
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from socialcrm import wiring
+from socialcrm import light_wiring
 from socialcrm.agent_page import page_for, page_target
 from socialcrm.observability import logger
 
@@ -13,7 +13,7 @@ from socialcrm.observability import logger
 # No custom metric: pages served by status are in the HTTP API's access log.
 @logger.inject_lambda_context
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    deps, now = wiring.agent_page_deps(), int(time.time())
+    deps, now = light_wiring.agent_page_deps(), int(time.time())
     path, key = page_target(event.get("pathParameters") or {}, deps.default_region)
     page = page_for(path, key, event.get("queryStringParameters") or {}, deps.keys.at(now).in_force(now),
                     now, deps.read_card, deps.retention_days)

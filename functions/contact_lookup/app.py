@@ -8,7 +8,7 @@ from typing import Any
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from socialcrm import wiring
+from socialcrm import light_wiring
 from socialcrm.lookup import channel_signals, lookup_contact, not_found, utc_now
 from socialcrm.observability import logger, metrics
 
@@ -20,7 +20,7 @@ from socialcrm.observability import logger, metrics
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, str]:
     now = utc_now()
     try:
-        deps = wiring.lookup_deps()
+        deps = light_wiring.lookup_deps()
         answer = lookup_contact(event, deps.read_card, now=now, lookback_days=deps.lookback_days,
                                 default_region=deps.default_region, screen_pop=deps.screen_pop,
                                 retention_days=deps.retention_days, record_call=deps.record_call)

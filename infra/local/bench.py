@@ -5,8 +5,9 @@
 - warm: p50/p99 of ContactLookupFunction through the Lambda Invoke API (client round trip included);
 - cold: wall time of a new process that imports the lookup handler and answers one lookup, as a ratio
   to a minimal process that imports boto3, creates a DynamoDB client and makes one GetItem against
-  the same stack. Both run alternately, `--cold` times each; medians are compared.
-Prints JSON; exits 1 when the cold-start ratio is above --max-ratio (1.3).
+  the same stack. Both run alternately, `--cold` times each; medians are compared (wall time, the ratio that
+  counts; CPU time and the load average are printed beside it, since a busy machine moves the wall time).
+Prints JSON; exits 1 when the cold-start ratio is above --max-ratio (1.2). `make bench` runs it with --screen-pop.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import resource
 import statistics
 import subprocess
 import sys
@@ -50,11 +52,18 @@ def percentile(values: list[float], share: float) -> float:
     return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]
 
 
-def timed_process(code: str, environment: dict[str, str]) -> float:
-    started = time.perf_counter()
+def timed_process(code: str, environment: dict[str, str]) -> tuple[float, float]:
+    """(wall seconds, CPU seconds) of a new process running `code`; the CPU time leaves out the time the process
+    waited for a CPU that other processes held, so it moves less than the wall time on a busy machine."""
+    started, used = time.perf_counter(), _children_cpu()
     subprocess.run([sys.executable, "-c", code], env=environment, check=True, cwd=ROOT,  # noqa: S603
                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    return time.perf_counter() - started
+    return time.perf_counter() - started, _children_cpu() - used
+
+
+def _children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
 
 
 def run(warm: int, cold: int, max_ratio: float, screen_pop: bool) -> int:
@@ -90,10 +99,12 @@ def run(warm: int, cold: int, max_ratio: float, screen_pop: bool) -> int:
         lookup_code = LOOKUP_PROCESS.format(code=str(ROOT / spec.code_dir), layer=str(ROOT / "layers/core"),
                                             event=json.dumps(CALL))
         minimal_code = MINIMAL_PROCESS.format(table=stack.resources.table_names["CardsTable"])
-        lookup_times, minimal_times = [], []
+        lookup_runs, minimal_runs = [], []
         for _ in range(cold):
-            lookup_times.append(timed_process(lookup_code, environment))
-            minimal_times.append(timed_process(minimal_code, environment))
+            lookup_runs.append(timed_process(lookup_code, environment))
+            minimal_runs.append(timed_process(minimal_code, environment))
+    lookup_times, minimal_times = [run[0] for run in lookup_runs], [run[0] for run in minimal_runs]
+    lookup_cpu, minimal_cpu = [run[1] for run in lookup_runs], [run[1] for run in minimal_runs]
     ratio = statistics.median(lookup_times) / statistics.median(minimal_times)
     report = {
         "screen_pop_links": screen_pop,
@@ -102,6 +113,10 @@ def run(warm: int, cold: int, max_ratio: float, screen_pop: bool) -> int:
         "cold_process_ms": {"n": cold, "lookup_median": round(statistics.median(lookup_times) * 1000, 1),
                             "minimal_boto3_getitem_median": round(statistics.median(minimal_times) * 1000, 1)},
         "cold_start_ratio": round(ratio, 3),
+        "cold_process_cpu_ms": {"lookup_median": round(statistics.median(lookup_cpu) * 1000, 1),
+                                "minimal_boto3_getitem_median": round(statistics.median(minimal_cpu) * 1000, 1),
+                                "ratio": round(statistics.median(lookup_cpu) / statistics.median(minimal_cpu), 3)},
+        "load_average_1min": round(os.getloadavg()[0], 1),
         "max_ratio": max_ratio,
     }
     print(json.dumps(report, indent=2))
@@ -112,7 +127,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--warm", type=int, default=300)
     parser.add_argument("--cold", type=int, default=15)
-    parser.add_argument("--max-ratio", type=float, default=1.3)
+    parser.add_argument("--max-ratio", type=float, default=1.2)
     parser.add_argument("--screen-pop", action="store_true", help="with AgentPageBaseUrl set (signed links)")
     arguments = parser.parse_args()
     sys.exit(run(arguments.warm, arguments.cold, arguments.max_ratio, arguments.screen_pop))

@@ -221,6 +221,15 @@ class FunctionSpec:
     reserved_concurrency: int | None = None
 
 
+def function_layers(template: dict[str, Any]) -> dict[str, list[str]]:
+    """Each function's layers (logical IDs): Globals' first, then its own, as SAM appends lists to Globals."""
+    defaults = template.get("Globals", {}).get("Function", {}).get("Layers", [])
+    layers = _resources_of(template, "AWS::Serverless::LayerVersion")
+    return {name: [ref["Ref"] for ref in [*defaults, *body["Properties"].get("Layers", [])]
+                   if isinstance(ref, dict) and ref.get("Ref") in layers]
+            for name, body in _resources_of(template, "AWS::Serverless::Function").items()}
+
+
 def function_specs(template: dict[str, Any], resources: LocalResources) -> dict[str, FunctionSpec]:
     """Each AWS::Serverless::Function merged with Globals.Function, its values resolved locally."""
     defaults = template.get("Globals", {}).get("Function", {})
@@ -232,11 +241,8 @@ def function_specs(template: dict[str, Any], resources: LocalResources) -> dict[
             **defaults.get("Environment", {}).get("Variables", {}),
             **properties.get("Environment", {}).get("Variables", {}),
         }
-        layer_refs = properties.get("Layers", defaults.get("Layers", []))
-        layer_dirs = tuple(
-            layers[ref["Ref"]]["Properties"]["ContentUri"].rstrip("/")
-            for ref in layer_refs if isinstance(ref, dict) and ref.get("Ref") in layers
-        )
+        layer_dirs = tuple(layers[layer]["Properties"]["ContentUri"].rstrip("/")
+                           for layer in function_layers(template)[name])
         events = []
         for event in properties.get("Events", {}).values():
             event_properties = resources.resolve(event.get("Properties", {}))

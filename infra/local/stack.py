@@ -89,7 +89,8 @@ class FunctionRunner:
     def _start(self) -> None:
         self.process = subprocess.Popen(  # noqa: S603 (our own worker module)
             [sys.executable, "-m", "infra.local.worker", str(ROOT / self.spec.code_dir), self.spec.handler,
-             self.spec.name, str(self.spec.timeout), str(self.spec.memory)],
+             self.spec.name, str(self.spec.timeout), str(self.spec.memory),
+             *(str(ROOT / layer) for layer in self.spec.layer_dirs)],
             cwd=ROOT, env=self.environment, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
         self.buffer = b""
         threading.Thread(target=self._pump_logs, args=(self.process,), daemon=True).start()

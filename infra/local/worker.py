@@ -4,7 +4,9 @@ Protocol: one JSON line in on stdin ({"event", "request_id", "deadline_ms"}), on
 ({"result"} or {"error"}) on the original stdout. The handler's own output (Powertools logs, EMF,
 prints) is moved to stderr so it can never corrupt the protocol.
 
-    python -m infra.local.worker <code_dir> <module.function> <function_name> <timeout_s> <memory_mb>
+    python -m infra.local.worker <code_dir> <module.function> <function_name> <timeout_s> <memory_mb> [<layer_dir>...]
+
+Only the modules Lambda would give the function can be imported: the runtime's and its layers' (layer_guard.py).
 """
 
 from __future__ import annotations
@@ -16,6 +18,9 @@ import sys
 import time
 import traceback
 import uuid
+from pathlib import Path
+
+from infra.local import layer_guard
 
 REGION = os.environ.get("AWS_REGION", "us-east-1")
 
@@ -37,6 +42,7 @@ class LambdaContext:
 
 def main() -> None:
     code_dir, handler_path, function_name, timeout_s, memory_mb = sys.argv[1:6]
+    layer_guard.install(Path(code_dir), [Path(layer) for layer in sys.argv[6:]], function_name)
     protocol = os.fdopen(os.dup(1), "w", encoding="utf-8", buffering=1)
     os.dup2(2, 1)
     sys.stdout = sys.stderr

@@ -213,12 +213,14 @@ TOPIC_WARNINGS = Metric("TopicWarnings", Kind.DAILY, published=True, derivation=
 ANSWERED_CUSTOMERS = Metric("AnsweredCustomers", Kind.COHORT, published=False,
                             label="customers whose post got an official answer within 24 h")
 ANSWERED_CUSTOMERS_CALLED = Metric(
-    "AnsweredCustomersCalled", Kind.COHORT, published=True, samples="AnsweredCustomers", label="of them, called within 24 h",
+    "AnsweredCustomersCalled", Kind.COHORT, published=True, samples="AnsweredCustomers",
+    label="of them, called within 24 h",
     shown=Shown(_WORTH_WIDGET, stats=(("Average", "answered: share who called"), ("SampleCount", "answered"))))
 UNANSWERED_CUSTOMERS = Metric("UnansweredCustomers", Kind.COHORT, published=False,
                               label="customers whose posts got no official answer within 24 h")
 UNANSWERED_CUSTOMERS_CALLED = Metric(
-    "UnansweredCustomersCalled", Kind.COHORT, published=True, samples="UnansweredCustomers", label="of them, called within 24 h",
+    "UnansweredCustomersCalled", Kind.COHORT, published=True, samples="UnansweredCustomers",
+    label="of them, called within 24 h",
     shown=Shown(_WORTH_WIDGET, stats=(("Average", "unanswered: share who called"), ("SampleCount", "unanswered"))))
 ANSWERED_CALL_SHARE = Metric("AnsweredCallShare", Kind.COHORT, published=False, unit="None")
 UNANSWERED_CALL_SHARE = Metric("UnansweredCallShare", Kind.COHORT, published=False, unit="None")

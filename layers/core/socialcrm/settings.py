@@ -17,6 +17,14 @@ from typing import TYPE_CHECKING, Any
 from socialcrm.config import TABLE_VARIABLES, Environment
 from socialcrm.errors import ConfigurationError
 
+# The lookup's and the agent page's settings live with their dependencies, so their cold start defines no others.
+from socialcrm.light_wiring import AgentPageSettings as AgentPageSettings
+from socialcrm.light_wiring import ContactLookupSettings as ContactLookupSettings
+from socialcrm.light_wiring import agent_page as agent_page
+from socialcrm.light_wiring import contact_lookup as contact_lookup
+from socialcrm.light_wiring import read_agent_page as read_agent_page
+from socialcrm.light_wiring import read_contact_lookup as read_contact_lookup
+
 if TYPE_CHECKING:
     from socialcrm.connectors import ChosenConnector
     from socialcrm.engagement import Registry
@@ -200,37 +208,6 @@ def read_metrics_rollup(env: Environment) -> RollupSettings:
 
 
 @dataclass(frozen=True)
-class ContactLookupSettings:
-    cards_table: str
-    retention_days: int
-    lookback_days: int
-    default_region: str
-    agent_page_base_url: str  # "" = no screen-pop links
-    screen_pop_secret_id: str
-    metrics_table: str  # CALLED#<day> facts only: what answering is worth
-
-
-def read_contact_lookup(env: Environment) -> ContactLookupSettings:
-    return ContactLookupSettings(env.required("CARDS_TABLE"), env.positive_int("RETENTION_DAYS"),
-                                 env.positive_int("LOOKBACK_DAYS"), env.phone_region(), env.text("AGENT_PAGE_BASE_URL"),
-                                 env.required("SCREEN_POP_SECRET_ID"), env.required("METRICS_TABLE"))
-
-
-@dataclass(frozen=True)
-class AgentPageSettings:
-    cards_table: str
-    retention_days: int
-    default_region: str
-    screen_pop_secret_id: str
-    frame_ancestors: str
-
-
-def read_agent_page(env: Environment) -> AgentPageSettings:
-    return AgentPageSettings(env.required("CARDS_TABLE"), env.positive_int("RETENTION_DAYS"), env.phone_region(),
-                             env.required("SCREEN_POP_SECRET_ID"), env.required("AGENT_PAGE_FRAME_ANCESTORS"))
-
-
-@dataclass(frozen=True)
 class ReplySettings:
     tables: Tables  # posts: read the answered post; replies: the reply records
     reply_secret_id: str
@@ -313,16 +290,6 @@ def poller() -> PollerSettings:
 @cache
 def metrics_rollup() -> RollupSettings:
     return read_metrics_rollup(Environment())
-
-
-@cache
-def contact_lookup() -> ContactLookupSettings:
-    return read_contact_lookup(Environment())
-
-
-@cache
-def agent_page() -> AgentPageSettings:
-    return read_agent_page(Environment())
 
 
 @cache

@@ -7,13 +7,17 @@ pydantic).
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import cache
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from socialcrm import settings
+
+# The lookup's and the agent page's dependencies (their handlers import socialcrm.light_wiring directly).
+from socialcrm.light_wiring import AgentPageDeps as AgentPageDeps
+from socialcrm.light_wiring import LookupDeps as LookupDeps
+from socialcrm.light_wiring import agent_page_deps as agent_page_deps
+from socialcrm.light_wiring import lookup_deps as lookup_deps
 
 if TYPE_CHECKING:
     from socialcrm.customers import SyncDeps
@@ -33,10 +37,7 @@ if TYPE_CHECKING:
     from socialcrm.push import PushDeps
     from socialcrm.replies.contract import ReplyPublisher
     from socialcrm.replies.service import ReplyDeps
-    from socialcrm.screen_pop import CachedKeys
     from socialcrm.websub import Hub, SubscriptionRequest
-
-CardReader = Callable[[str], dict[str, Any] | None]
 
 
 def utc_now() -> datetime:
@@ -343,47 +344,3 @@ def _publisher(platform: str, credentials: str) -> ReplyPublisher:
         raise PublisherUnavailable(f"replies to {platform} are not set up here: {error.reason}") from None
     except (LookupError, ValueError, SocialCrmError) as error:
         raise PublisherUnavailable(f"replies to {platform} cannot be published: {type(error).__name__}") from None
-
-
-# -- ContactLookupFunction and AgentPageFunction (light imports only) --------------------------------------
-@dataclass(frozen=True)
-class LookupDeps:
-    read_card: CardReader
-    lookback_days: int
-    default_region: str
-    screen_pop: Callable[[str], str] | None
-    retention_days: int
-    record_call: Callable[[str, datetime], None]
-
-
-@cache
-def lookup_deps() -> LookupDeps:
-    from socialcrm.lookup import call_recorder, card_reader, screen_pop_linker
-
-    chosen = settings.contact_lookup()
-    return LookupDeps(card_reader(chosen.cards_table), chosen.lookback_days, chosen.default_region,
-                      screen_pop_linker(chosen.agent_page_base_url, chosen.screen_pop_secret_id),
-                      chosen.retention_days, call_recorder(chosen.metrics_table))
-
-
-@dataclass(frozen=True)
-class AgentPageDeps:
-    read_card: CardReader
-    keys: CachedKeys
-    default_region: str
-    retention_days: int
-    content_security_policy: str
-
-
-@cache
-def agent_page_deps() -> AgentPageDeps:
-    from socialcrm.adapters.secrets import screen_pop_secret
-    from socialcrm.agent_page import content_security_policy
-    from socialcrm.lookup import card_reader
-    from socialcrm.screen_pop import CachedKeys
-
-    chosen = settings.agent_page()
-    secret_id = chosen.screen_pop_secret_id
-    return AgentPageDeps(card_reader(chosen.cards_table), CachedKeys(lambda: screen_pop_secret(secret_id)),
-                         chosen.default_region, chosen.retention_days,
-                         content_security_policy(chosen.frame_ancestors))

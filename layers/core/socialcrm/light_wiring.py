@@ -1,0 +1,105 @@
+"""Settings and dependencies of the two functions that answer someone who waits: ContactLookupFunction (a caller)
+and AgentPageFunction (an agent). Their cold start is on that person's clock, so they import this module rather
+than `wiring` and `settings`, which define every function's settings and dependencies (two dozen dataclasses,
+about a tenth of the lookup's cold start). `settings` and `wiring` re-export these names, so the settings checks
+and the other callers see one list.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from functools import cache
+from typing import TYPE_CHECKING, Any
+
+from socialcrm.config import Environment
+
+if TYPE_CHECKING:
+    from socialcrm.screen_pop import CachedKeys
+
+CardReader = Callable[[str], dict[str, Any] | None]
+
+
+@dataclass(frozen=True)
+class ContactLookupSettings:
+    cards_table: str
+    retention_days: int
+    lookback_days: int
+    default_region: str
+    agent_page_base_url: str  # "" = no screen-pop links
+    screen_pop_secret_id: str
+    metrics_table: str  # CALLED#<day> facts only: what answering is worth
+
+
+def read_contact_lookup(env: Environment) -> ContactLookupSettings:
+    return ContactLookupSettings(env.required("CARDS_TABLE"), env.positive_int("RETENTION_DAYS"),
+                                 env.positive_int("LOOKBACK_DAYS"), env.phone_region(), env.text("AGENT_PAGE_BASE_URL"),
+                                 env.required("SCREEN_POP_SECRET_ID"), env.required("METRICS_TABLE"))
+
+
+@dataclass(frozen=True)
+class AgentPageSettings:
+    cards_table: str
+    retention_days: int
+    default_region: str
+    screen_pop_secret_id: str
+    frame_ancestors: str
+
+
+def read_agent_page(env: Environment) -> AgentPageSettings:
+    return AgentPageSettings(env.required("CARDS_TABLE"), env.positive_int("RETENTION_DAYS"), env.phone_region(),
+                             env.required("SCREEN_POP_SECRET_ID"), env.required("AGENT_PAGE_FRAME_ANCESTORS"))
+
+
+@cache
+def contact_lookup() -> ContactLookupSettings:
+    return read_contact_lookup(Environment())
+
+
+@cache
+def agent_page() -> AgentPageSettings:
+    return read_agent_page(Environment())
+
+
+@dataclass(frozen=True)
+class LookupDeps:
+    read_card: CardReader
+    lookback_days: int
+    default_region: str
+    screen_pop: Callable[[str], str] | None
+    retention_days: int
+    record_call: Callable[[str, datetime], None]
+
+
+@cache
+def lookup_deps() -> LookupDeps:
+    from socialcrm.lookup import call_recorder, card_reader, screen_pop_linker
+
+    chosen = contact_lookup()
+    return LookupDeps(card_reader(chosen.cards_table), chosen.lookback_days, chosen.default_region,
+                      screen_pop_linker(chosen.agent_page_base_url, chosen.screen_pop_secret_id),
+                      chosen.retention_days, call_recorder(chosen.metrics_table))
+
+
+@dataclass(frozen=True)
+class AgentPageDeps:
+    read_card: CardReader
+    keys: CachedKeys
+    default_region: str
+    retention_days: int
+    content_security_policy: str
+
+
+@cache
+def agent_page_deps() -> AgentPageDeps:
+    from socialcrm.adapters.secrets import screen_pop_secret
+    from socialcrm.agent_page import content_security_policy
+    from socialcrm.lookup import card_reader
+    from socialcrm.screen_pop import CachedKeys
+
+    chosen = agent_page()
+    secret_id = chosen.screen_pop_secret_id
+    return AgentPageDeps(card_reader(chosen.cards_table), CachedKeys(lambda: screen_pop_secret(secret_id)),
+                         chosen.default_region, chosen.retention_days,
+                         content_security_policy(chosen.frame_ancestors))
