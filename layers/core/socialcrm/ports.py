@@ -9,6 +9,7 @@ from collections.abc import Sequence
 from typing import Any, Protocol
 
 from socialcrm.model import AnalyzedPost, CanonicalPost, ContactPush, Customer, IdentityLink, PostKey
+from socialcrm.replies.model import PublishedReply, ReplyRecord
 from socialcrm.stored import StoredPost
 
 
@@ -103,8 +104,9 @@ class PostRepository(Protocol):
         ...
 
     def mark_answered(self, post_key: PostKey, answered_at: str, counters: dict[str, int], hour: str,
-                      shard: int) -> bool:
-        """Record the first official reply to a post and count it, once; False if already answered."""
+                      shard: int, answer_text: str | None = None) -> bool:
+        """Record the first official reply to a post (and what it said) and count it, once; False if already
+        answered."""
         ...
 
     def link(self, post_key: PostKey, customer_id: str | None, match_key: str | None, *,
@@ -218,4 +220,53 @@ class CallFigures(Protocol):
 class MetricsPublisher(Protocol):
     def publish(self, hour_start: str, figures: dict[str, float]) -> int:
         """Publish the figures for an hour; returns the number of requests made."""
+        ...
+
+
+class PostsForReplies(Protocol):
+    """What the reply use case reads of the posts (the post repository has it)."""
+
+    def get_state(self, post_key: PostKey) -> StoredPost | None: ...
+
+    def last_post_at(self, author_key: str) -> str | None:
+        """When the author last wrote to us (newest post under this identity key, through its index), or None."""
+        ...
+
+
+class ReplyEchoes(Protocol):
+    """What the processor asks of the reply records: is this post one of our published replies."""
+
+    def published(self, post_key: PostKey) -> PublishedReply | None: ...
+
+
+class ReplyStore(Protocol):
+    """Reply records (RepliesTable), claimed before sending and moved on only from the state last read."""
+
+    def get(self, reply_id: str) -> ReplyRecord | None:
+        """The record as last written (a strongly consistent read)."""
+        ...
+
+    def claim(self, record: ReplyRecord) -> bool:
+        """Write a new record; False when the reply id is taken."""
+        ...
+
+    def replace(self, before: ReplyRecord, after: ReplyRecord) -> bool:
+        """Move a record on, only if it is still `before` (status and updated_at); a sent one also becomes findable
+        by the platform's id (`published`). False when another request moved it first."""
+        ...
+
+    def for_post(self, post_key: PostKey) -> list[ReplyRecord]:
+        """The replies to a post, oldest first (through the post index)."""
+        ...
+
+    def published(self, post_key: PostKey) -> PublishedReply | None:
+        """The reply whose publication has this key (platform, the platform's id of what we published)."""
+        ...
+
+    def for_customer(self, customer_id: str) -> list[str]:
+        """Ids of the replies to the customer's posts (through the customer index)."""
+        ...
+
+    def delete(self, reply_id: str) -> bool:
+        """Remove the record and its publication pointer; False when there was none."""
         ...

@@ -72,6 +72,31 @@ class ConnectorSecrets:
         return _section(self.secret_id, "CONNECTOR_SECRET_ID", connector)
 
 
+class ReplySecrets:
+    """The ReplySecret: {"<platform>": {credential: value}}, the accounts' publishing credentials (docs/replies.md).
+    A platform without a section cannot be answered here."""
+
+    def __init__(self, secret_id: str) -> None:
+        self.secret_id = secret_id
+
+    def platform_credentials(self, platform: str) -> dict[str, str] | None:
+        section = _secret_map(self.secret_id, "REPLY_SECRET_ID").get(platform)
+        return section if isinstance(section, dict) else None
+
+
+def reply_secret_keys() -> dict[str, tuple[str, ...]]:
+    """The keys each reply publisher reads from its ReplySecret section (socialcrm.reply_platforms' SECRET_KEYS,
+    {"<platform>": (key, ...)}, when that package is in the layer)."""
+    import importlib
+
+    try:
+        module = importlib.import_module("socialcrm.reply_platforms")
+    except ModuleNotFoundError:
+        return {}
+    declared = getattr(module, "SECRET_KEYS", {})
+    return {str(platform): tuple(keys) for platform, keys in dict(declared).items()}
+
+
 def screen_pop_secret(secret_id: str) -> dict[str, Any]:
     """The ScreenPopSecret, read afresh: its caller (screen_pop.CachedKeys) bounds how long it is kept."""
     return _secret_map(secret_id, "SCREEN_POP_SECRET_ID", force_fetch=True)
@@ -118,4 +143,5 @@ def secret_shapes() -> Shapes:
         "ConnectorSecret": {https.SECRET_SECTION: https.SECRET_KEYS},
         "ScreenPopSecret": {TOP_LEVEL: screen_pop.SECRET_KEYS},
         "TombstoneSecret": {TOP_LEVEL: TOMBSTONE_SECRET_KEYS},
+        "ReplySecret": reply_secret_keys(),
     }

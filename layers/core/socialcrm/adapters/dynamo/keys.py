@@ -132,3 +132,13 @@ def task_window_key(customer_id: str) -> str:
 
 def delivery_key(push_id: str, connector: str) -> str:
     return f"PUSHED#{push_id}#{connector}"
+
+
+# RepliesTable
+def reply_key(reply_id: str) -> str:
+    return f"REPLY#{reply_id}"
+
+
+def published_key(platform: str, platform_id: str) -> str:
+    """The pointer from what a reply published (the platform's id) to the reply: how its echo is recognised."""
+    return f"PUBLISHED#{platform}#{platform_id}"

@@ -1,0 +1,38 @@
+"""ReplyFunction: answer a captured post as the brand, approve a held reply, read replies (IAM-authorized routes)."""
+
+import json
+from typing import Any
+
+from aws_lambda_powertools.metrics import MetricUnit
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from socialcrm import wiring
+from socialcrm.errors import SocialCrmError
+from socialcrm.observability import logger, metrics, tracer
+from socialcrm.replies.api import handle
+
+
+def answer(status: int, body: dict[str, Any]) -> dict[str, Any]:
+    return {"statusCode": status, "body": json.dumps(body),
+            "headers": {"content-type": "application/json", "cache-control": "no-store"}}
+
+
+@logger.inject_lambda_context
+@tracer.capture_lambda_handler(capture_response=False, capture_error=False)
+@metrics.log_metrics
+def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    route = str(event.get("routeKey") or "") if isinstance(event, dict) else ""
+    try:
+        body = handle(event, wiring.reply_deps())
+    except SocialCrmError as error:
+        if error.http_status >= 500:
+            raise
+        logger.info("reply request refused", extra={"route": route, "status": error.http_status})
+        metrics.add_dimension(name="status", value=str(error.http_status))
+        metrics.add_metric(name="Replies", unit=MetricUnit.Count, value=1)
+        return answer(error.http_status, {"error": error.message})
+    status = str(body.get("status") or "listed")
+    logger.info("reply request", extra={"route": route, "reply_status": status})  # never text or recipients
+    metrics.add_dimension(name="status", value=status)
+    metrics.add_metric(name="Replies", unit=MetricUnit.Count, value=1)
+    return answer(200, body)
