@@ -1,4 +1,5 @@
-"""AgentPageFunction: the screen-pop page, GET /agent/customers/{customer_id} and /agent/phones/{phone}."""
+"""AgentPageFunction: the screen-pop page, GET /agent/customers/{customer_id} and /agent/phones/{phone}, and its
+reply form, POST to the same paths (docs/replies.md, "The page")."""
 
 import time
 from typing import Any
@@ -7,7 +8,7 @@ from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from socialcrm import wiring
-from socialcrm.agent_page import page_for, page_target
+from socialcrm.agent_page import respond
 from socialcrm.observability import logger, metrics
 
 
@@ -15,9 +16,8 @@ from socialcrm.observability import logger, metrics
 @metrics.log_metrics
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     deps, now = wiring.agent_page_deps(), int(time.time())
-    path, key = page_target(event.get("pathParameters") or {}, deps.default_region)
-    page = page_for(path, key, event.get("queryStringParameters") or {}, deps.keys.at(now).in_force(now),
-                    now, deps.read_card, deps.retention_days)
+    page = respond(event, deps.keys.at(now).in_force(now), now, deps.read_card, deps.default_region,
+                   deps.retention_days, wiring.reply_deps)
     metrics.add_dimension(name="status", value=str(page.status))
     metrics.add_metric(name="ScreenPops", unit=MetricUnit.Count, value=1)
     return {"statusCode": page.status, "body": page.html, "headers": {

@@ -61,7 +61,9 @@ EXPECTED_DYNAMODB = {
         "ContactStateTable": {"GetItem", "PutItem", "UpdateItem"},  # UpdateItem: the task's contact id
     },
     "ContactLookupFunction": {"CardsTable": {"GetItem"}},
-    "AgentPageFunction": {"CardsTable": {"GetItem"}},
+    # the card; the reply box: the same grants as ReplyFunction (the page calls the reply use case)
+    "AgentPageFunction": {"CardsTable": {"GetItem"}, "PostsTable": {"GetItem"}, "PostsTable/index": {"Query"},
+                          "RepliesTable": {"GetItem", "PutItem"}, "RepliesTable/index": {"Query"}},
     "PollerFunction": {"SourceStateTable": {"GetItem", "PutItem"}},
     "MetricsRollupFunction": {"MetricsTable": {"GetItem", "Query", "PutItem"}},
     "WebhookFunction": {"SourceStateTable": {"GetItem"}},  # WebSub intents only (websub:*, test below)
@@ -152,12 +154,23 @@ def test_the_set_aside_bucket_is_written_by_the_webhook_only_and_read_by_no_func
     assert others == []
 
 
-@pytest.mark.parametrize("function", ["ContactLookupFunction", "AgentPageFunction"])
-def test_the_agent_facing_functions_can_only_read(function):
-    used = templates_of(function)
+def test_the_contact_lookup_can_only_read():
+    used = templates_of("ContactLookupFunction")
     assert set(used) <= READ_ONLY_TEMPLATES
-    assert granted(function) == {"CardsTable": {"GetItem"}}
+    assert granted("ContactLookupFunction") == {"CardsTable": {"GetItem"}}
     assert {ref for args in used.values() for arg in args for ref in refs(arg)} == {"ScreenPopSecret"}
+
+
+def test_the_agent_page_reads_the_card_and_otherwise_has_exactly_the_reply_functions_grants():
+    """Its reply form calls the reply use case in-process (docs/replies.md, "The page"): nothing more than
+    ReplyFunction may do, and the card read-only."""
+    page, reply = granted("AgentPageFunction"), granted("ReplyFunction")
+    assert page.pop("CardsTable") == {"GetItem"}
+    assert page == reply
+    page_templates, reply_templates = templates_of("AgentPageFunction"), templates_of("ReplyFunction")
+    assert {ref for arg in page_templates["AWSSecretsManagerGetSecretValuePolicy"] for ref in refs(arg)} == {
+        "ScreenPopSecret", "ReplySecret"}
+    assert page_templates["SQSSendMessagePolicy"] == reply_templates["SQSSendMessagePolicy"]
 
 
 def test_tables_are_written_only_by_the_functions_that_own_them():
@@ -175,7 +188,7 @@ def test_tables_are_written_only_by_the_functions_that_own_them():
         "MetricsTable": {"ProcessorFunction", "MetricsRollupFunction", "CustomerSyncFunction", "ErasureFunction"},
         "SourceStateTable": {"PollerFunction"},
         "ContactStateTable": {"ContactPushFunction", "ErasureFunction"},
-        "RepliesTable": {"ReplyFunction", "ErasureFunction"},
+        "RepliesTable": {"ReplyFunction", "AgentPageFunction", "ErasureFunction"},
     }
 
 
@@ -209,11 +222,15 @@ def test_each_secret_is_read_only_by_the_functions_that_use_it():
         "PollingSecret": {"PollerFunction"},  # Reddit OAuth client, YouTube Data API key
         "WebSubSecret": {"WebhookFunction", "PollerFunction"},  # YouTube hub secret: verify, subscribe
         "ConnectorSecret": {"ContactPushFunction"},
-        "ScreenPopSecret": {"ContactLookupFunction", "AgentPageFunction"},
+        "ScreenPopSecret": {"ContactLookupFunction", "AgentPageFunction"},  # links; the page's CSRF tokens
         "TombstoneSecret": {"CustomerSyncFunction", "ErasureFunction"},  # erased-customer tombstones
-        "ReplySecret": {"ReplyFunction"},  # our accounts' publishing credentials
+        "ReplySecret": {"ReplyFunction", "AgentPageFunction"},  # our accounts' publishing credentials (the page's form)
     }
-    assert not any(s.get("Action") and "secretsmanager" in repr(s["Action"]) for f in FUNCTIONS for s in statements(f))
+    written = {(f, repr(s["Action"]), repr(s["Resource"])) for f in FUNCTIONS for s in statements(f)
+               if s.get("Action") and "secretsmanager" in repr(s["Action"])}
+    # a refresh token the platform rotated is written back to the ReplySecret, by the two that publish; nothing else
+    assert written == {(f, "['secretsmanager:PutSecretValue']", "{'Ref': 'ReplySecret'}")
+                       for f in ("ReplyFunction", "AgentPageFunction")}
 
 
 def test_the_poller_cannot_read_the_webhook_secret_nor_the_webhook_the_pollers():

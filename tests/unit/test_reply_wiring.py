@@ -16,7 +16,8 @@ from tests.fakes import FakeReplyPublisher
 def secret(monkeypatch):
     values = {"instagram": {"access_token": "t"}}
     monkeypatch.setattr("socialcrm.adapters.secrets._secret_map", lambda *_args, **_kwargs: values)
-    monkeypatch.setattr(settings, "reply", lambda: types.SimpleNamespace(reply_secret_id="ReplySecret"))
+    monkeypatch.setattr(settings, "reply", lambda: types.SimpleNamespace(
+        reply_secret_id="ReplySecret", base_url_overrides={"meta_graph": "http://127.0.0.1:9/v25.0"}))
     reset_for_tests()
     yield values
     reset_for_tests()
@@ -31,25 +32,45 @@ def platforms_module(monkeypatch, build):
 def test_a_platform_with_credentials_gets_its_publisher_once(secret, monkeypatch):
     built = []
 
-    def build(platform, credentials):
-        built.append((platform, credentials))
+    def build(platform, credentials, base_url_overrides, *, on_refresh_token):
+        built.append((platform, credentials, base_url_overrides))
+        assert callable(on_refresh_token)
         return FakeReplyPublisher(platform)
 
     platforms_module(monkeypatch, build)
     first = wiring.reply_publisher("instagram")
-    assert wiring.reply_publisher("instagram") is first and built == [("instagram", {"access_token": "t"})]
+    assert wiring.reply_publisher("instagram") is first
+    assert built == [("instagram", {"access_token": "t"}, {"meta_graph": "http://127.0.0.1:9/v25.0"})]
 
 
 def test_a_platform_without_a_section_is_not_set_up(secret, monkeypatch):
-    platforms_module(monkeypatch, lambda platform, credentials: FakeReplyPublisher(platform))
+    platforms_module(monkeypatch, lambda platform, *_args, **_options: FakeReplyPublisher(platform))
     with pytest.raises(PublisherUnavailable, match="not set up here"):
         wiring.reply_publisher("whatsapp")
 
 
 def test_a_platform_the_publishers_do_not_know_is_unavailable(secret, monkeypatch):
-    def build(platform, credentials):
+    def build(platform, *_args, **_options):
         raise KeyError(platform)
 
     platforms_module(monkeypatch, build)
     with pytest.raises(PublisherUnavailable, match="cannot be published"):
         wiring.reply_publisher("instagram")
+
+
+def test_a_rotated_refresh_token_goes_back_into_its_section_of_the_secret(monkeypatch):
+    stored = []
+    monkeypatch.setattr(settings, "reply", lambda: types.SimpleNamespace(reply_secret_id="ReplySecret"))
+    monkeypatch.setattr("socialcrm.adapters.secrets.store_reply_refresh_token",
+                        lambda secret_id, section, token: stored.append((secret_id, section, token)))
+    wiring.keep_refresh_token("x")("rotated-1")
+    assert stored == [("ReplySecret", "x", "rotated-1")]
+
+
+def test_a_refresh_token_that_cannot_be_stored_does_not_stop_the_reply(monkeypatch):
+    def broken(*_args):
+        raise RuntimeError("throttled")
+
+    monkeypatch.setattr(settings, "reply", lambda: types.SimpleNamespace(reply_secret_id="ReplySecret"))
+    monkeypatch.setattr("socialcrm.adapters.secrets.store_reply_refresh_token", broken)
+    wiring.keep_refresh_token("x")("rotated-1")  # logged, not raised

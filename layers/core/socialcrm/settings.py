@@ -10,7 +10,7 @@ template.yaml's parameters, not here.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache
 from typing import TYPE_CHECKING, Any
 
@@ -222,11 +222,13 @@ class AgentPageSettings:
     default_region: str
     screen_pop_secret_id: str
     frame_ancestors: str
+    reply: ReplySettings  # the page's reply box uses the reply use case with the same settings (docs/replies.md)
 
 
 def read_agent_page(env: Environment) -> AgentPageSettings:
     return AgentPageSettings(env.required("CARDS_TABLE"), env.positive_int("RETENTION_DAYS"), env.phone_region(),
-                             env.required("SCREEN_POP_SECRET_ID"), env.required("AGENT_PAGE_FRAME_ANCESTORS"))
+                             env.required("SCREEN_POP_SECRET_ID"), env.required("AGENT_PAGE_FRAME_ANCESTORS"),
+                             read_reply(env))
 
 
 @dataclass(frozen=True)
@@ -236,6 +238,7 @@ class ReplySettings:
     ingest_queue_url: str  # a sent reply goes through the pipeline as our own post
     retention_days: int  # a reply is kept as long as the post it answers
     policy: ReplyPolicy
+    base_url_overrides: dict[str, str] = field(default_factory=dict)  # REPLY_<KEY>_URL: tests, the local stack
 
 
 def read_reply_policy(env: Environment) -> ReplyPolicy:
@@ -251,8 +254,12 @@ def read_reply_policy(env: Environment) -> ReplyPolicy:
 
 
 def read_reply(env: Environment) -> ReplySettings:
+    from socialcrm.reply_platforms import BASE_URL_VARIABLES
+
+    overrides = {key: env.override(variable, "") for variable, key in BASE_URL_VARIABLES.items()}
     return ReplySettings(_tables(env, "posts", "replies"), env.required("REPLY_SECRET_ID"),
-                         env.required("INGEST_QUEUE_URL"), env.positive_int("RETENTION_DAYS"), read_reply_policy(env))
+                         env.required("INGEST_QUEUE_URL"), env.positive_int("RETENTION_DAYS"), read_reply_policy(env),
+                         {key: url for key, url in overrides.items() if url})
 
 
 # functions/<directory> -> the reader of its settings

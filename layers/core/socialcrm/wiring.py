@@ -312,14 +312,32 @@ def reply_publisher(platform: str) -> ReplyPublisher:
     from socialcrm.adapters.secrets import ReplySecrets
     from socialcrm.replies.service import PublisherUnavailable
 
-    credentials = ReplySecrets(settings.reply().reply_secret_id).platform_credentials(platform)
+    chosen = settings.reply()
+    credentials = ReplySecrets(chosen.reply_secret_id).platform_credentials(platform)
     if credentials is None:
         raise PublisherUnavailable(f"replies to {platform} are not set up here (no ReplySecret section)")
-    return _publisher(platform, json.dumps(credentials, sort_keys=True))
+    return _publisher(platform, json.dumps(credentials, sort_keys=True),
+                      json.dumps(chosen.base_url_overrides, sort_keys=True))
+
+
+def keep_refresh_token(platform: str) -> Callable[[str], None]:
+    """Where a publisher hands a refresh token its platform rotated: back into the ReplySecret (best effort: the
+    reply goes on; a token that could not be stored is logged, never its value)."""
+    from socialcrm.adapters.secrets import store_reply_refresh_token
+    from socialcrm.observability import logger
+
+    def keep(token: str) -> None:
+        try:
+            store_reply_refresh_token(settings.reply().reply_secret_id, platform, token)
+        except Exception as error:
+            logger.error("rotated refresh token not stored", extra={"platform": platform,
+                                                                    "error": type(error).__name__})
+
+    return keep
 
 
 @cache
-def _publisher(platform: str, credentials: str) -> ReplyPublisher:
+def _publisher(platform: str, credentials: str, base_url_overrides: str = "{}") -> ReplyPublisher:
     """One publisher per platform and credentials (a rotated secret builds a new one; tokens it refreshed stay)."""
     import importlib
     import json
@@ -328,9 +346,9 @@ def _publisher(platform: str, credentials: str) -> ReplyPublisher:
     from socialcrm.replies.service import PublisherUnavailable
 
     try:
-        build: Callable[[str, dict[str, str]], ReplyPublisher] = importlib.import_module(
-            "socialcrm.reply_platforms").build
-        return build(platform, json.loads(credentials))
+        build: Callable[..., ReplyPublisher] = importlib.import_module("socialcrm.reply_platforms").build
+        return build(platform, json.loads(credentials), json.loads(base_url_overrides),
+                     on_refresh_token=keep_refresh_token(platform))
     except ModuleNotFoundError:
         raise PublisherUnavailable("this version cannot publish replies") from None
     except (LookupError, ValueError, SocialCrmError) as error:

@@ -84,6 +84,25 @@ class ReplySecrets:
         return section if isinstance(section, dict) else None
 
 
+def store_reply_refresh_token(secret_id: str, section: str, token: str, client: Any = None) -> None:
+    """Keep a refresh token the platform rotated (X rotates it on every refresh; the spent one is refused): read
+    the ReplySecret afresh, change that section's `refresh_token`, write it back as the new current version
+    (PutSecretValue, granted on the ReplySecret only). Another function's write a moment earlier with another
+    rotated token is overwritten, and the next refresh with the lost one fails: a person authorises again."""
+    import json
+
+    import boto3
+
+    secretsmanager = client or boto3.client("secretsmanager")
+    current = json.loads(secretsmanager.get_secret_value(SecretId=secret_id)["SecretString"])
+    if not isinstance(current, dict) or not isinstance(current.get(section), dict):
+        raise ConfigurationError(f"the secret named by REPLY_SECRET_ID has no object for {section!r}")
+    if current[section].get("refresh_token") == token:
+        return
+    current[section] = {**current[section], "refresh_token": token}
+    secretsmanager.put_secret_value(SecretId=secret_id, SecretString=json.dumps(current))
+
+
 def reply_secret_keys() -> dict[str, tuple[str, ...]]:
     """The keys each reply publisher reads from its ReplySecret section (socialcrm.reply_platforms' SECRET_KEYS,
     {"<platform>": (key, ...)}, when that package is in the layer)."""
