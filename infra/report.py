@@ -27,6 +27,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "layers" / "core"))
 
+from socialcrm import metric_catalogue as catalogue  # noqa: E402
 from socialcrm.adapters.dynamo import keys as table_keys  # noqa: E402
 from socialcrm.metric_catalogue import ADDITIVE, CALL_SHARES, REPLIES, REPORT_TOTALS  # noqa: E402
 from socialcrm.rollup import split_counter_name  # noqa: E402
@@ -35,6 +36,7 @@ DEFAULT_FILE = ROOT / "reports" / "rollups.json"
 PNG_NAME, HTML_NAME = "summary.png", "summary.html"
 FIGSIZE, DPI = (12.0, 9.0), 100  # the PNG is 1200 x 900 pixels
 OVER_REPRESENTED, UNDER_REPRESENTED = 1.25, 0.8  # representation index bands (1 = as in the customer base)
+SMALL_SAMPLE = 30  # fewer customers than this in either group: the shares are flagged as a small sample
 REPLIERS = tuple(value for value, _ in REPLIES.shown.lines) if REPLIES.shown else ()
 CHANNEL_SHARES = {metric.name: metric.label for metric in CALL_SHARES}
 BATCH_KEYS, MAX_ATTEMPTS = 100, 6  # BatchGetItem takes at most 100 keys
@@ -166,6 +168,37 @@ class Summary:
     segments: list[dict[str, Any]]
     topics: list[dict[str, Any]]
     busiest_hour: tuple[str, float] | None
+    answer_worth: list[dict[str, Any]] = field(default_factory=list)  # per cohort day
+    answer_worth_period: dict[str, Any] = field(default_factory=dict)  # the final days pooled
+
+
+# What answering is worth: the counts behind each share (docs/metrics.md).
+WORTH_COUNTS = {"answered": catalogue.ANSWERED_CUSTOMERS.name,
+                "answered_called": catalogue.ANSWERED_CUSTOMERS_CALLED.name,
+                "unanswered": catalogue.UNANSWERED_CUSTOMERS.name,
+                "unanswered_called": catalogue.UNANSWERED_CUSTOMERS_CALLED.name,
+                "open": catalogue.ANSWER_WORTH_OPEN_WINDOWS.name}
+
+
+def worth_row(day: str, counts: dict[str, float]) -> dict[str, Any]:
+    """One cohort's counts, its shares, and what the difference would mean in calls (not causal)."""
+    answered_share = ratio(counts["answered_called"], counts["answered"])
+    unanswered_share = ratio(counts["unanswered_called"], counts["unanswered"])
+    saved = (counts["answered"] * unanswered_share - counts["answered_called"]
+             if answered_share is not None and unanswered_share is not None else None)
+    return {"day": day, **counts, "answered_share": answered_share, "unanswered_share": unanswered_share,
+            "saved": saved, "small": min(counts["answered"], counts["unanswered"]) < SMALL_SAMPLE}
+
+
+def answer_worth(days: dict[str, Figures]) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+    """Per cohort day, and pooled over the days whose windows had all closed."""
+    rows = [worth_row(day, {key: figures.get(name, 0.0) for key, name in WORTH_COUNTS.items()})
+            for day, figures in days.items() if WORTH_COUNTS["answered"] in figures]
+    final = [row for row in rows if row["open"] == 0]
+    if not final:
+        return rows, {}
+    pooled = {key: sum(row[key] for row in final) for key in WORTH_COUNTS}
+    return rows, {**worth_row(f"{final[0]['day']} to {final[-1]['day']}", pooled), "days": len(final)}
 
 
 def summarize(days: dict[str, Figures], from_hours: list[str], hourly: dict[str, Figures]) -> Summary:
@@ -188,6 +221,7 @@ def summarize(days: dict[str, Figures], from_hours: list[str], hourly: dict[str,
                 "within_1h": figures.get("AnsweredWithin1hShare"), "median": figures.get("ResponseMedianMinutes"),
                 "p90": figures.get("ResponseP90Minutes"), "calls": figures.get("Calls")}
                for day, figures in days.items()]
+    worth_rows, worth_period = answer_worth(days)
     hourly_posts = {hour: total(figures, "Posts") for hour, figures in hourly.items()}
     busiest = max(sorted(hourly_posts.items()), key=lambda item: item[1], default=None)
     return Summary(
@@ -197,7 +231,8 @@ def summarize(days: dict[str, Figures], from_hours: list[str], hourly: dict[str,
         replies={who: total(period, "Replies", By=who) if present(period, "Replies") else None for who in REPLIERS},
         calls=sum(c for c in calls_by_day.values() if c), channel_shares=channel_shares,
         segments_day=segments_day(days), segments=segments(days), topics=warned_topics(days),
-        busiest_hour=busiest if busiest and busiest[1] > 0 else None)
+        busiest_hour=busiest if busiest and busiest[1] > 0 else None, answer_worth=worth_rows,
+        answer_worth_period=worth_period)
 
 
 def segments_day(days: dict[str, Figures]) -> str | None:
@@ -349,6 +384,38 @@ def segment_line(rows: list[dict[str, Any]]) -> str:
     return ", ".join(f"{segment_label(row['segment'])} ({index(row['index'])})" for row in rows) or "none"
 
 
+def worth_line(row: dict[str, Any]) -> str:
+    """'answered: 3 customers, 1 called (33.3%); unanswered: 6, 4 called (66.7%)', the counts before the shares."""
+    return (f"answered: {count(row['answered'])} customers, {count(row['answered_called'])} called within 24 h "
+            f"({share(row['answered_share'])}); unanswered: {count(row['unanswered'])}, "
+            f"{count(row['unanswered_called'])} called ({share(row['unanswered_share'])})"
+            + ("; small sample" if row["small"] else ""))
+
+
+def worth_section(summary: Summary) -> list[str]:
+    esc = html.escape
+    parts = ["<h2>What answering is worth</h2>",
+             "<p>Customers who posted on the day (linked, waiting for our answer): did those whose post got an "
+             "official answer within 24 h call within 24 h of their first post, as often as those whose posts got "
+             "none? A comparison, not a cause: who gets answered is not random. Fewer than "
+             f"{SMALL_SAMPLE} customers in a group is marked as a small sample. Definitions: docs/metrics.md.</p>"]
+    if not summary.answer_worth:
+        return [*parts, "<p>No cohort figures in this period.</p>"]
+    period = summary.answer_worth_period
+    if period:
+        saved = period["saved"]
+        parts.append(f"<p>Over {esc(str(period['days']))} complete days ({esc(period['day'])}): "
+                     f"<strong>{esc(worth_line(period))}</strong>."
+                     + (f" Had answered customers called as often as unanswered ones: {esc(count(saved))} more calls "
+                        "(negative: fewer)." if saved is not None else "") + "</p>")
+    parts.append(table(
+        ["Day posted", "Answered", "called", "share", "Unanswered", "called", "share", "Windows still open"],
+        [[row["day"], count(row["answered"]), count(row["answered_called"]), share(row["answered_share"]),
+          count(row["unanswered"]), count(row["unanswered_called"]), share(row["unanswered_share"]),
+          count(row["open"]) if row["open"] else "none (final)"] for row in summary.answer_worth]))
+    return parts
+
+
 def render_html(summary: Summary, path: Path, png_name: str = PNG_NAME) -> None:
     esc = html.escape
     first, last = summary.days[0], summary.days[-1]
@@ -392,6 +459,7 @@ def render_html(summary: Summary, path: Path, png_name: str = PNG_NAME) -> None:
         f"<p>Calls: {esc(count(summary.calls))}. Shares weighted by each day's calls:</p>",
         table(["Calls where the customer", "Share"],
               [[CHANNEL_SHARES[metric], share(value)] for metric, value in summary.channel_shares.items()]),
+        *worth_section(summary),
         "<h2>Representation by segment</h2>",
     ]
     if summary.segments:
@@ -474,6 +542,9 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     print(f"{arguments.out / HTML_NAME} and {arguments.out / PNG_NAME}: {summary.days[0]} to {summary.days[-1]}, "
           f"{count(summary.totals['Posts'])} posts")
+    for row in summary.answer_worth:
+        state = "final" if not row["open"] else f"not final, {count(row['open'])} still within their 24 h"
+        print(f"what answering is worth, posted {row['day']} ({state}): {worth_line(row)}")
     return 0
 
 

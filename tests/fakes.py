@@ -8,6 +8,7 @@ from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 
+from socialcrm import answer_worth
 from socialcrm.model import AnalyzedPost, ContactPush, Customer, IdentityLink, PostKey, segment_label
 from socialcrm.stored import StoredPost
 
@@ -150,6 +151,8 @@ class FakePosts:
         self.seen: set[str] = set()
         self.review_notes: dict[tuple[str, PostKey], dict[str, str]] = {}
         self.base: dict[str, int] = defaultdict(int)  # the customer base, when a FakeCustomers feeds it
+        self.asked: dict[tuple[str, str], dict[str, Any]] = {}  # (day, marker) -> ASKED item (answer_worth.py)
+        self.called: dict[tuple[str, str], answer_worth.Called] = {}  # (day, marker) -> CALLED item
 
     def store_new(self, analyzed: AnalyzedPost, counters: dict[str, int], hour: str, shard: int) -> bool:
         stored = StoredPost.of(analyzed)
@@ -182,6 +185,23 @@ class FakePosts:
 
     def note_for_review(self, day: str, post_key: PostKey, role: str, platform: str, expires_at: int) -> None:
         self.review_notes[(day, post_key)] = {"role": role, "platform": platform}
+
+    def note_asked(self, day: str, customer_id: str, posted_at: str, expires_at: int) -> None:
+        item = self.asked.setdefault((day, answer_worth.marker(day, customer_id)), {})
+        if item.get("first_post_at") is None or item["first_post_at"] > posted_at:
+            item["first_post_at"] = posted_at
+
+    def note_answered(self, day: str, customer_id: str, expires_at: int) -> None:
+        self.asked.setdefault((day, answer_worth.marker(day, customer_id)), {})["answered"] = True
+
+    def record_call(self, customer_id: str, now: datetime) -> None:
+        """What the contact lookup's call_recorder writes (CALLED#<day>)."""
+        day = answer_worth.day_of(now)
+        key = (day, answer_worth.marker(day, customer_id))
+        before = self.called.get(key)
+        self.called[key] = answer_worth.Called(key[1], answer_worth.marker(answer_worth.day_before(day), customer_id),
+                                               before.first_call_at if before else answer_worth.iso(now),
+                                               answer_worth.iso(now))
 
     def get_state(self, post_key: PostKey) -> StoredPost | None:
         return self.items.get(post_key.text)
@@ -240,6 +260,13 @@ class FakePosts:
     def save_rollup(self, period: str, figures: dict[str, float]) -> None:
         self.rollups[period] = dict(figures)
 
+    def read_cohort(self, day: str) -> answer_worth.CohortFacts:
+        asked = tuple(answer_worth.Asked(marker, item["first_post_at"], bool(item.get("answered")))
+                      for (d, marker), item in sorted(self.asked.items()) if d == day and item.get("first_post_at"))
+        return answer_worth.CohortFacts(
+            asked, tuple(c for (d, _), c in self.called.items() if d == day),
+            tuple(c for (d, _), c in self.called.items() if d == answer_worth.day_after(day)))
+
 
 class FakeCards:
     def __init__(self) -> None:
@@ -277,9 +304,14 @@ class FakeSentiment:
 class FakePublisher:
     def __init__(self) -> None:
         self.calls: list[tuple[str, dict[str, float]]] = []
+        self.statistic_sets: list[tuple[str, dict[str, tuple[float, float]]]] = []
 
     def publish(self, hour_start: str, figures: dict[str, float]) -> int:
         self.calls.append((hour_start, dict(figures)))
+        return 1
+
+    def publish_statistics(self, day_start: str, sets: dict[str, tuple[float, float]]) -> int:
+        self.statistic_sets.append((day_start, dict(sets)))
         return 1
 
 

@@ -23,7 +23,7 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, s
         deps = wiring.lookup_deps()
         answer = lookup_contact(event, deps.read_card, now=now, lookback_days=deps.lookback_days,
                                 default_region=deps.default_region, screen_pop=deps.screen_pop,
-                                retention_days=deps.retention_days)
+                                retention_days=deps.retention_days, record_call=deps.record_call)
     except Exception:  # never send the caller down the flow's error branch
         logger.exception("lookup failed")
         answer = not_found("internal_error")

@@ -79,6 +79,10 @@ def script(day_a: datetime, week: list[datetime], now: datetime) -> list[dict]:
         if day != day_a:
             events.append(comment(f"f{day:%m%d}", fb(7), "Customer 7", "Thanks, great help", day + timedelta(hours=15)))
     events.append(comment("now1", fb(8), "Customer 8", "hello there", now - timedelta(seconds=60)))
+    # what answering is worth, today: we answer w8, who calls below; w10 gets no answer and does not call
+    events.append(comment("now1r", PAGE, "Acme", "Hello! How can we help?", now - timedelta(seconds=30),
+                          parent="now1"))
+    events.append(comment("now2", fb(10), "Customer 10", "anyone there", now - timedelta(seconds=50)))
     return events
 
 
@@ -197,6 +201,31 @@ def test_a_scripted_week_gives_the_figures_worked_out_by_hand(week_stack):
     assert t["Calls"] == 4
     assert (t["CallsPosted24hShare"], t["CallsPosted7dShare"], t["CallsWithSocialContextShare"]) == \
         (0.25, 0.5, 0.5)
+
+    # What answering is worth. Day A: w1, w2 and w3 posted and were answered within 24 h (a1 after 30 min, a2
+    # after 170 min, a4 after 22 h); w6 only replied to a stranger (a peer reply waits for nobody); the strangers
+    # and the posing account are no customers. w1 called, but three days later: outside the 24 h.
+    worth = ("AnsweredCustomers", "AnsweredCustomersCalled", "UnansweredCustomers", "UnansweredCustomersCalled",
+             "AnswerWorthOpenWindows", "AnsweredCallShare")
+    assert {name: a[name] for name in worth} == {
+        "AnsweredCustomers": 3, "AnsweredCustomersCalled": 0, "UnansweredCustomers": 0,
+        "UnansweredCustomersCalled": 0, "AnswerWorthOpenWindows": 0, "AnsweredCallShare": 0.0}
+    assert "UnansweredCallShare" not in a  # no one to divide by
+    # final, so sent to CloudWatch as a statistic set (0 of 3 called); the unanswered group is empty: nothing
+    assert first[f"{day_a:%Y-%m-%d}"]["published"]["AnsweredCustomers"] == 3
+    assert "UnansweredCustomersCalled" not in first[f"{day_a:%Y-%m-%d}"]["published"]
+    for day in week:  # w7's unanswered "thanks" each other day; no call
+        if day != day_a:
+            figures = first[f"{day:%Y-%m-%d}"]["figures"]
+            assert (figures["AnsweredCustomers"], figures["UnansweredCustomers"],
+                    figures["UnansweredCustomersCalled"]) == (0, 1, 0), day
+    # Today: w8 posted, got our answer 30 s later and called: answered and called; w10 unanswered, no call.
+    # Both windows are still open, so the figures are not final and nothing went to CloudWatch.
+    assert {name: t[name] for name in worth} == {
+        "AnsweredCustomers": 1, "AnsweredCustomersCalled": 1, "UnansweredCustomers": 1,
+        "UnansweredCustomersCalled": 0, "AnswerWorthOpenWindows": 2, "AnsweredCallShare": 1.0}
+    assert t["UnansweredCallShare"] == 0.0
+    assert "AnsweredCustomers" not in first[f"{today:%Y-%m-%d}"]["published"]
 
     # The hour of 09:00 on day A, by hand: a1, a2, a3, r1, r1b posted in it; a1 and a2 answered.
     hour = rollup(client, hour=f"{day_a:%Y-%m-%d}T09:00:00Z")["figures"]

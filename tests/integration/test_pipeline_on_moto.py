@@ -86,7 +86,7 @@ def test_poison_message_fails_alone_and_the_rest_of_the_batch_is_processed(synce
     assert {p["pk"]["S"] for p in count_table_items(synced, "PostsTable")} == {"facebook#1", "facebook#2"}
 
 
-def test_lookup_makes_exactly_one_dynamodb_request(synced, monkeypatch):
+def test_lookup_reads_one_card_and_notes_the_call_of_a_caller_who_just_posted(synced, monkeypatch):
     load_handler("processor").lambda_handler(sqs_event([a_post("333")]), LambdaContext())
     synced.use("ContactLookupFunction")
     handler = load_handler("contact_lookup")
@@ -102,13 +102,14 @@ def test_lookup_makes_exactly_one_dynamodb_request(synced, monkeypatch):
 
     monkeypatch.setattr(botocore.client.BaseClient, "_make_api_call", counting)
     answer = handler.lambda_handler(contact_event("+447911123456"), LambdaContext())
-    assert [c for c in calls if c[0] == "dynamodb"] == [("dynamodb", "GetItem")]
+    # the card, then the call's fact for what answering is worth (Ada posted a moment ago: CALLED#<day>)
+    assert [c for c in calls if c[0] == "dynamodb"] == [("dynamodb", "GetItem"), ("dynamodb", "UpdateItem")]
     # the screen-pop signing key is read once per cold start (cached), and never again
     assert [c for c in calls if c[0] != "dynamodb"] == [("secretsmanager", "GetSecretValue")]
     assert answer["screen_pop_url"].startswith("http://127.0.0.1:3000/agent/customers/cust-1?exp=")
     calls.clear()
     assert handler.lambda_handler(contact_event("+447911123456"), LambdaContext())["found"] == "true"
-    assert calls == [("dynamodb", "GetItem")]
+    assert calls == [("dynamodb", "GetItem"), ("dynamodb", "UpdateItem")]
     assert answer["found"] == "true"
     assert answer["customer_name"] == "Ada Lovelace"
     assert answer["last_post_text"] == "My order arrived broken, terrible service"

@@ -4,14 +4,17 @@ from __future__ import annotations
 
 import threading
 from collections import Counter
+from datetime import UTC, datetime
 
 import botocore.client
 import pytest
 
+from socialcrm import answer_worth
 from socialcrm.metric_counters import counters_for, distinct_markers, shard_of
 from socialcrm.model import AnalyzedPost, Author, CanonicalPost
 
 DAY = "2026-11-20"
+CLOSED = datetime(2026, 11, 22, 0, 20, tzinfo=UTC)  # the daily schedule after the next day: the cohort is final
 PLATFORMS = ("facebook", "instagram", "x", "whatsapp")
 SENTIMENTS = ("positive", "neutral", "negative")
 SEGMENTS = ("gold", "silver", "bronze")
@@ -22,10 +25,12 @@ def write_day(put_items, posts: int) -> None:
     """The table a day of `posts` posts leaves behind: every post, its counters (what the processor ADDs,
     summed per hour, name and shard) and its first-sighting markers, written straight into the tables (moto
     copies every table on each TransactWriteItems, which makes 10,000 transactions far too slow for a test).
-    Every combination of platform, sentiment, segment and topic occurs within the first 1,000 posts."""
+    Every combination of platform, sentiment, segment and topic occurs within the first 1,000 posts. The cohort's
+    facts (what answering is worth): every customer who posted, one in three answered, one in four called."""
     import os
 
     counters: Counter = Counter()
+    asked: dict[str, str] = {}
     markers: dict[tuple[str, str], tuple[str, str]] = {}
     post_items = []
     for n in range(posts):
@@ -37,6 +42,8 @@ def write_day(put_items, posts: int) -> None:
                              f"{DAY}T{n % 24:02d}:{n % 60:02d}:00Z")
         analyzed = AnalyzedPost(post, sentiment, 0.0, customer, f"id:{platform}:u{n}" if customer else None)
         topics = [TOPICS[n % 2]]
+        if customer:
+            asked[customer] = min(asked.get(customer, post.created_at), post.created_at)
         for name, amount in counters_for(analyzed, segment, sentiment == "negative", False, topics).items():
             counters[(hour, name, shard_of(post.key))] += amount
         for marker, counter in distinct_markers(post, customer, segment, topics, DAY):
@@ -50,6 +57,15 @@ def write_day(put_items, posts: int) -> None:
                     for (hour, name, shard), value in counters.items()]
     metric_items += [{"pk": {"S": f"SEEN#{day}#{int(marker[:8], 16) % 16}"}, "sk": {"S": marker},
                       "figures": {"S": ""}} for day, marker in markers]
+    for customer, first_post_at in asked.items():
+        marker = answer_worth.marker(DAY, customer)
+        metric_items.append({"pk": {"S": answer_worth.asked_partition(DAY, marker)}, "sk": {"S": marker},
+                             "first_post_at": {"S": first_post_at}, **({"answered": {"N": "1"}}
+                                                                      if int(customer[1:]) % 3 == 0 else {})})
+        if int(customer[1:]) % 4 == 0:
+            metric_items.append({"pk": {"S": answer_worth.called_partition(DAY)}, "sk": {"S": marker},
+                                 "previous": {"S": answer_worth.marker("2026-11-19", customer)},
+                                 "first_call_at": {"S": f"{DAY}T23:59:00Z"}, "last_call_at": {"S": f"{DAY}T23:59:59Z"}})
     for table, items in ((os.environ["METRICS_TABLE"], metric_items), (os.environ["POSTS_TABLE"], post_items)):
         put_items(table, items)
 
@@ -70,7 +86,7 @@ def rollup_requests(monkeypatch) -> tuple[Counter, dict]:
     counters, publisher = wiring.rollup_deps()
     with monkeypatch.context() as patch:
         patch.setattr(botocore.client.BaseClient, "_make_api_call", counting)
-        result = roll_up_day(DAY, counters, wiring.call_figures(), publisher)
+        result = roll_up_day(DAY, counters, wiring.call_figures(), publisher, CLOSED)
     return calls, result.figures
 
 
@@ -84,8 +100,11 @@ def test_the_daily_rollup_costs_the_same_at_any_volume(aws, monkeypatch, posts):
     calls, figures = rollup_requests(monkeypatch)
 
     assert sum(figures[f"Posts|Platform={p}|Kind=comment"] for p in PLATFORMS) == posts
+    assert figures["AnsweredCustomers"] + figures["UnansweredCustomers"] == 560  # c1..c699 but c0, c5, c10...
+    assert figures["AnsweredCustomersCalled"] + figures["UnansweredCustomersCalled"] == 140
     # 24 hour partitions and the customer base (one Query page each); each hour caught up on the way (its
     # stored rollup, its save, its PutMetricData); the day's stored rollup and its save; the calls (one
-    # GetMetricData) and the derived figures (one PutMetricData)
-    assert calls == Counter({("dynamodb", "Query"): 25, ("dynamodb", "GetItem"): 25, ("dynamodb", "PutItem"): 25,
-                             ("cloudwatch", "GetMetricData"): 1, ("cloudwatch", "PutMetricData"): 25})
+    # GetMetricData), the derived figures (one PutMetricData); the cohort: 8 ASKED partitions and the CALLED
+    # partitions of the day and the next (one Query page each), its two statistic sets (one PutMetricData)
+    assert calls == Counter({("dynamodb", "Query"): 35, ("dynamodb", "GetItem"): 25, ("dynamodb", "PutItem"): 25,
+                             ("cloudwatch", "GetMetricData"): 1, ("cloudwatch", "PutMetricData"): 26})

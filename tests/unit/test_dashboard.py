@@ -68,21 +68,31 @@ def test_every_metric_family_is_declared_once():
     assert len(CATALOGUE) == len(FIGURES)
 
 
-def lines_of(metric: Metric) -> set[tuple[str, str, tuple[tuple[str, str], ...], str | None]]:
-    """(widget title, metric, dimensions, label) of each line the catalogue says the dashboard draws for `metric`."""
+Line = tuple[str, str, tuple[tuple[str, str], ...], str | None, str | None]
+STATISTIC_SET_LINES = {metric.name for metric in CATALOGUE if metric.shown and metric.shown.stats}
+
+
+def lines_of(metric: Metric) -> set[Line]:
+    """(widget title, metric, dimensions, label, statistic) of each line the catalogue says the dashboard draws for
+    `metric`; the statistic only for a family drawn once per statistic (a statistic set), else None."""
     shown = metric.shown
     if shown is None:
         return set()
+    if shown.stats:
+        return {(shown.widget, metric.name, (), label, stat) for stat, label in shown.stats}
     if shown.lines:
-        return {(shown.widget, metric.name, ((metric.dimensions[0], value),), label) for value, label in shown.lines}
-    return {(shown.widget, metric.name, tuple((name, "*") for name in metric.dimensions), shown.label)}
+        return {(shown.widget, metric.name, ((metric.dimensions[0], value),), label, None)
+                for value, label in shown.lines}
+    return {(shown.widget, metric.name, tuple((name, "*") for name in metric.dimensions), shown.label, None)}
 
 
-def dashboard_lines() -> set[tuple[str, str, tuple[tuple[str, str], ...], str | None]]:
-    """(widget title, metric, dimensions, label) of each line the template's dashboard draws from the catalogue."""
+def dashboard_lines() -> set[Line]:
+    """(widget title, metric, dimensions, label, statistic) of each line the template's dashboard draws from the
+    catalogue."""
     found = set()
     for widget in dashboard()["widgets"]:
         for entry in widget["properties"].get("metrics", []):
+            options = {}
             if isinstance(entry[0], dict):
                 search = _SEARCH.search(entry[0]["expression"])
                 namespace, *dimensions = search.group(1).split(",")
@@ -92,8 +102,9 @@ def dashboard_lines() -> set[tuple[str, str, tuple[tuple[str, str], ...], str | 
                 options = next((part for part in entry if isinstance(part, dict)), {})
                 namespace, metric, label = plain[0], plain[1], options.get("label")
                 dims = tuple(zip(plain[2::2], plain[3::2], strict=True))
+            stat = options.get("stat") if metric in STATISTIC_SET_LINES else None
             if namespace == NAMESPACE and metric in FIGURES:
-                found.add((widget["properties"]["title"], metric, dims, label))
+                found.add((widget["properties"]["title"], metric, dims, label, stat))
     return found
 
 
@@ -122,7 +133,8 @@ def test_the_dashboard_shows_the_social_and_the_operational_figures():
     assert {"Posts", "MatchRate", "SentimentShare", "ResponseMedianMinutes", "ResponseP90Minutes",
             "AnsweredWithin1hShare", "AnsweredWithin24hShare", "Replies", "CallsPosted24hShare",
             "CallsPosted7dShare", "CallsWithSocialContextShare", "RepresentationIndex", "TopicWarnings",
-            "ApproximateNumberOfMessagesVisible", "SignatureFailures", "Lookups"} <= shown
+            "ApproximateNumberOfMessagesVisible", "SignatureFailures", "Lookups", "AnsweredCustomersCalled",
+            "UnansweredCustomersCalled"} <= shown
     replies = {dims["By"] for _, metric, dims in dashboard_metrics() if metric == "Replies"}
     assert replies == {"company", "employee", "peer", "unofficial_brand"}
     queues = {dims["QueueName"] for namespace, _, dims in dashboard_metrics() if namespace == "AWS/SQS"}

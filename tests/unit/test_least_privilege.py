@@ -60,7 +60,7 @@ EXPECTED_DYNAMODB = {
         "CustomersTable": {"BatchGetItem"},  # erasure markers
         "ContactStateTable": {"GetItem", "PutItem", "UpdateItem"},  # UpdateItem: the task's contact id
     },
-    "ContactLookupFunction": {"CardsTable": {"GetItem"}},
+    "ContactLookupFunction": {"CardsTable": {"GetItem"}, "MetricsTable": {"UpdateItem"}},  # CALLED#* only (below)
     # the card; the reply box: the same grants as ReplyFunction (the page calls the reply use case)
     "AgentPageFunction": {"CardsTable": {"GetItem"}, "PostsTable": {"GetItem"}, "PostsTable/index": {"Query"},
                           "RepliesTable": {"GetItem", "PutItem"}, "RepliesTable/index": {"Query"}},
@@ -154,11 +154,18 @@ def test_the_set_aside_bucket_is_written_by_the_webhook_only_and_read_by_no_func
     assert others == []
 
 
-def test_the_contact_lookup_can_only_read():
+def test_the_contact_lookup_reads_one_card_and_nothing_else():
     used = templates_of("ContactLookupFunction")
     assert set(used) <= READ_ONLY_TEMPLATES
-    assert granted("ContactLookupFunction") == {"CardsTable": {"GetItem"}}
+    assert {table: actions & READS for table, actions in granted("ContactLookupFunction").items()
+            if actions & READS} == {"CardsTable": {"GetItem"}}
     assert {ref for args in used.values() for arg in args for ref in refs(arg)} == {"ScreenPopSecret"}
+
+
+def test_the_lookup_writes_only_its_call_facts():
+    writes = [s for s in statements("ContactLookupFunction") if any(a != "dynamodb:GetItem" for a in s["Action"])]
+    assert [(s["Action"], refs(s["Resource"])) for s in writes] == [(["dynamodb:UpdateItem"], {"MetricsTable"})]
+    assert writes[0]["Condition"] == {"ForAllValues:StringLike": {"dynamodb:LeadingKeys": ["CALLED#*"]}}
 
 
 def test_the_agent_page_reads_the_card_and_otherwise_has_exactly_the_reply_functions_grants():
@@ -185,7 +192,8 @@ def test_tables_are_written_only_by_the_functions_that_own_them():
         "PostsTable": {"ProcessorFunction", "CustomerSyncFunction", "ErasureFunction", "MatchReviewFunction"},
         "CardsTable": {"ProcessorFunction", "CustomerSyncFunction", "ErasureFunction", "MatchReviewFunction"},
         # aggregates; customer sync and erasure keep the customer base by segment
-        "MetricsTable": {"ProcessorFunction", "MetricsRollupFunction", "CustomerSyncFunction", "ErasureFunction"},
+        "MetricsTable": {"ProcessorFunction", "MetricsRollupFunction", "CustomerSyncFunction", "ErasureFunction",
+                         "ContactLookupFunction"},  # the lookup: CALLED#* facts only
         "SourceStateTable": {"PollerFunction"},
         "ContactStateTable": {"ContactPushFunction", "ErasureFunction"},
         "RepliesTable": {"ReplyFunction", "AgentPageFunction", "ErasureFunction"},

@@ -228,8 +228,8 @@ def test_a_form_that_is_not_ours_is_refused_and_sends_nothing(change):
 def test_a_form_posted_from_another_site_is_refused_even_with_a_good_token():
     world = World()
     _, html = world.get(COMMENT)
-    status, _ = world.post({**form_of(html), "agent": "ada", "text": "Hello"},
-                           {"host": "api.example.com", "origin": "https://evil.example", "sec-fetch-site": "cross-site"})
+    elsewhere = {"host": "api.example.com", "origin": "https://evil.example", "sec-fetch-site": "cross-site"}
+    status, _ = world.post({**form_of(html), "agent": "ada", "text": "Hello"}, elsewhere)
     assert status == 403 and world.publisher.calls == 0
 
 

@@ -14,19 +14,17 @@ from tests.fakes import FakeReplyPublisher
 
 @pytest.fixture
 def secret(monkeypatch):
-    values = {"instagram": {"access_token": "t"}}
+    values = {"instagram": {"page_access_token": "t"}}
     monkeypatch.setattr("socialcrm.adapters.secrets._secret_map", lambda *_args, **_kwargs: values)
     monkeypatch.setattr(settings, "reply", lambda: types.SimpleNamespace(
-        reply_secret_id="ReplySecret", base_url_overrides={"meta_graph": "http://127.0.0.1:9/v25.0"}))
+        reply_secret_id="ReplySecret", base_url_overrides={"meta_graph": "http://127.0.0.1:9/graph"}))
     reset_for_tests()
     yield values
     reset_for_tests()
 
 
 def platforms_module(monkeypatch, build):
-    module = types.ModuleType("socialcrm.reply_platforms")
-    module.build = build
-    monkeypatch.setitem(__import__("sys").modules, "socialcrm.reply_platforms", module)
+    monkeypatch.setattr("socialcrm.reply_platforms.build", build)
 
 
 def test_a_platform_with_credentials_gets_its_publisher_once(secret, monkeypatch):
@@ -40,7 +38,7 @@ def test_a_platform_with_credentials_gets_its_publisher_once(secret, monkeypatch
     platforms_module(monkeypatch, build)
     first = wiring.reply_publisher("instagram")
     assert wiring.reply_publisher("instagram") is first
-    assert built == [("instagram", {"access_token": "t"}, {"meta_graph": "http://127.0.0.1:9/v25.0"})]
+    assert built == [("instagram", {"page_access_token": "t"}, {"meta_graph": "http://127.0.0.1:9/graph"})]
 
 
 def test_a_platform_without_a_section_is_not_set_up(secret, monkeypatch):
@@ -56,6 +54,17 @@ def test_a_platform_the_publishers_do_not_know_is_unavailable(secret, monkeypatc
     platforms_module(monkeypatch, build)
     with pytest.raises(PublisherUnavailable, match="cannot be published"):
         wiring.reply_publisher("instagram")
+
+
+def test_the_real_registry_builds_the_platforms_publisher(secret):
+    publisher = wiring.reply_publisher("instagram")
+    assert publisher.platform == "instagram" and "comment_reply" in publisher.capabilities.kinds
+    secret["myspace"] = {"token": "t"}
+    with pytest.raises(PublisherUnavailable, match="cannot be published"):
+        wiring.reply_publisher("myspace")
+    secret["facebook"] = {"access_token": "not the key the publisher reads"}
+    with pytest.raises(PublisherUnavailable, match="no page_access_token"):
+        wiring.reply_publisher("facebook")
 
 
 def test_a_rotated_refresh_token_goes_back_into_its_section_of_the_secret(monkeypatch):

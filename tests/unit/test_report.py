@@ -144,3 +144,35 @@ def test_table_keys_cover_each_day_and_hour_up_to_until():
     keys = report.rollup_keys(2, date(2026, 11, 21))
     assert len(keys) == 2 * 25 and len(set(keys)) == 50
     assert keys[0] == ("ROLLUP#2026-11-20", "DAILY") and keys[-1] == ("ROLLUP#2026-11-21T23:00:00Z", "HOURLY")
+
+
+def worth(answered: int, answered_called: int, unanswered: int, unanswered_called: int, open_windows: int) -> dict:
+    return {"AnsweredCustomers": answered, "AnsweredCustomersCalled": answered_called,
+            "UnansweredCustomers": unanswered, "UnansweredCustomersCalled": unanswered_called,
+            "AnswerWorthOpenWindows": open_windows}
+
+
+def test_what_answering_is_worth_prints_the_counts_behind_each_share_and_flags_small_samples(tmp_path, capsys):
+    days = {"2026-11-20": worth(40, 4, 50, 10, 0), "2026-11-21": worth(2, 1, 3, 0, 0),
+            "2026-11-22": worth(1, 1, 0, 0, 1)}
+    rows, period = report.answer_worth(days)
+    assert [(row["answered_share"], row["unanswered_share"], row["small"]) for row in rows] == [
+        (0.1, 0.2, False), (0.5, 0.0, True), (1.0, None, True)]
+    # pooled over the two final days only (the 22nd's windows are still open)
+    assert (period["days"], period["answered"], period["answered_called"], period["unanswered"],
+            period["unanswered_called"]) == (2, 42, 5, 53, 10)
+    assert period["saved"] == pytest.approx(42 * 10 / 53 - 5)
+
+    source = tmp_path / "rollups.json"
+    source.write_text(json.dumps({"daily": days, "hourly": {}}), encoding="utf-8")
+    assert report.main(["--from-file", str(source), "--out", str(tmp_path / "out")]) == 0
+    printed = capsys.readouterr().out
+    assert ("what answering is worth, posted 2026-11-20 (final): answered: 40 customers, 4 called within 24 h "
+            "(10.0%); unanswered: 50, 10 called (20.0%)\n") in printed
+    assert "posted 2026-11-21 (final): answered: 2 customers, 1 called within 24 h (50.0%); unanswered: 3, 0 called " \
+           "(0.0%); small sample\n" in printed
+    assert "posted 2026-11-22 (not final, 1 still within their 24 h)" in printed
+    page = (tmp_path / "out" / "summary.html").read_text(encoding="utf-8")
+    assert "<h2>What answering is worth</h2>" in page and "Over 2 complete days (2026-11-20 to 2026-11-21)" in page
+    assert ("<td>2026-11-22</td><td>1</td><td>1</td><td>100.0%</td><td>0</td><td>0</td><td>no data</td><td>1</td>"
+            in page)

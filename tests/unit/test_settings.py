@@ -29,7 +29,7 @@ READ_BY_LIBRARIES = {
 # Read by our settings, never declared: endpoints the tests and the local stack point elsewhere (the default is
 # the real service).
 ENDPOINT_OVERRIDES = {"GOOGLE_JWKS_URL", "REDDIT_AUTH_URL", "REDDIT_API_URL", "YOUTUBE_API_URL", "WEBSUB_HUB_URL",
-                      *BASE_URL_VARIABLES}  # the reply publishers' REPLY_<KEY>_URL
+                      *BASE_URL_VARIABLES}  # the reply publishers' platform endpoints (REPLY_<KEY>_URL)
 # The local parameters file leaves these connectors' settings empty; these values make every connector usable.
 EVERY_CONNECTOR = {"CONNECTORS": "https,customer-profiles,connect-tasks", "CUSTOMER_PROFILES_DOMAIN": "acme",
                    "CONNECT_INSTANCE_ID": "9308c2a1-9bc6-4cea-8290-6c0b4a6d38fa",

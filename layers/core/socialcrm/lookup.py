@@ -11,6 +11,9 @@ only after its own authentication step. The contact attributes `customer_id` and
 pre-chat form lets anyone set them) identify nobody: found="false", reason "not_authenticated".
 Block parameters (all optional): `default_country`, `lookback_days` (1-365), `max_text` (20-1000),
 `verified_customer_id`, `verified_email`.
+
+A found caller whose newest post is at most 24 h old is noted for "what answering is worth" (one UpdateItem
+of `CALLED#<day>` in MetricsTable, answer_worth.py); a failure there never costs the caller the answer.
 """
 
 from __future__ import annotations
@@ -20,10 +23,12 @@ import re
 import time
 import unicodedata
 from collections.abc import Callable
+from contextlib import suppress
 from datetime import UTC, datetime, timedelta
 from functools import cache
 from typing import TYPE_CHECKING, Any
 
+from socialcrm import answer_worth
 from socialcrm.cards import CARD_POSTS, customer_lookup_key, email_lookup_key, is_shared, phone_lookup_key
 from socialcrm.metric_catalogue import CALL_SIGNALS, PostedWithin
 from socialcrm.names import PLATFORM_NAMES
@@ -239,7 +244,8 @@ def fit_budget(answer: dict[str, str]) -> dict[str, str]:
 
 def lookup_contact(event: dict[str, Any], read_card: Callable[[str], dict[str, Any] | None], *,
                    now: datetime, lookback_days: int, default_region: str,
-                   screen_pop: Callable[[str], str] | None = None, retention_days: int | None = None) -> dict[str, str]:
+                   screen_pop: Callable[[str], str] | None = None, retention_days: int | None = None,
+                   record_call: Callable[[str, datetime], None] | None = None) -> dict[str, str]:
     key, reason = lookup_key_for(event, default_region)
     if key is None:
         return not_found(reason)
@@ -260,7 +266,15 @@ def lookup_contact(event: dict[str, Any], read_card: Callable[[str], dict[str, A
             answer["screen_pop_url"] = screen_pop(answer["customer_id"])
         except Exception:  # a missing link must not cost the caller the answer
             answer["screen_pop_url"] = ""
+    if record_call is not None and answer["customer_id"] and posted_within(answer, now, answer_worth.WINDOW):
+        with suppress(Exception):  # a call not noted is a call missing from a daily figure, not a failed lookup
+            record_call(answer["customer_id"], now)
     return fit_budget(answer)
+
+
+def posted_within(answer: dict[str, str], now: datetime, window: timedelta) -> bool:
+    last = answer.get("last_post_at") or ""
+    return answer.get("found") == "true" and bool(last) and _after(last, now - window)
 
 
 def screen_pop_linker(base_url: str, secret_id: str) -> Callable[[str], str] | None:
@@ -340,6 +354,24 @@ def card_reader(table_name: str, client: DynamoDBClient | None = None, deadline_
         return card if isinstance(card, dict) else None
 
     return read
+
+
+def call_recorder(table_name: str, client: DynamoDBClient | None = None) -> Callable[[str, datetime], None]:
+    """Note a call of a customer who had just posted: CALLED#<day> / <marker>, first and last call of the day
+    (one UpdateItem, the card read's short timeouts, no retry)."""
+    def record(customer_id: str, now: datetime) -> None:
+        day = answer_worth.day_of(now)
+        marker = answer_worth.marker(day, customer_id)
+        (client or _dynamodb()).update_item(
+            TableName=table_name, Key={"pk": {"S": answer_worth.called_partition(day)}, "sk": {"S": marker}},
+            UpdateExpression="SET first_call_at = if_not_exists(first_call_at, :at), last_call_at = :at, "
+                             "previous = :previous, expires_at = :expires",
+            ExpressionAttributeValues={
+                ":at": {"S": answer_worth.iso(now)},
+                ":previous": {"S": answer_worth.marker(answer_worth.day_before(day), customer_id)},
+                ":expires": {"N": str(answer_worth.expiry(now))}})
+
+    return record
 
 
 def utc_now() -> datetime:

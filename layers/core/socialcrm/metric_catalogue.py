@@ -28,6 +28,7 @@ class Kind(StrEnum):
     BASE = "base"  # the customer base by segment, kept by customer sync and erasure
     CALL = "call"  # an EMF metric of the contact lookup, read back by the daily rollup
     DAILY = "daily"  # derived once a day from the others; never summed
+    COHORT = "cohort"  # a day's cohort of customers, counted from per-customer facts (answer_worth.py); daily
 
 
 # How a daily figure (or a call signal) is derived. `Share` and `Copy` name a source by 'Metric' (all its
@@ -81,6 +82,7 @@ class Shown:
     widget: str
     label: str | None = None
     lines: tuple[tuple[str, str], ...] = ()
+    stats: tuple[tuple[str, str], ...] = ()  # instead of `label`: one line per (statistic, label) of a statistic set
 
 
 @dataclass(frozen=True)
@@ -94,6 +96,7 @@ class Metric:
     label: str = ""  # what the figure means, in a few words: a row of make report's totals or channel shares
     report_lines: tuple[tuple[str, str], ...] = ()  # instead of `label`: (value of its dimension, label) rows
     shown: Shown | None = None
+    samples: str = ""  # published as a statistic set: Sum = this figure, SampleCount = the figure named here
 
     def counter(self, **dimensions: str) -> str:
         """'Metric|Dim=value|...' with exactly the declared dimensions, in the declared order."""
@@ -109,6 +112,7 @@ _ANSWERED_WIDGET = "Answered within 1 h and 24 h (daily share)"
 _REPLIES_WIDGET = "Governance: replies by who (per day)"
 _CALLS_WIDGET = "Channel switching: calls after a post (daily share)"
 _REPRESENTATION_WIDGET = "Representation index by segment (1 = as in the customer base)"
+_WORTH_WIDGET = "What answering is worth: called within 24 h of their post (share; customers on the right)"
 _TOPICS_WIDGET = "Topics whose volume comes from a small or unrepresentative group (per topic: make report)"
 
 # -- counted by the processor, per post, in the post's hour -------------------------------------------------
@@ -185,6 +189,23 @@ TOPIC_SKEW = Metric("TopicSkew", Kind.DAILY, ("Topic",), published=False, deriva
 TOPIC_WARNING = Metric("TopicWarning", Kind.DAILY, ("Topic",), published=False, derivation=Computed("topics"))
 TOPIC_WARNINGS = Metric("TopicWarnings", Kind.DAILY, derivation=Computed("topics"), shown=Shown(_TOPICS_WIDGET))
 
+# -- what answering is worth: the cohort of customers who posted on the day (answer_worth.py), daily -----------
+# Final once every window has closed (the daily schedule rolls the day before yesterday again for this).
+ANSWERED_CUSTOMERS = Metric("AnsweredCustomers", Kind.COHORT, published=False,
+                            label="customers whose post got an official answer within 24 h")
+ANSWERED_CUSTOMERS_CALLED = Metric(
+    "AnsweredCustomersCalled", Kind.COHORT, samples="AnsweredCustomers", label="of them, called within 24 h",
+    shown=Shown(_WORTH_WIDGET, stats=(("Average", "answered: share who called"), ("SampleCount", "answered"))))
+UNANSWERED_CUSTOMERS = Metric("UnansweredCustomers", Kind.COHORT, published=False,
+                              label="customers whose posts got no official answer within 24 h")
+UNANSWERED_CUSTOMERS_CALLED = Metric(
+    "UnansweredCustomersCalled", Kind.COHORT, samples="UnansweredCustomers", label="of them, called within 24 h",
+    shown=Shown(_WORTH_WIDGET, stats=(("Average", "unanswered: share who called"), ("SampleCount", "unanswered"))))
+ANSWERED_CALL_SHARE = Metric("AnsweredCallShare", Kind.COHORT, published=False, unit="None")
+UNANSWERED_CALL_SHARE = Metric("UnansweredCallShare", Kind.COHORT, published=False, unit="None")
+ANSWER_WORTH_OPEN_WINDOWS = Metric("AnswerWorthOpenWindows", Kind.COHORT, published=False,
+                                   label="customers whose 24 h had not passed when counted")
+
 # Every family above, in the order declared.
 CATALOGUE: tuple[Metric, ...] = tuple(value for value in dict(globals()).values() if isinstance(value, Metric))
 BY_NAME: Mapping[str, Metric] = {metric.name: metric for metric in CATALOGUE}
@@ -207,4 +228,7 @@ REPORT_TOTALS: tuple[tuple[str, str, dict[str, str]], ...] = tuple(
     row for metric in CATALOGUE if metric.kind is Kind.COUNT
     for row in ([(label, metric.name, {metric.dimensions[0]: value}) for value, label in metric.report_lines]
                 or ([(metric.label, metric.name, {})] if metric.label else [])))
+# Published as statistic sets (Sum = called, SampleCount = customers, Average = the share): {figure: customers}.
+STATISTIC_SETS: Mapping[str, str] = {metric.name: metric.samples for metric in CATALOGUE if metric.samples}
+COHORT = tuple(metric for metric in CATALOGUE if metric.kind is Kind.COHORT)
 UNITS: Mapping[str, StandardUnitType] = {metric.name: metric.unit for metric in CATALOGUE}

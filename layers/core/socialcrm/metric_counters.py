@@ -44,6 +44,11 @@ def reply_counter(post: CanonicalPost, role: str, peer_reply: bool) -> str | Non
     return catalogue.REPLIES.counter(By=PEER) if peer_reply else None
 
 
+def waits_for_answer(analyzed: AnalyzedPost, peer_reply: bool) -> bool:
+    """An inbound post: a public author's post, except a reply to another voice (a peer reply)."""
+    return analyzed.role == PUBLIC and not (analyzed.post.reply_to and peer_reply)
+
+
 def answer_counters(minutes: float) -> dict[str, int]:
     counters = {catalogue.ANSWERED_POSTS.counter(): 1,
                 catalogue.RESPONSE_MINUTES.counter(Bucket=str(response_bucket(minutes))): 1}
@@ -97,7 +102,7 @@ def counters_for(analyzed: AnalyzedPost, segment: str | None, actionable: bool, 
         matched.counter(Platform=post.platform): 1,
         catalogue.POSTS_BY_SENTIMENT.counter(Sentiment=analyzed.sentiment): 1,
     })
-    if analyzed.role == PUBLIC and replies != catalogue.REPLIES.counter(By=PEER):  # waits for the company's answer
+    if waits_for_answer(analyzed, peer_reply):
         counters[catalogue.INBOUND_POSTS.counter()] = 1
     for topic in topics:
         counters[catalogue.TOPIC_POSTS.counter(Topic=topic)] = 1

@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any, Protocol
 
+from socialcrm.answer_worth import CohortFacts
 from socialcrm.model import AnalyzedPost, CanonicalPost, ContactPush, Customer, IdentityLink, PostKey
 from socialcrm.replies.model import PublishedReply, ReplyRecord
 from socialcrm.stored import StoredPost
@@ -200,6 +201,10 @@ class CounterStore(Protocol):
 
     def save_rollup(self, period: str, figures: dict[str, float]) -> None: ...
 
+    def read_cohort(self, day: str) -> CohortFacts:
+        """What answering is worth: the day's cohort (ASKED) and the calls of that day and the next (CALLED)."""
+        ...
+
 
 class Ledger(Protocol):
     """Metric writes beyond a post's own counters: first sightings (distinct counts) and review notes."""
@@ -209,6 +214,14 @@ class Ledger(Protocol):
         ...
 
     def note_for_review(self, day: str, post_key: PostKey, role: str, platform: str, expires_at: int) -> None: ...
+
+    def note_asked(self, day: str, customer_id: str, posted_at: str, expires_at: int) -> None:
+        """The customer is in the day's cohort: keep the earliest inbound post time (answer_worth.py)."""
+        ...
+
+    def note_answered(self, day: str, customer_id: str, expires_at: int) -> None:
+        """One of the customer's inbound posts of the day got its first official answer within 24 h."""
+        ...
 
 
 class CallFigures(Protocol):
@@ -220,6 +233,10 @@ class CallFigures(Protocol):
 class MetricsPublisher(Protocol):
     def publish(self, hour_start: str, figures: dict[str, float]) -> int:
         """Publish the figures for an hour; returns the number of requests made."""
+        ...
+
+    def publish_statistics(self, day_start: str, sets: dict[str, tuple[float, float]]) -> int:
+        """Publish {metric: (sum, sample count)} of 0/1 values as statistic sets; returns the requests made."""
         ...
 
 

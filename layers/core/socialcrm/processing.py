@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Literal
 
-from socialcrm import identity
+from socialcrm import answer_worth, identity
 from socialcrm.card_refresh import refresh_card, refresh_cards
 from socialcrm.cards import CARD_TEXT_CHARS
 from socialcrm.engagement import COMPANY, EMPLOYEE, UNOFFICIAL_BRAND, Registry, minutes_between
@@ -27,6 +27,7 @@ from socialcrm.metric_counters import (
     distinct_markers,
     reaction_counters,
     shard_of,
+    waits_for_answer,
 )
 from socialcrm.model import AnalyzedPost, Author, CanonicalPost
 from socialcrm.ports import (
@@ -177,16 +178,23 @@ def process_post(post: CanonicalPost, deps: ProcessorDeps) -> Outcome:
 
 def count_engagement(analyzed: AnalyzedPost, parent: StoredPost | None, segment: str | None, topics: Sequence[str],
                      hour: str, deps: ProcessorDeps, now: datetime) -> None:
-    """First official answers, distinct voices and governance notes; each is counted at most once."""
+    """First official answers, distinct voices, governance notes and what answering is worth; each is counted at
+    most once."""
     post, role = analyzed.post, analyzed.role
     if role == COMPANY and parent and parent.author_role == "public" and not parent.answered_at:
         minutes = minutes_between(parent.created_at, post.created_at)
         if minutes >= 0:
+            if deps.ledger is not None and parent.customer_id and minutes <= answer_worth.WINDOW.total_seconds() / 60:
+                deps.ledger.note_answered(counting_hour(parent.created_at, now)[:10], parent.customer_id,
+                                          answer_worth.expiry(now))  # before the mark: a retry notes it again
             deps.posts.mark_answered(parent.key, post.created_at, answer_counters(minutes),
                                      counting_hour(parent.created_at, now), shard_of(parent.key),
                                      answer_text=post.text[:CARD_TEXT_CHARS])
     if deps.ledger is None:
         return
+    if analyzed.customer_id and waits_for_answer(analyzed, answers_another_voice(post, parent)):
+        deps.ledger.note_asked(hour[:10], analyzed.customer_id, answer_worth.posted_time(post.created_at, now),
+                               answer_worth.expiry(now))
     expires = int((now + timedelta(days=MARKER_DAYS)).timestamp())
     if role in VOICES:
         deps.ledger.count_first(distinct_markers(post, analyzed.customer_id, segment, topics, hour[:10]), hour,

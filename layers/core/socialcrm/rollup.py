@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from socialcrm import answer_worth
 from socialcrm import metric_catalogue as catalogue
 from socialcrm.engagement import percentile, total_variation
 from socialcrm.errors import BadRequest
@@ -92,9 +93,10 @@ def split_counter_name(name: str) -> tuple[str, list[tuple[str, str]]]:
 
 
 def published(name: str) -> bool:
-    """Whether the rollup sends a figure to CloudWatch: not the families the catalogue keeps unpublished
-    (per-topic figures, first-sighting counters)."""
-    return split_counter_name(name)[0] not in catalogue.UNPUBLISHED
+    """Whether the rollup sends a figure to CloudWatch as a value: not the families the catalogue keeps
+    unpublished (per-topic figures, first-sighting counters), nor those sent as statistic sets."""
+    metric = split_counter_name(name)[0]
+    return metric not in catalogue.UNPUBLISHED and metric not in catalogue.STATISTIC_SETS
 
 
 def _share(part: float, whole: float) -> float | None:
@@ -222,16 +224,70 @@ def daily_figures(totals: Mapping[str, float], base: Mapping[str, float],
     return {name: value for name, value in sorted(figures.items()) if value is not None}
 
 
+def cohort_figures(tally: answer_worth.Tally) -> dict[str, float]:
+    """What answering is worth, for one day's cohort: the counts behind each share, and the shares (left out
+    when their group is empty)."""
+    figures = {catalogue.ANSWERED_CUSTOMERS.name: float(tally.answered),
+               catalogue.ANSWERED_CUSTOMERS_CALLED.name: float(tally.answered_called),
+               catalogue.UNANSWERED_CUSTOMERS.name: float(tally.unanswered),
+               catalogue.UNANSWERED_CUSTOMERS_CALLED.name: float(tally.unanswered_called),
+               catalogue.ANSWER_WORTH_OPEN_WINDOWS.name: float(tally.open_windows)}
+    for share, part, whole in ((catalogue.ANSWERED_CALL_SHARE, tally.answered_called, tally.answered),
+                               (catalogue.UNANSWERED_CALL_SHARE, tally.unanswered_called, tally.unanswered)):
+        value = _share(part, whole)
+        if value is not None:
+            figures[share.name] = value
+    return figures
+
+
+def _cohort_of(day: str, counters: CounterStore, now: datetime, already: Mapping[str, float]) -> dict[str, float]:
+    """The day's cohort figures from its facts; a day whose facts may have expired keeps what was stored."""
+    names = {metric.name for metric in catalogue.COHORT}
+    start = datetime.strptime(day, "%Y-%m-%d").replace(tzinfo=UTC)
+    if now - start > timedelta(days=answer_worth.FACT_DAYS - 2):
+        return {name: value for name, value in already.items() if name in names}
+    return cohort_figures(answer_worth.tally(counters.read_cohort(day), now))
+
+
+def _statistic_sets(figures: Mapping[str, float], already: Mapping[str, float]) -> dict[str, tuple[float, float]]:
+    """{figure: (sum, sample count)} to send for a cohort whose windows have all closed: the difference from what
+    was sent before (only a final cohort is sent), when it can be sent (a count never goes down in CloudWatch)."""
+    open_windows = catalogue.ANSWER_WORTH_OPEN_WINDOWS.name
+    if figures.get(open_windows) != 0:
+        return {}
+    sent_before = already.get(open_windows) == 0
+    sets = {}
+    for name, customers in catalogue.STATISTIC_SETS.items():
+        called = figures.get(name, 0.0) - (already.get(name, 0.0) if sent_before else 0.0)
+        samples = figures.get(customers, 0.0) - (already.get(customers, 0.0) if sent_before else 0.0)
+        if samples > 0 and 0 <= called <= samples:
+            sets[name] = (called, samples)
+    return sets
+
+
+def _publish_cohort(day: str, figures: Mapping[str, float], already: Mapping[str, float],
+                    publisher: MetricsPublisher) -> tuple[dict[str, float], int]:
+    sets = _statistic_sets(figures, already)
+    if not sets:
+        return {}, 0
+    requests = publisher.publish_statistics(f"{day}T00:00:00Z", sets)
+    sent = {name: called for name, (called, _) in sets.items()}
+    sent.update({catalogue.STATISTIC_SETS[name]: samples for name, (_, samples) in sets.items()})
+    return sent, requests
+
+
 def derived_names(figures: Mapping[str, float], totals: Mapping[str, float]) -> list[str]:
     """The daily figures that are not plain sums of hourly counters (those are published hourly)."""
     return [name for name in figures if name not in totals and published(name)]
 
 
-def roll_up_day(day: str, counters: CounterStore, calls: CallFigures, publisher: MetricsPublisher) -> RollupResult:
-    """The day's figures from its 24 hour partitions, the customer base and the calls: a fixed number of
-    reads whatever the volume. Each hour is rolled up again on the way (a missed or late hour catches
-    up; an hour already published sends nothing). Stored for history; the derived figures that changed
-    are published."""
+def roll_up_day(day: str, counters: CounterStore, calls: CallFigures, publisher: MetricsPublisher,
+                now: datetime | None = None) -> RollupResult:
+    """The day's figures from its 24 hour partitions, the customer base, the calls and the cohort's facts: a
+    fixed number of reads whatever the volume. Each hour is rolled up again on the way (a missed or late hour
+    catches up; an hour already published sends nothing). Stored for history; the derived figures that changed
+    are published, and the cohort's statistic sets once its windows have closed."""
+    now = now or datetime.now(UTC)
     start = datetime.strptime(day, "%Y-%m-%d").replace(tzinfo=UTC)
     totals: Counter[str] = Counter()
     requests = 0
@@ -243,11 +299,29 @@ def roll_up_day(day: str, counters: CounterStore, calls: CallFigures, publisher:
         totals.update(counted)
     figures = daily_figures(dict(totals), counters.read_base(), calls.read_day(day))
     already = counters.stored_rollup(day) or {}
+    figures = dict(sorted({**figures, **_cohort_of(day, counters, now, already)}.items()))
     changed = {name: figures[name] for name in derived_names(figures, totals) if already.get(name) != figures[name]}
     requests += publisher.publish(utc_iso(start), changed) if changed else 0
+    sent, cohort_requests = _publish_cohort(day, figures, already, publisher)
     if figures != already:
         counters.save_rollup(day, figures)
-    return RollupResult(day, figures, changed, requests)
+    return RollupResult(day, figures, {**changed, **sent}, requests + cohort_requests)
+
+
+def roll_up_cohort(day: str, counters: CounterStore, calls: CallFigures, publisher: MetricsPublisher,
+                   now: datetime) -> RollupResult:
+    """The cohort of a day already rolled up, again: its windows closed at midnight after the next day. The other
+    figures are kept as stored (a day never rolled up is rolled up in full)."""
+    already = counters.stored_rollup(day)
+    if not already:
+        return roll_up_day(day, counters, calls, publisher, now)
+    names = {metric.name for metric in catalogue.COHORT}
+    figures = dict(sorted({**{n: v for n, v in already.items() if n not in names},
+                           **_cohort_of(day, counters, now, already)}.items()))
+    sent, requests = _publish_cohort(day, figures, already, publisher)
+    if figures != already:
+        counters.save_rollup(day, figures)
+    return RollupResult(day, figures, sent, requests)
 
 
 def roll_up_event(event: dict[str, Any], now: datetime, counters: CounterStore, publisher: MetricsPublisher,
@@ -255,5 +329,9 @@ def roll_up_event(event: dict[str, Any], now: datetime, counters: CounterStore, 
     """The rollup an invocation asks for: an hour (schedule or back-fill) or a day."""
     period, key = period_to_roll(event, now)
     if period == "day":
-        return roll_up_day(key, counters, calls(), publisher)
+        if "day" not in event:  # the schedule: the cohort of the day before yesterday is complete now
+            earlier = roll_up_cohort(answer_worth.day_before(key), counters, calls(), publisher, now)
+            result = roll_up_day(key, counters, calls(), publisher, now)
+            return RollupResult(result.hour, result.figures, result.published, result.requests + earlier.requests)
+        return roll_up_day(key, counters, calls(), publisher, now)
     return roll_up(key, counters, publisher)

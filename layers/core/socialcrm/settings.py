@@ -10,7 +10,7 @@ template.yaml's parameters, not here.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import cache
 from typing import TYPE_CHECKING, Any
 
@@ -207,12 +207,13 @@ class ContactLookupSettings:
     default_region: str
     agent_page_base_url: str  # "" = no screen-pop links
     screen_pop_secret_id: str
+    metrics_table: str  # CALLED#<day> facts only: what answering is worth
 
 
 def read_contact_lookup(env: Environment) -> ContactLookupSettings:
     return ContactLookupSettings(env.required("CARDS_TABLE"), env.positive_int("RETENTION_DAYS"),
                                  env.positive_int("LOOKBACK_DAYS"), env.phone_region(), env.text("AGENT_PAGE_BASE_URL"),
-                                 env.required("SCREEN_POP_SECRET_ID"))
+                                 env.required("SCREEN_POP_SECRET_ID"), env.required("METRICS_TABLE"))
 
 
 @dataclass(frozen=True)
@@ -236,9 +237,9 @@ class ReplySettings:
     tables: Tables  # posts: read the answered post; replies: the reply records
     reply_secret_id: str
     ingest_queue_url: str  # a sent reply goes through the pipeline as our own post
+    base_url_overrides: dict[str, str]  # REPLY_<KEY>_URL: the platforms' endpoints (tests and the local stack only)
     retention_days: int  # a reply is kept as long as the post it answers
     policy: ReplyPolicy
-    base_url_overrides: dict[str, str] = field(default_factory=dict)  # REPLY_<KEY>_URL: tests, the local stack
 
 
 def read_reply_policy(env: Environment) -> ReplyPolicy:
@@ -254,12 +255,11 @@ def read_reply_policy(env: Environment) -> ReplyPolicy:
 
 
 def read_reply(env: Environment) -> ReplySettings:
-    from socialcrm.reply_platforms import BASE_URL_VARIABLES
+    from socialcrm.reply_platforms import read_base_url_overrides
 
-    overrides = {key: env.override(variable, "") for variable, key in BASE_URL_VARIABLES.items()}
     return ReplySettings(_tables(env, "posts", "replies"), env.required("REPLY_SECRET_ID"),
-                         env.required("INGEST_QUEUE_URL"), env.positive_int("RETENTION_DAYS"), read_reply_policy(env),
-                         {key: url for key, url in overrides.items() if url})
+                         env.required("INGEST_QUEUE_URL"), read_base_url_overrides(env),
+                         env.positive_int("RETENTION_DAYS"), read_reply_policy(env))
 
 
 # functions/<directory> -> the reader of its settings

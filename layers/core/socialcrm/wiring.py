@@ -312,12 +312,10 @@ def reply_publisher(platform: str) -> ReplyPublisher:
     from socialcrm.adapters.secrets import ReplySecrets
     from socialcrm.replies.service import PublisherUnavailable
 
-    chosen = settings.reply()
-    credentials = ReplySecrets(chosen.reply_secret_id).platform_credentials(platform)
+    credentials = ReplySecrets(settings.reply().reply_secret_id).platform_credentials(platform)
     if credentials is None:
         raise PublisherUnavailable(f"replies to {platform} are not set up here (no ReplySecret section)")
-    return _publisher(platform, json.dumps(credentials, sort_keys=True),
-                      json.dumps(chosen.base_url_overrides, sort_keys=True))
+    return _publisher(platform, json.dumps(credentials, sort_keys=True))
 
 
 def keep_refresh_token(platform: str) -> Callable[[str], None]:
@@ -337,20 +335,20 @@ def keep_refresh_token(platform: str) -> Callable[[str], None]:
 
 
 @cache
-def _publisher(platform: str, credentials: str, base_url_overrides: str = "{}") -> ReplyPublisher:
+def _publisher(platform: str, credentials: str) -> ReplyPublisher:
     """One publisher per platform and credentials (a rotated secret builds a new one; tokens it refreshed stay)."""
-    import importlib
     import json
 
+    from socialcrm import reply_platforms
     from socialcrm.errors import SocialCrmError
+    from socialcrm.replies.contract import PublishRefused
     from socialcrm.replies.service import PublisherUnavailable
 
     try:
-        build: Callable[..., ReplyPublisher] = importlib.import_module("socialcrm.reply_platforms").build
-        return build(platform, json.loads(credentials), json.loads(base_url_overrides),
-                     on_refresh_token=keep_refresh_token(platform))
-    except ModuleNotFoundError:
-        raise PublisherUnavailable("this version cannot publish replies") from None
+        return reply_platforms.build(platform, json.loads(credentials), settings.reply().base_url_overrides,
+                                     on_refresh_token=keep_refresh_token(platform))
+    except PublishRefused as error:  # the section lacks what the publisher needs
+        raise PublisherUnavailable(f"replies to {platform} are not set up here: {error.reason}") from None
     except (LookupError, ValueError, SocialCrmError) as error:
         raise PublisherUnavailable(f"replies to {platform} cannot be published: {type(error).__name__}") from None
 
@@ -363,16 +361,17 @@ class LookupDeps:
     default_region: str
     screen_pop: Callable[[str], str] | None
     retention_days: int
+    record_call: Callable[[str, datetime], None]
 
 
 @cache
 def lookup_deps() -> LookupDeps:
-    from socialcrm.lookup import card_reader, screen_pop_linker
+    from socialcrm.lookup import call_recorder, card_reader, screen_pop_linker
 
     chosen = settings.contact_lookup()
     return LookupDeps(card_reader(chosen.cards_table), chosen.lookback_days, chosen.default_region,
                       screen_pop_linker(chosen.agent_page_base_url, chosen.screen_pop_secret_id),
-                      chosen.retention_days)
+                      chosen.retention_days, call_recorder(chosen.metrics_table))
 
 
 @dataclass(frozen=True)

@@ -52,6 +52,18 @@ class CloudWatchPublisher:
             requests += 1
         return requests
 
+    def publish_statistics(self, day_start: str, sets: dict[str, tuple[float, float]]) -> int:
+        """Each {metric: (sum, sample count)} of 0/1 values as one statistic set, so the dashboard shows the share
+        (Average) beside the number of customers behind it (SampleCount). One request."""
+        timestamp = datetime.fromisoformat(day_start.replace("Z", "+00:00"))
+        data: list[MetricDatumTypeDef] = [{
+            "MetricName": name, "Timestamp": timestamp, "Unit": "Count",
+            "StatisticValues": {"SampleCount": samples, "Sum": total, "Minimum": 0.0 if total < samples else 1.0,
+                                "Maximum": 1.0 if total > 0 else 0.0}}
+            for name, (total, samples) in sorted(sets.items())]
+        (self._client or _cloudwatch()).put_metric_data(Namespace=self.namespace, MetricData=data)
+        return 1
+
 
 class CloudWatchCallFigures:
     """Calls and channel switching for a day, from the lookup's EMF metrics: one GetMetricData request."""

@@ -103,19 +103,6 @@ def store_reply_refresh_token(secret_id: str, section: str, token: str, client: 
     secretsmanager.put_secret_value(SecretId=secret_id, SecretString=json.dumps(current))
 
 
-def reply_secret_keys() -> dict[str, tuple[str, ...]]:
-    """The keys each reply publisher reads from its ReplySecret section (socialcrm.reply_platforms' SECRET_KEYS,
-    {"<platform>": (key, ...)}, when that package is in the layer)."""
-    import importlib
-
-    try:
-        module = importlib.import_module("socialcrm.reply_platforms")
-    except ModuleNotFoundError:
-        return {}
-    declared = getattr(module, "SECRET_KEYS", {})
-    return {str(platform): tuple(keys) for platform, keys in dict(declared).items()}
-
-
 def screen_pop_secret(secret_id: str) -> dict[str, Any]:
     """The ScreenPopSecret, read afresh: its caller (screen_pop.CachedKeys) bounds how long it is kept."""
     return _secret_map(secret_id, "SCREEN_POP_SECRET_ID", force_fetch=True)
@@ -142,6 +129,7 @@ def secret_shapes() -> Shapes:
     from socialcrm.platform_catalog import WEBHOOK_MODULES
     from socialcrm.platforms import GENERIC_PREFIX, get_adapter
     from socialcrm.platforms.generic import MAPPINGS_DIR
+    from socialcrm.reply_platforms import reply_secret_sections
     from socialcrm.sources import reddit, youtube_comments
 
     platform: dict[str, tuple[str, ...]] = {}
@@ -162,5 +150,5 @@ def secret_shapes() -> Shapes:
         "ConnectorSecret": {https.SECRET_SECTION: https.SECRET_KEYS},
         "ScreenPopSecret": {TOP_LEVEL: screen_pop.SECRET_KEYS},
         "TombstoneSecret": {TOP_LEVEL: TOMBSTONE_SECRET_KEYS},
-        "ReplySecret": reply_secret_keys(),
+        "ReplySecret": reply_secret_sections(),
     }

@@ -7,6 +7,9 @@ from __future__ import annotations
 
 import hashlib
 
+from socialcrm.answer_worth import asked_partition as asked_partition
+from socialcrm.answer_worth import asked_partitions as asked_partitions
+from socialcrm.answer_worth import called_partition as called_partition
 from socialcrm.model import HOLDER
 
 # CustomersTable
@@ -106,6 +109,10 @@ def base_sort_key(segment: str, customer_id: str) -> str:
 def seen_partition(day: str, marker: str) -> str:
     """The partition of a first-sighting marker (a hex digest), spread over MARKER_SHARDS per day."""
     return f"SEEN#{day}#{int(marker[:8], 16) % MARKER_SHARDS}"
+
+
+# ASKED#<day>#<n> and CALLED#<day> (what answering is worth) are written by answer_worth.py, which the contact
+# lookup imports without this package; re-exported above.
 
 
 def governance_partition(day: str) -> str:

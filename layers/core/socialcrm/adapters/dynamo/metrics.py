@@ -1,4 +1,5 @@
-"""MetricsTable: sharded hour counters, the customer base, first-sighting markers, governance notes, rollups."""
+"""MetricsTable: sharded hour counters, the customer base, first-sighting markers, governance notes, rollups, and
+what answering is worth (ASKED / CALLED facts, answer_worth.py)."""
 
 from __future__ import annotations
 
@@ -7,10 +8,11 @@ import uuid
 from collections.abc import Sequence
 
 from pynamodb.attributes import NumberAttribute, UnicodeAttribute
-from pynamodb.exceptions import DoesNotExist, TransactWriteError
+from pynamodb.exceptions import DoesNotExist, TransactWriteError, UpdateError
 from pynamodb.models import Model
 from pynamodb.transactions import TransactWrite
 
+from socialcrm import answer_worth
 from socialcrm.adapters.dynamo import keys
 from socialcrm.adapters.dynamo.tables import bind, condition_failed, connection
 from socialcrm.model import PostKey
@@ -46,6 +48,27 @@ class GovernanceNoteItem(Model):
     pk = UnicodeAttribute(hash_key=True)
     sk = UnicodeAttribute(range_key=True)
     figures = UnicodeAttribute()  # JSON {role, platform} (the attribute name of the items written so far)
+    expires_at = NumberAttribute(null=True)
+
+
+class AskedItem(Model):
+    """ASKED#<day>#<n> / <marker>: a customer of the day's cohort (answer_worth.py; TTL)."""
+
+    pk = UnicodeAttribute(hash_key=True)
+    sk = UnicodeAttribute(range_key=True)
+    first_post_at = UnicodeAttribute(null=True)  # absent until the post is noted (an answer can come first)
+    answered = NumberAttribute(null=True)
+    expires_at = NumberAttribute(null=True)
+
+
+class CalledItem(Model):
+    """CALLED#<day> / <marker>: the first and last call of the day of a customer who had just posted (TTL)."""
+
+    pk = UnicodeAttribute(hash_key=True)
+    sk = UnicodeAttribute(range_key=True)
+    previous = UnicodeAttribute()
+    first_call_at = UnicodeAttribute()
+    last_call_at = UnicodeAttribute()
     expires_at = NumberAttribute(null=True)
 
 
@@ -97,6 +120,19 @@ class DynamoCounterStore:
         rollup_item(keys.rollup_partition(period), keys.rollup_kind(period),
                     figures=json.dumps(figures, sort_keys=True)).save()
 
+    def read_cohort(self, day: str) -> answer_worth.CohortFacts:
+        """One Query per ASKED partition of the day, one of CALLED for the day and for the next."""
+        asked = tuple(answer_worth.Asked(item.sk, item.first_post_at, bool(item.answered))
+                      for partition in keys.asked_partitions(day)
+                      for item in bind(AskedItem, self.table_name).query(partition, consistent_read=True)
+                      if item.first_post_at)
+        return answer_worth.CohortFacts(asked, self._calls(day), self._calls(answer_worth.day_after(day)))
+
+    def _calls(self, day: str) -> tuple[answer_worth.Called, ...]:
+        return tuple(answer_worth.Called(item.sk, item.previous, item.first_call_at, item.last_call_at)
+                     for item in bind(CalledItem, self.table_name).query(keys.called_partition(day),
+                                                                         consistent_read=True))
+
 
 class DynamoLedger:
     """First sightings (hashed markers with a TTL, sharded partitions) and governance notes, in MetricsTable."""
@@ -124,3 +160,20 @@ class DynamoLedger:
         note_item = bind(GovernanceNoteItem, self.table_name)
         note = json.dumps({"role": role, "platform": platform})
         note_item(keys.governance_partition(day), post_key.text, figures=note, expires_at=expires_at).save()
+
+    def note_asked(self, day: str, customer_id: str, posted_at: str, expires_at: int) -> None:
+        asked_item = bind(AskedItem, self.table_name)
+        marker = answer_worth.marker(day, customer_id)
+        try:
+            asked_item(keys.asked_partition(day, marker), marker).update(
+                actions=[asked_item.first_post_at.set(posted_at), asked_item.expires_at.set(expires_at)],
+                condition=asked_item.first_post_at.does_not_exist() | (asked_item.first_post_at > posted_at))
+        except UpdateError as error:
+            if error.cause_response_code != "ConditionalCheckFailedException":
+                raise  # an earlier post of the day is kept
+
+    def note_answered(self, day: str, customer_id: str, expires_at: int) -> None:
+        asked_item = bind(AskedItem, self.table_name)
+        marker = answer_worth.marker(day, customer_id)
+        asked_item(keys.asked_partition(day, marker), marker).update(
+            actions=[asked_item.answered.set(1), asked_item.expires_at.set(expires_at)])

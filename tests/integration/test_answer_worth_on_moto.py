@@ -1,0 +1,87 @@
+"""What answering is worth on moto: the processor and the lookup write their facts under the template's policies,
+the rollup reads them by key and sends one statistic set per group once the windows have closed."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime, timedelta
+
+from socialcrm.model import Author, CanonicalPost
+from tests.integration.test_pipeline_on_moto import contact_event, sqs_event
+from tests.support.functions import LambdaContext, load_handler
+
+PAGE = "1234567890"  # OfficialAccounts in infra/local/parameters.json
+CUSTOMERS = [{"customer_id": f"aw-{n}", "name": f"Customer {n}", "phones": [f"+4479001{n:05d}"],
+              "social": [{"platform": "facebook", "user_id": f"61044200{n:02d}"}]} for n in (1, 2)]
+
+
+def message(post_id: str, user_id: str, when: datetime, reply_to: str | None = None) -> str:
+    post = CanonicalPost(platform="facebook", post_id=post_id, kind="comment", author=Author("facebook", user_id),
+                         text="Where is my refund" if reply_to is None else "We are on it",
+                         created_at=when.strftime("%Y-%m-%dT%H:%M:%SZ"), source="meta", reply_to=reply_to)
+    return json.dumps(post.to_message())
+
+
+def items(aws, prefix: str) -> list[dict]:
+    """The test's own look at the facts (a Scan of moto's table, never a function's request)."""
+    table = aws.resources.table_names["MetricsTable"]
+    return [item for item in aws.client("dynamodb").scan(TableName=table)["Items"]
+            if item["pk"]["S"].startswith(prefix)]
+
+
+def test_a_customer_answered_who_called_and_one_unanswered_who_did_not(aws):
+    now = datetime.now(UTC).replace(microsecond=0)
+    posted = now - timedelta(hours=2)
+    day = posted.strftime("%Y-%m-%d")
+    aws.use("CustomerSyncFunction")
+    assert load_handler("customer_sync").lambda_handler({"customers": CUSTOMERS}, LambdaContext())["upserted"] == 2
+
+    aws.use("ProcessorFunction")
+    processor = load_handler("processor")
+    first = [message("aw-q1", "6104420001", posted), message("aw-q2", "6104420002", posted + timedelta(minutes=5))]
+    assert processor.lambda_handler(sqs_event(first), LambdaContext()) == {"batchItemFailures": []}
+    answer = [message("aw-r1", PAGE, posted + timedelta(minutes=30), reply_to="aw-q1"),
+              message("aw-q0", "6104420001", posted - timedelta(minutes=1))]  # an earlier post arrives late
+    assert processor.lambda_handler(sqs_event(answer), LambdaContext()) == {"batchItemFailures": []}
+    asked = items(aws, f"ASKED#{day}#")
+    assert len(asked) == 2 and all("aw-" not in item["sk"]["S"] for item in asked)  # hashed, no customer id
+    assert sorted((item["first_post_at"]["S"], "answered" in item) for item in asked) == [
+        ((posted - timedelta(minutes=1)).strftime("%Y-%m-%dT%H:%M:%SZ"), True),
+        ((posted + timedelta(minutes=5)).strftime("%Y-%m-%dT%H:%M:%SZ"), False)]
+
+    aws.use("ContactLookupFunction")  # its policy may write CALLED#* in MetricsTable, nothing else
+    lookup = load_handler("contact_lookup")
+    assert lookup.lambda_handler(contact_event("+447900100001"), LambdaContext())["found"] == "true"
+    assert lookup.lambda_handler(contact_event("+447900100001"), LambdaContext())["found"] == "true"
+    called = items(aws, "CALLED#")
+    assert len(called) == 1 and called[0]["first_call_at"]["S"] <= called[0]["last_call_at"]["S"]
+
+    aws.use("MetricsRollupFunction")
+    rollup = load_handler("metrics_rollup")
+    figures = rollup.lambda_handler({"day": day}, LambdaContext())["figures"]
+    assert {name: figures[name] for name in ("AnsweredCustomers", "AnsweredCustomersCalled", "UnansweredCustomers",
+                                             "UnansweredCustomersCalled", "AnswerWorthOpenWindows")} == {
+        "AnsweredCustomers": 1, "AnsweredCustomersCalled": 1, "UnansweredCustomers": 1,
+        "UnansweredCustomersCalled": 0, "AnswerWorthOpenWindows": 2}
+    cloudwatch = aws.client("cloudwatch")
+    assert cloudwatch.list_metrics(Namespace="SocialCRM", MetricName="AnsweredCustomersCalled")["Metrics"] == []
+
+    # Once the windows have closed (the schedule after the next day), each group goes as one statistic set.
+    from socialcrm import wiring
+    from socialcrm.rollup import roll_up_day
+
+    counters, publisher = wiring.rollup_deps()
+    closed = datetime.strptime(day, "%Y-%m-%d").replace(tzinfo=UTC) + timedelta(days=2, minutes=20)
+    result = roll_up_day(day, counters, wiring.call_figures(), publisher, closed)
+    assert result.figures["AnswerWorthOpenWindows"] == 0
+    start = datetime.strptime(day, "%Y-%m-%d").replace(tzinfo=UTC)
+    queries = [{"Id": f"q{n}", "MetricStat": {"Metric": {"Namespace": "SocialCRM", "MetricName": name},
+                                               "Period": 86400, "Stat": stat}}
+               for n, (name, stat) in enumerate([("AnsweredCustomersCalled", "Average"),
+                                                 ("AnsweredCustomersCalled", "SampleCount"),
+                                                 ("UnansweredCustomersCalled", "Average"),
+                                                 ("UnansweredCustomersCalled", "SampleCount")])]
+    read = cloudwatch.get_metric_data(MetricDataQueries=queries, StartTime=start, EndTime=start + timedelta(days=1))
+    assert [result["Values"] for result in read["MetricDataResults"]] == [[1.0], [1.0], [0.0], [1.0]]
+    again = roll_up_day(day, counters, wiring.call_figures(), publisher, closed)
+    assert again.published == {} and again.figures == result.figures
