@@ -9,9 +9,8 @@ import pytest
 from aws_lambda_powertools.utilities import parameters
 
 from socialcrm import wiring
-from socialcrm.adapters.secrets import store_reply_refresh_token
+from socialcrm.adapters.secrets import ReplySecrets
 from socialcrm.caches import reset_for_tests
-from socialcrm.errors import ConfigurationError
 from tests.support.fake_platform import fake_platform
 from tests.support.platform_fakes import OAuthServer, XApi
 from tests.support.replies import a_reply
@@ -54,6 +53,7 @@ def test_a_rotated_refresh_token_is_stored_and_the_next_cold_start_uses_it(x_wor
 
 def test_a_secret_without_the_section_is_not_rewritten(x_world):
     secrets, secret_id, _oauth, _api = x_world
-    with pytest.raises(ConfigurationError, match="no object for 'linkedin'"):
-        store_reply_refresh_token(secret_id, "linkedin", "refresh-9")
+    before = secrets.get_secret_value(SecretId=secret_id)["VersionId"]
+    ReplySecrets(secret_id).store_refresh_token("linkedin", "refresh-9")
+    assert secrets.get_secret_value(SecretId=secret_id)["VersionId"] == before
     assert stored(secrets, secret_id)["x"] == X_SECTION

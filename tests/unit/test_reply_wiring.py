@@ -30,7 +30,7 @@ def platforms_module(monkeypatch, build):
 def test_a_platform_with_credentials_gets_its_publisher_once(secret, monkeypatch):
     built = []
 
-    def build(platform, credentials, base_url_overrides, *, on_refresh_token):
+    def build(platform, credentials, base_url_overrides, on_refresh_token=None):
         built.append((platform, credentials, base_url_overrides))
         assert callable(on_refresh_token)
         return FakeReplyPublisher(platform)
@@ -48,7 +48,7 @@ def test_a_platform_without_a_section_is_not_set_up(secret, monkeypatch):
 
 
 def test_a_platform_the_publishers_do_not_know_is_unavailable(secret, monkeypatch):
-    def build(platform, *_args, **_options):
+    def build(platform, credentials, _urls, on_refresh_token=None):
         raise KeyError(platform)
 
     platforms_module(monkeypatch, build)
@@ -67,19 +67,22 @@ def test_the_real_registry_builds_the_platforms_publisher(secret):
         wiring.reply_publisher("facebook")
 
 
-def test_a_rotated_refresh_token_goes_back_into_its_section_of_the_secret(monkeypatch):
-    stored = []
-    monkeypatch.setattr(settings, "reply", lambda: types.SimpleNamespace(reply_secret_id="ReplySecret"))
-    monkeypatch.setattr("socialcrm.adapters.secrets.store_reply_refresh_token",
-                        lambda secret_id, section, token: stored.append((secret_id, section, token)))
-    wiring.keep_refresh_token("x")("rotated-1")
-    assert stored == [("ReplySecret", "x", "rotated-1")]
+def test_a_rotated_refresh_token_is_written_back_to_its_section_only(monkeypatch):
+    import json
 
+    import boto3
+    from botocore.stub import Stubber
 
-def test_a_refresh_token_that_cannot_be_stored_does_not_stop_the_reply(monkeypatch):
-    def broken(*_args):
-        raise RuntimeError("throttled")
+    from socialcrm.adapters.secrets import ReplySecrets
 
-    monkeypatch.setattr(settings, "reply", lambda: types.SimpleNamespace(reply_secret_id="ReplySecret"))
-    monkeypatch.setattr("socialcrm.adapters.secrets.store_reply_refresh_token", broken)
-    wiring.keep_refresh_token("x")("rotated-1")  # logged, not raised
+    current = {"x": {"client_id": "c", "client_secret": "s", "refresh_token": "spent"},
+               "facebook": {"page_access_token": "p"}}
+    monkeypatch.setattr("socialcrm.adapters.secrets._secret_map", lambda *_args, **_kwargs: current)
+    client = boto3.client("secretsmanager", region_name="us-east-1", aws_access_key_id="testing",
+                          aws_secret_access_key="testing")
+    written = {**current, "x": {**current["x"], "refresh_token": "fresh"}}
+    with Stubber(client) as stub:
+        stub.add_response("put_secret_value", {}, {"SecretId": "ReplySecret", "SecretString": json.dumps(written)})
+        ReplySecrets("ReplySecret").store_refresh_token("x", "fresh", client=client)
+        ReplySecrets("ReplySecret").store_refresh_token("linkedin", "other", client=client)  # no section: nothing
+        stub.assert_no_pending_responses()

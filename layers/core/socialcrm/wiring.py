@@ -318,22 +318,6 @@ def reply_publisher(platform: str) -> ReplyPublisher:
     return _publisher(platform, json.dumps(credentials, sort_keys=True))
 
 
-def keep_refresh_token(platform: str) -> Callable[[str], None]:
-    """Where a publisher hands a refresh token its platform rotated: back into the ReplySecret (best effort: the
-    reply goes on; a token that could not be stored is logged, never its value)."""
-    from socialcrm.adapters.secrets import store_reply_refresh_token
-    from socialcrm.observability import logger
-
-    def keep(token: str) -> None:
-        try:
-            store_reply_refresh_token(settings.reply().reply_secret_id, platform, token)
-        except Exception as error:
-            logger.error("rotated refresh token not stored", extra={"platform": platform,
-                                                                    "error": type(error).__name__})
-
-    return keep
-
-
 @cache
 def _publisher(platform: str, credentials: str) -> ReplyPublisher:
     """One publisher per platform and credentials (a rotated secret builds a new one; tokens it refreshed stay)."""
@@ -344,9 +328,14 @@ def _publisher(platform: str, credentials: str) -> ReplyPublisher:
     from socialcrm.replies.contract import PublishRefused
     from socialcrm.replies.service import PublisherUnavailable
 
+    def keep_rotated(refresh_token: str) -> None:
+        from socialcrm.adapters.secrets import ReplySecrets
+
+        ReplySecrets(settings.reply().reply_secret_id).store_refresh_token(platform, refresh_token)
+
     try:
         return reply_platforms.build(platform, json.loads(credentials), settings.reply().base_url_overrides,
-                                     on_refresh_token=keep_refresh_token(platform))
+                                     on_refresh_token=keep_rotated)
     except PublishRefused as error:  # the section lacks what the publisher needs
         raise PublisherUnavailable(f"replies to {platform} are not set up here: {error.reason}") from None
     except (LookupError, ValueError, SocialCrmError) as error:

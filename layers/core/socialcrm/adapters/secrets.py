@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from socialcrm.errors import ConfigurationError, PlatformNotConfigured
@@ -83,24 +84,20 @@ class ReplySecrets:
         section = _secret_map(self.secret_id, "REPLY_SECRET_ID").get(platform)
         return section if isinstance(section, dict) else None
 
+    def store_refresh_token(self, platform: str, refresh_token: str, client: Any = None) -> None:
+        """Write back a refresh token the platform rotated (X rotates on every refresh): the secret is read afresh
+        and written whole, with only that section's refresh_token changed."""
+        values = dict(_secret_map(self.secret_id, "REPLY_SECRET_ID", force_fetch=True))
+        section = values.get(platform)
+        if not isinstance(section, dict) or not refresh_token:
+            return
+        values[platform] = {**section, "refresh_token": refresh_token}
+        if client is None:
+            import boto3
+            from botocore.config import Config
 
-def store_reply_refresh_token(secret_id: str, section: str, token: str, client: Any = None) -> None:
-    """Keep a refresh token the platform rotated (X rotates it on every refresh; the spent one is refused): read
-    the ReplySecret afresh, change that section's `refresh_token`, write it back as the new current version
-    (PutSecretValue, granted on the ReplySecret only). Another function's write a moment earlier with another
-    rotated token is overwritten, and the next refresh with the lost one fails: a person authorises again."""
-    import json
-
-    import boto3
-
-    secretsmanager = client or boto3.client("secretsmanager")
-    current = json.loads(secretsmanager.get_secret_value(SecretId=secret_id)["SecretString"])
-    if not isinstance(current, dict) or not isinstance(current.get(section), dict):
-        raise ConfigurationError(f"the secret named by REPLY_SECRET_ID has no object for {section!r}")
-    if current[section].get("refresh_token") == token:
-        return
-    current[section] = {**current[section], "refresh_token": token}
-    secretsmanager.put_secret_value(SecretId=secret_id, SecretString=json.dumps(current))
+            client = boto3.client("secretsmanager", config=Config(connect_timeout=3, read_timeout=10))
+        client.put_secret_value(SecretId=self.secret_id, SecretString=json.dumps(values))
 
 
 def screen_pop_secret(secret_id: str) -> dict[str, Any]:
