@@ -47,6 +47,12 @@ from infra.local.iam_auth import iam_caller, requires_iam
 ROOT = Path(__file__).resolve().parents[2]
 FAKE_CREDENTIALS = {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing"}
 INIT_TIMEOUT_SECONDS = 30
+# The reply publishers' endpoint overrides (socialcrm.reply_platforms.BASE_URL_VARIABLES; a unit test holds them
+# equal) and where they point unless a test says otherwise: a closed port, so no real platform is ever reached.
+BASE_URL_VARIABLES = ("REPLY_GOOGLE_BUSINESS_API_URL", "REPLY_GOOGLE_TOKEN_URL", "REPLY_LINKEDIN_API_URL",
+                      "REPLY_LINKEDIN_TOKEN_URL", "REPLY_META_GRAPH_URL", "REPLY_X_API_URL", "REPLY_X_TOKEN_URL",
+                      "REPLY_YOUTUBE_API_URL")
+UNREACHABLE = "http://127.0.0.1:9"
 TEXT_TYPES = ("text/", "application/json", "application/xml", "application/x-www-form-urlencoded", "+json", "+xml")
 
 
@@ -274,7 +280,8 @@ class LocalStack:
                  secrets_file: str | Path = ROOT / "infra/local/secrets.json", host: str = "127.0.0.1",
                  aws_port: int = 0, api_port: int = 0, lambda_port: int = 0, max_seconds: float = 0,
                  log_file: str | Path | None = None, retry_delay_seconds: int = 1,
-                 concurrency: dict[str, int] | None = None, faults: bool = False) -> None:
+                 concurrency: dict[str, int] | None = None, faults: bool = False,
+                 environment: dict[str, str] | None = None) -> None:
         if parameters is None:
             parameters = json.loads((ROOT / "infra/local/parameters.json").read_text(encoding="utf-8"))
         self.template_path = Path(template_path)
@@ -292,6 +299,9 @@ class LocalStack:
         self.log_file = log_file
         self.retry_delay_seconds = retry_delay_seconds
         self.concurrency = concurrency or {}  # environments per function (default 1, as before)
+        # Extra variables of every function: test-only endpoint overrides such as REPLY_META_GRAPH_URL. The reply
+        # publishers' endpoints default to a closed loopback port: the local stack never reaches a real platform.
+        self.environment = {**dict.fromkeys(BASE_URL_VARIABLES, UNREACHABLE), **(environment or {})}
         self.stopping = threading.Event()
         self.runners: dict[str, FunctionPool] = {}
         self.pollers: list[SqsPoller] = []
@@ -404,6 +414,7 @@ class LocalStack:
         environment = {k: v for k, v in os.environ.items()
                        if not k.startswith(("AWS_", "POWERTOOLS_")) and k != "PYTHONPATH"}
         environment.update(spec.environment)
+        environment.update(self.environment)
         environment.update(FAKE_CREDENTIALS)
         environment.update({
             "AWS_ENDPOINT_URL": self.aws_endpoint,

@@ -61,7 +61,9 @@ EXPECTED_DYNAMODB = {
         "ContactStateTable": {"GetItem", "PutItem", "UpdateItem"},  # UpdateItem: the task's contact id
     },
     "ContactLookupFunction": {"CardsTable": {"GetItem"}, "MetricsTable": {"UpdateItem"}},  # CALLED#* only (below)
-    "AgentPageFunction": {"CardsTable": {"GetItem"}},
+    # the card; the reply box: the same grants as ReplyFunction (the page calls the reply use case)
+    "AgentPageFunction": {"CardsTable": {"GetItem"}, "PostsTable": {"GetItem"}, "PostsTable/index": {"Query"},
+                          "RepliesTable": {"GetItem", "PutItem"}, "RepliesTable/index": {"Query"}},
     "PollerFunction": {"SourceStateTable": {"GetItem", "PutItem"}},
     "MetricsRollupFunction": {"MetricsTable": {"GetItem", "Query", "PutItem"}},
     "WebhookFunction": {"SourceStateTable": {"GetItem"}},  # WebSub intents only (websub:*, test below)
@@ -152,20 +154,30 @@ def test_the_set_aside_bucket_is_written_by_the_webhook_only_and_read_by_no_func
     assert others == []
 
 
-@pytest.mark.parametrize("function", ["ContactLookupFunction", "AgentPageFunction"])
-def test_the_agent_facing_functions_read_one_card_and_nothing_else(function):
-    used = templates_of(function)
+def test_the_contact_lookup_reads_one_card_and_nothing_else():
+    used = templates_of("ContactLookupFunction")
     assert set(used) <= READ_ONLY_TEMPLATES
-    assert {table: actions & READS for table, actions in granted(function).items() if actions & READS} == {
-        "CardsTable": {"GetItem"}}
+    assert {table: actions & READS for table, actions in granted("ContactLookupFunction").items()
+            if actions & READS} == {"CardsTable": {"GetItem"}}
     assert {ref for args in used.values() for arg in args for ref in refs(arg)} == {"ScreenPopSecret"}
 
 
-def test_the_agent_page_writes_nothing_and_the_lookup_only_its_call_facts():
-    assert granted("AgentPageFunction") == {"CardsTable": {"GetItem"}}
+def test_the_lookup_writes_only_its_call_facts():
     writes = [s for s in statements("ContactLookupFunction") if any(a != "dynamodb:GetItem" for a in s["Action"])]
     assert [(s["Action"], refs(s["Resource"])) for s in writes] == [(["dynamodb:UpdateItem"], {"MetricsTable"})]
     assert writes[0]["Condition"] == {"ForAllValues:StringLike": {"dynamodb:LeadingKeys": ["CALLED#*"]}}
+
+
+def test_the_agent_page_reads_the_card_and_otherwise_has_exactly_the_reply_functions_grants():
+    """Its reply form calls the reply use case in-process (docs/replies.md, "The page"): nothing more than
+    ReplyFunction may do, and the card read-only."""
+    page, reply = granted("AgentPageFunction"), granted("ReplyFunction")
+    assert page.pop("CardsTable") == {"GetItem"}
+    assert page == reply
+    page_templates, reply_templates = templates_of("AgentPageFunction"), templates_of("ReplyFunction")
+    assert {ref for arg in page_templates["AWSSecretsManagerGetSecretValuePolicy"] for ref in refs(arg)} == {
+        "ScreenPopSecret", "ReplySecret"}
+    assert page_templates["SQSSendMessagePolicy"] == reply_templates["SQSSendMessagePolicy"]
 
 
 def test_tables_are_written_only_by_the_functions_that_own_them():
@@ -184,7 +196,7 @@ def test_tables_are_written_only_by_the_functions_that_own_them():
                          "ContactLookupFunction"},  # the lookup: CALLED#* facts only
         "SourceStateTable": {"PollerFunction"},
         "ContactStateTable": {"ContactPushFunction", "ErasureFunction"},
-        "RepliesTable": {"ReplyFunction", "ErasureFunction"},
+        "RepliesTable": {"ReplyFunction", "AgentPageFunction", "ErasureFunction"},
     }
 
 
@@ -218,14 +230,15 @@ def test_each_secret_is_read_only_by_the_functions_that_use_it():
         "PollingSecret": {"PollerFunction"},  # Reddit OAuth client, YouTube Data API key
         "WebSubSecret": {"WebhookFunction", "PollerFunction"},  # YouTube hub secret: verify, subscribe
         "ConnectorSecret": {"ContactPushFunction"},
-        "ScreenPopSecret": {"ContactLookupFunction", "AgentPageFunction"},
+        "ScreenPopSecret": {"ContactLookupFunction", "AgentPageFunction"},  # links; the page's CSRF tokens
         "TombstoneSecret": {"CustomerSyncFunction", "ErasureFunction"},  # erased-customer tombstones
-        "ReplySecret": {"ReplyFunction"},  # our accounts' publishing credentials
+        "ReplySecret": {"ReplyFunction", "AgentPageFunction"},  # our accounts' publishing credentials (the page's form)
     }
-    writes = [(f, s["Action"], refs(s["Resource"])) for f in FUNCTIONS for s in statements(f)
-              if s.get("Action") and "secretsmanager" in repr(s["Action"])]
-    # the one write: X's rotated refresh token, kept in the reply secret
-    assert writes == [("ReplyFunction", ["secretsmanager:PutSecretValue"], {"ReplySecret"})]
+    writes = {(f, repr(s["Action"]), repr(refs(s["Resource"]))) for f in FUNCTIONS for s in statements(f)
+              if s.get("Action") and "secretsmanager" in repr(s["Action"])}
+    # the one write: X's rotated refresh token, kept in the reply secret by the two functions that publish
+    assert writes == {(f, "['secretsmanager:PutSecretValue']", "{'ReplySecret'}")
+                      for f in ("ReplyFunction", "AgentPageFunction")}
 
 
 def test_the_poller_cannot_read_the_webhook_secret_nor_the_webhook_the_pollers():

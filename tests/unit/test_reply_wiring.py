@@ -32,6 +32,7 @@ def test_a_platform_with_credentials_gets_its_publisher_once(secret, monkeypatch
 
     def build(platform, credentials, base_url_overrides, on_refresh_token=None):
         built.append((platform, credentials, base_url_overrides))
+        assert callable(on_refresh_token)
         return FakeReplyPublisher(platform)
 
     platforms_module(monkeypatch, build)
@@ -41,7 +42,7 @@ def test_a_platform_with_credentials_gets_its_publisher_once(secret, monkeypatch
 
 
 def test_a_platform_without_a_section_is_not_set_up(secret, monkeypatch):
-    platforms_module(monkeypatch, lambda platform, credentials, _urls: FakeReplyPublisher(platform))
+    platforms_module(monkeypatch, lambda platform, *_args, **_options: FakeReplyPublisher(platform))
     with pytest.raises(PublisherUnavailable, match="not set up here"):
         wiring.reply_publisher("whatsapp")
 

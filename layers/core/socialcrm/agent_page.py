@@ -11,11 +11,15 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from html import escape
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from socialcrm.identity import describe_match
 from socialcrm.lookup import card_link, clean_text
 from socialcrm.names import PLATFORM_NAMES
+
+if TYPE_CHECKING:
+    from socialcrm.replies.service import ReplyDeps
+    from socialcrm.reply_page import Link
 
 STYLE = """
 body{font:14px/1.4 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;margin:0;padding:8px;color:#1b1b1b;
@@ -32,12 +36,20 @@ li{border-top:1px solid #ddd;padding:8px 0}
 .text{margin:4px 0;white-space:pre-wrap}
 .why{font-size:12px;color:#555}
 a{color:#0b57d0}
+.reply{border:1px solid #c7d2e0;border-radius:4px;padding:8px;margin:8px 0;background:#f7f9fc}
+h2{font-size:14px;margin:0 0 4px}h3{font-size:13px;margin:8px 0 4px}
+label{display:block;font-size:12px;margin:6px 0 2px}
+input,textarea{display:block;width:100%;box-sizing:border-box;font:inherit;padding:4px}
+button{margin-top:6px;font:inherit;padding:4px 12px}
+.window.open{color:#1b5e3a}.window.closed,.state.refused,.state.failed{color:#8a1c12}
+.state.held,.state.unknown,.state.sending{color:#7a4d00}.state.sent{color:#1b5e3a}
+.selected{background:#f0f4fa}
 """.strip()
 STYLE_HASH = "sha256-" + base64.b64encode(hashlib.sha256(STYLE.encode()).digest()).decode()
 
 
 def content_security_policy(frame_ancestors: str) -> str:
-    return (f"default-src 'none'; style-src '{STYLE_HASH}'; img-src 'none'; base-uri 'none'; form-action 'none'; "
+    return (f"default-src 'none'; style-src '{STYLE_HASH}'; img-src 'none'; base-uri 'none'; form-action 'self'; "
             f"frame-ancestors {frame_ancestors}")
 
 
@@ -48,27 +60,37 @@ def _when(stamp: str) -> str:
         return ""
 
 
-def render_timeline(card: dict[str, Any]) -> str:
+when = _when
+
+
+def render_timeline(card: dict[str, Any], selected: str | None = None, link: Link | None = None,
+                    section: str = "") -> str:
+    """The timeline; with a link, each post offers "Answer" and the `selected` post carries `section`."""
     name = escape(clean_text(str(card.get("customer_name") or ""), 200) or "Customer")
     posts = [p for p in card.get("posts") or [] if isinstance(p, dict)]
     items = []
     for post in posts:
         sentiment = post.get("sentiment") if post.get("sentiment") in ("negative", "neutral", "positive") else "neutral"
         url = card_link(post)
-        link = (f' · <a href="{escape(url, quote=True)}" rel="noopener noreferrer" target="_blank">open post</a>'
-                if url else "")
+        open_link = (f' · <a href="{escape(url, quote=True)}" rel="noopener noreferrer" target="_blank">open post</a>'
+                     if url else "")
         why = describe_match(post.get("match"), post.get("matched_by"), post.get("platform"))
         platform_name = str(post.get("platform", ""))
         platform = PLATFORM_NAMES.get(platform_name, platform_name)
         created = str(post.get("created_at", ""))
+        post_key = str(post.get("post_key") or "")
+        chosen = bool(section) and post_key == selected
+        answer = (f' · <a href="{escape(link.path + "?" + link.query(post=post_key), quote=True)}">answer</a>'
+                  if link is not None and post_key and not chosen else "")
         items.append(
-            "<li>"
+            ('<li class="selected">' if chosen else "<li>") +
             f'<div class="top"><span class="platform">{escape(platform)}</span>'
             f'<span>{escape(str(post.get("kind", "")))}</span>'
             f'<time datetime="{escape(created, quote=True)}">{escape(_when(created))}</time>'
-            f'<span class="s {sentiment}">{sentiment}</span>{link}</div>'
+            f'<span class="s {sentiment}">{sentiment}</span>{open_link}{answer}</div>'
             f'<p class="text">{escape(str(post.get("text") or ""))}</p>'
             + (f'<div class="why">Matched by: {escape(why)}</div>' if why else "")
+            + (section if chosen else "")
             + "</li>")
     body = "".join(items) if items else "<li>No social posts on record.</li>"
     plural = "" if len(posts) == 1 else "s"
@@ -115,9 +137,11 @@ class Page:
 
 
 def page_for(path: str, lookup_key: str | None, query: dict[str, str], keys: tuple[bytes, ...], now: int,
-             read_card: Callable[[str], dict[str, Any] | None], retention_days: int | None = None) -> Page:
+             read_card: Callable[[str], dict[str, Any] | None], retention_days: int | None = None,
+             reply_panel: Callable[[dict[str, Any], Link], str] | None = None, selected: str | None = None) -> Page:
     """The answer to a screen-pop request: refused unless the link is signed by a key in force and
-    unexpired."""
+    unexpired. With `reply_panel`, the selected post (`selected`, the link's `post`, else the newest) carries
+    the reply box (socialcrm.reply_page)."""
     from socialcrm.lookup import LookupUnavailable
     from socialcrm.screen_pop import link_is_valid
 
@@ -141,4 +165,47 @@ def page_for(path: str, lookup_key: str | None, query: dict[str, str], keys: tup
 
         kept_since = (datetime.fromtimestamp(now, UTC) - timedelta(days=retention_days)).strftime("%Y-%m-%dT%H:%M:%SZ")
         card = {**card, "posts": [p for p in card.get("posts") or [] if str(p.get("created_at", "")) >= kept_since]}
-    return Page(200, render_timeline(card))
+    if reply_panel is None:
+        return Page(200, render_timeline(card))
+    from socialcrm.reply_page import Link
+
+    link = Link(path, str(query["exp"]), str(query["sig"]), _agent_hint(query.get("agent")))
+    posts = [p for p in card.get("posts") or [] if isinstance(p, dict) and p.get("post_key")]
+    wanted = selected or query.get("post")
+    post = next((p for p in posts if p.get("post_key") == wanted), posts[0] if posts else None)
+    section = reply_panel(post, link) if post is not None else ""
+    return Page(200, render_timeline(card, str(post.get("post_key")) if post else None, link, section))
+
+
+def _agent_hint(value: object) -> str:
+    from socialcrm.reply_page import AGENT_LOGIN
+
+    return value if isinstance(value, str) and AGENT_LOGIN.fullmatch(value) else ""
+
+
+def respond(event: dict[str, Any], keys: tuple[bytes, ...], now: int, read_card: Callable[[str], dict[str, Any] | None],
+            region: str, retention_days: int | None, reply_deps: Callable[[], ReplyDeps]) -> Page:
+    """A screen-pop request: GET shows the page (with the reply box), POST is the reply form (socialcrm.reply_page)."""
+    from socialcrm.errors import BadRequest, Forbidden
+    from socialcrm.reply_page import answer_from_page, form_fields, reply_panel
+
+    path, lookup_key = page_target(event.get("pathParameters") or {}, region)
+    context = event.get("requestContext")
+    http = context.get("http") if isinstance(context, dict) else None
+    method = http.get("method") if isinstance(http, dict) else "GET"
+    if method != "POST":
+        query = event.get("queryStringParameters") or {}
+        return page_for(path, lookup_key, query, keys, now, read_card, retention_days,
+                        reply_panel(reply_deps, keys, ""))
+    try:
+        fields = form_fields(event)
+        link, post_key, agent, result, error = answer_from_page(fields, event.get("headers") or {}, path, keys, now,
+                                                                reply_deps())
+    except Forbidden as refused:
+        return Page(403, render_message("Not sent", f"{refused.message}. Open the customer again from the contact."))
+    except BadRequest as bad:
+        return Page(400, render_message("Not sent", bad.message))
+    query = {"exp": link.expires, "sig": link.signature}
+    page = page_for(path, lookup_key, query, keys, now, read_card, retention_days,
+                    reply_panel(reply_deps, keys, agent, result, error), selected=post_key.text)
+    return Page(400 if error and page.status == 200 else page.status, page.html)

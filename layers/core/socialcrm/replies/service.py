@@ -17,6 +17,7 @@ from socialcrm.errors import BadRequest, Conflict, Forbidden, NotFound, SocialCr
 from socialcrm.model import Author, CanonicalPost, PostKey, utc_iso
 from socialcrm.ports import PostsForReplies, ReplyStore
 from socialcrm.replies.contract import (
+    PUBLIC_KINDS,
     OutcomeUnknown,
     Published,
     PublishFailed,
@@ -143,6 +144,37 @@ def reply_state(reply_id: str, deps: ReplyDeps) -> ReplyRecord:
     if record is None:
         raise NotFound("no such reply")
     return record
+
+
+@dataclass(frozen=True)
+class Outlook:
+    """What the page shows before a reply is written: may this post be answered now, and the window that applies."""
+
+    kind: ReplyKind | None  # None: it cannot be answered at all (`refusal` says why)
+    refusal: str | None  # why a reply would be refused now
+    window: WindowDecision | None  # messages only: open until when, with which tag
+    template_outside: bool = False  # past the window only an approved template may go (WhatsApp)
+    needs_approval: bool = False  # every public reply waits for a second person (ReplyApproval=public)
+
+
+def reply_outlook(post_key: PostKey, deps: ReplyDeps) -> Outlook:
+    """The sending gates for this post as they stand now, without a reply (the page shows them)."""
+    stored = deps.posts.get_state(post_key)
+    if stored is None:
+        return Outlook(None, "we no longer hold this post", None)
+    target = target_of(stored)
+    if isinstance(target, str):
+        return Outlook(None, target, None)
+    refusal, window = _refusal(target, stored, None, deps)
+    template_outside = False
+    if target.kind == "message":
+        try:
+            rule = deps.publisher_for(target.platform).window(target)
+        except PublisherUnavailable:
+            rule = None
+        template_outside = bool(rule and rule.template_outside)
+    return Outlook(target.kind, refusal, window, template_outside,
+                   target.kind in PUBLIC_KINDS and deps.policy.approval == "public")
 
 
 def target_of(stored: StoredPost) -> ReplyTarget | str:

@@ -1,0 +1,15 @@
+"""The local stack points every reply publisher at loopback: it never publishes on a real platform."""
+
+from infra.local import stack
+from socialcrm.reply_platforms import BASE_URL_VARIABLES
+
+
+def test_the_local_stack_overrides_every_reply_endpoint():
+    assert set(stack.BASE_URL_VARIABLES) == set(BASE_URL_VARIABLES)
+
+
+def test_by_default_each_points_at_a_closed_loopback_port_and_a_test_may_point_one_at_its_fake():
+    local = stack.LocalStack(parameters={}, environment={"REPLY_META_GRAPH_URL": "http://127.0.0.1:1234/v25.0"})
+    assert local.environment["REPLY_META_GRAPH_URL"] == "http://127.0.0.1:1234/v25.0"
+    others = {name: url for name, url in local.environment.items() if name != "REPLY_META_GRAPH_URL"}
+    assert others == {name: "http://127.0.0.1:9" for name in BASE_URL_VARIABLES if name != "REPLY_META_GRAPH_URL"}
