@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install browser lint test unit integration e2e demo local bench load redrive replay eval-matching report connect-flows clean
+.PHONY: install browser lint test unit integration e2e demo local bench cost load redrive replay eval-matching report connect-flows clean
 
 install:
 	@$(PYTHON) infra/runtime_python.py --fallback $(PYTHON) --venv-matches $(VENV) || { \
@@ -114,15 +114,23 @@ scale: install
 	$(BIN)/python -m infra.local.scale --seconds $(or $(SECONDS),60) --drain $(or $(DRAIN),420) \
 	  --senders $(or $(SENDERS),8) --processors $(or $(PROCESSORS),2)
 
+# Dollars per million posts and per million lookups, and the fixed monthly part, measured on the real handlers in
+# process on moto for the stated mix (infra/cost_mix.py); prices in infra/aws_prices.py (docs/cost.md).
+#   make cost [POSTS=1000 LOOKUPS=1000 CUSTOMERS=100]
+cost: install
+	$(BIN)/python -m infra.cost_probe --posts $(or $(POSTS),1000) --lookups $(or $(LOOKUPS),1000) \
+	  --customers $(or $(CUSTOMERS),100)
+
 bench: install
 	$(BIN)/python -m infra.local.bench --cold 15
 	$(BIN)/python -m infra.local.bench --cold 15 --warm 100 --screen-pop || true
 
-# `socialcrm customers import` of generated customers on a fresh local stack, timed (README, "Measured").
+# `socialcrm customers import` of generated customers on a fresh local stack, timed (README, "Measured");
+# PER_RECORD=1: through the per-record sync instead of the bulk import.
 .PHONY: import-bench
 import-bench: install
 	$(BIN)/python -m infra.import_bench --rows $(or $(ROWS),200000) --workers $(or $(WORKERS),4) \
-	  --batch-size $(or $(BATCH),200)
+	  $(if $(BATCH),--batch-size $(BATCH)) $(if $(PER_RECORD),--per-record)
 
 clean:
 	rm -rf $(VENV) $(EVAL_VENV) .pytest_cache .pytest_logs .ruff_cache .hypothesis

@@ -133,19 +133,25 @@ def import_customers(
     = None,
     workers: Annotated[int | None, typer.Option(help="Batches in flight at once (default 8, at most the "
                                                      "function's reserved concurrency).")] = None,
-    batch_size: Annotated[int, typer.Option(help="Records per invocation (1-200).")] = importer.BATCH_SIZE,
+    batch_size: Annotated[int | None, typer.Option(help="Records per invocation (bulk: 1-500, default 500; "
+                                                        "--per-record: 1-200, default 200).")] = None,
+    per_record: Annotated[bool, typer.Option("--per-record", help="Send the batches as the CRM's incremental "
+                                                                  "syncs, record by record (slower; the bulk "
+                                                                  "import is the default).")] = False,
     restart: Annotated[bool, typer.Option("--restart", help="Forget an interrupted import of this file and start "
                                                             "again.")] = False,
     attempts: Annotated[int, typer.Option(min=1, max=5, help="Tries per batch when the function fails (a timeout, "
                                                              "an error); then it is left for the next run.")] = 2,
     as_json: JsonOutput = False,
 ) -> None:
-    """Load a CRM export into CustomerSyncFunction: batches in parallel, resumable, problems written beside FILE."""
+    """Load a CRM export into CustomerSyncFunction: bulk batches in parallel, resumable, problems beside FILE."""
+    size = batch_size if batch_size is not None else importer.BATCH_SIZE if per_record else importer.BULK_BATCH_SIZE
+    importer.check_batch_size(size, bulk=not per_record)
     kind = customers_file.file_format(file, file_format)
     rows = customers_file.count_rows(file, kind)  # reads the whole file first: a malformed one sends nothing
     if rows == 0:
         raise CliError(f"{file.name}: no rows to import", code=2)
-    state = importer.ImportState.load(file, customers_file.fingerprint(file), batch_size, restart)
+    state = importer.ImportState.load(file, customers_file.fingerprint(file), size, restart)
     target = target_of(ctx)
     function = "CustomerSyncFunction"
     target.function(function)
@@ -173,8 +179,9 @@ def import_customers(
             progress.update(task, advance=count, sent=progress.tasks[task].fields["sent"] + (count if sent else 0))
 
         try:
-            outcome = importer.run_import(importer.batches(customers_file.read_rows(file, kind), batch_size), send,
-                                          state, problems, chosen, advance, attempts)
+            outcome = importer.run_import(importer.batches(customers_file.read_rows(file, kind), size,
+                                                           bulk=not per_record),
+                                          send, state, problems, chosen, advance, attempts)
         except importer.ImportStopped as stopped:
             progress.stop()
             show_import(stopped.outcome, file, state, problems, as_json)

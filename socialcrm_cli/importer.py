@@ -1,7 +1,9 @@
 """`socialcrm customers import`: a CRM export to CustomerSyncFunction in batches, in parallel, resumable.
 
-Batch n is rows n*size .. n*size+size-1 of the file (rows rejected locally keep their place), so the batches of
-a file are always the same. Beside the input FILE:
+Batches go as bulk imports ({"bulk": true}, up to 500 records: socialcrm.customer_import) or, with --per-record,
+as the CRM's incremental syncs (up to 200). A batch is `size` consecutive rows of the file (rows rejected locally
+keep their place), fewer when the records would pass MAX_BATCH_BYTES, so the batches of a file are always the
+same. Beside the input FILE:
 - FILE.state.json: the file's SHA-256, the batch size and each completed batch with its counts. A re-run of the
   same file skips those batches; the state goes once every batch is done.
 - FILE.problems.jsonl: one line per rejected row or dropped entry: {"line", "customer_id", "kind", "field",
@@ -24,7 +26,9 @@ from typing import Any
 from socialcrm_cli.customers_file import Row
 from socialcrm_cli.errors import CliError
 
-BATCH_SIZE = 200  # CustomerSyncFunction's limit per call (socialcrm.customers.MAX_RECORDS_PER_SYNC)
+BATCH_SIZE = 200  # CustomerSyncFunction's limit per per-record call (socialcrm.customers.MAX_RECORDS_PER_SYNC)
+BULK_BATCH_SIZE = 500  # its limit per bulk call (socialcrm.customer_import.MAX_RECORDS_PER_IMPORT)
+MAX_BATCH_BYTES = 5_000_000  # of records per call: under Lambda's 6 MB request payload
 STATE_VERSION = 1
 COUNTS = ("upserted", "rejected", "warnings")
 
@@ -33,27 +37,45 @@ COUNTS = ("upserted", "rejected", "warnings")
 class Batch:
     index: int
     rows: list[Row]
+    bulk: bool = False
 
     @property
     def sent(self) -> list[Row]:
         return [row for row in self.rows if row.record is not None]
 
     def payload(self) -> dict[str, Any]:
-        return {"customers": [row.record for row in self.sent]}
+        return {"customers": [row.record for row in self.sent], **({"bulk": True} if self.bulk else {})}
 
 
-def batches(rows: Iterable[Row], size: int = BATCH_SIZE) -> Iterator[Batch]:
-    if not 1 <= size <= BATCH_SIZE:
-        raise CliError(f"the batch size must be 1 to {BATCH_SIZE}", code=2)
+def record_bytes(row: Row) -> int:
+    return len(json.dumps(row.record, ensure_ascii=False).encode()) + 2 if row.record is not None else 0
+
+
+def check_batch_size(size: int, bulk: bool) -> None:
+    largest = BULK_BATCH_SIZE if bulk else BATCH_SIZE
+    if not 1 <= size <= largest:
+        raise CliError(f"the batch size must be 1 to {largest}" + ("" if bulk else " with --per-record"), code=2)
+
+
+def batches(rows: Iterable[Row], size: int = BATCH_SIZE, *, bulk: bool = False,
+            max_bytes: int = MAX_BATCH_BYTES) -> Iterator[Batch]:
+    """Consecutive rows, `size` to a batch, or fewer where their records would pass `max_bytes`."""
+    check_batch_size(size, bulk)
     current: list[Row] = []
+    used = 0
     index = 0
     for row in rows:
+        weight = record_bytes(row)
+        if current and used + weight > max_bytes:
+            yield Batch(index, current, bulk)
+            index, current, used = index + 1, [], 0
         current.append(row)
+        used += weight
         if len(current) == size:
-            yield Batch(index, current)
-            index, current = index + 1, []
+            yield Batch(index, current, bulk)
+            index, current, used = index + 1, [], 0
     if current:
-        yield Batch(index, current)
+        yield Batch(index, current, bulk)
 
 
 def state_path(source: Path) -> Path:

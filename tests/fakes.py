@@ -90,11 +90,46 @@ class FakeTombstones:
     def erased_on(self, customer_id: str) -> str | None:
         return self.days.get(customer_id)
 
+    def erased_on_many(self, customer_ids) -> dict[str, str]:
+        return {customer_id: self.days[customer_id] for customer_id in customer_ids if customer_id in self.days}
+
     def bury(self, customer_id: str, day: str) -> None:
         self.days[customer_id] = day
 
     def lift(self, customer_id: str) -> None:
         self.days.pop(customer_id, None)
+
+
+class FakeBulkCustomers:
+    """The bulk import's writes over the same records, links, base and cards as FakeCustomers and FakeCards;
+    `calls` counts requests (one per call, as a batched read or a group of transactions would be)."""
+
+    def __init__(self, customers: FakeCustomers, cards: FakeCards) -> None:
+        self.customers = customers
+        self.cards = cards
+        self.calls = 0
+        self.created: list[str] = []
+
+    def records(self, customer_ids) -> dict[str, Customer]:
+        self.calls += 1
+        return {c: self.customers.records[c] for c in customer_ids if c in self.customers.records}
+
+    def create(self, new) -> frozenset[str]:
+        self.calls += 1
+        refused = set()
+        for record in new:
+            customer = record.customer
+            if customer.customer_id in self.customers.records or any(key in self.cards.cards
+                                                                     for key in record.claimed_keys):
+                refused.add(customer.customer_id)
+                continue
+            self.customers.records[customer.customer_id] = customer
+            for key in customer.identity_keys:
+                self.customers.links[key].add((customer.customer_id, "crm"))
+            self.customers.base[segment_label(customer.segment)] += 1
+            self.cards.put([*record.card_keys, *record.claimed_keys], record.card)
+            self.created.append(customer.customer_id)
+        return frozenset(refused)
 
 
 class FakeReviews:
@@ -164,11 +199,11 @@ class FakePosts:
         return True
 
     def mark_answered(self, post_key: PostKey, answered_at: str, counters: dict[str, int], hour: str,
-                      shard: int) -> bool:
+                      shard: int, answer_text: str | None = None) -> bool:
         item = self.items.get(post_key.text)
         if item is None or item.answered_at:
             return False
-        self.items[post_key.text] = replace(item, answered_at=answered_at)
+        self.items[post_key.text] = replace(item, answered_at=answered_at, answer_text=answer_text)
         for name, amount in counters.items():
             self.counters[(hour, name, shard)] += amount
         return True
@@ -221,6 +256,12 @@ class FakePosts:
 
     def keys_for_customer(self, customer_id: str) -> list[PostKey]:
         return [p.key for p in self.items.values() if p.customer_id == customer_id]
+
+    def last_post_at(self, author_key: str) -> str | None:
+        by_handle = author_key.startswith("handle:")
+        times = [p.created_at for p in self.items.values()
+                 if (p.author_handle_key if by_handle else p.author_key) == author_key]
+        return max(times, default=None)
 
     def keys_by_author(self, author_key: str) -> list[PostKey]:
         by_handle = author_key.startswith("handle:")
@@ -337,3 +378,98 @@ class FakeSetAsideStore:
     def keep(self, platform: str, body: bytes, reasons) -> str:
         self.kept.append((platform, body, list(reasons)))
         return f"{platform}/kept-{len(self.kept)}.json"
+
+
+class FakeReplyStore:
+    """Reply records under their id, with the conditional writes of RepliesTable; `writes` counts them."""
+
+    def __init__(self) -> None:
+        from socialcrm.replies.model import PublishedReply, ReplyRecord
+
+        self.records: dict[str, ReplyRecord] = {}
+        self.pointers: dict[str, PublishedReply] = {}
+        self.writes = 0
+
+    def get(self, reply_id: str):
+        return self.records.get(reply_id)
+
+    def claim(self, record) -> bool:
+        if record.reply_id in self.records:
+            return False
+        self.records[record.reply_id] = record
+        self.writes += 1
+        return True
+
+    def replace(self, before, after) -> bool:
+        from socialcrm.replies.model import PublishedReply
+
+        current = self.records.get(before.reply_id)
+        if current is None or (current.status, current.updated_at) != (before.status, before.updated_at):
+            return False
+        self.records[after.reply_id] = after
+        self.writes += 1
+        if after.status == "sent" and after.platform_id:
+            self.pointers[PostKey(after.target.platform, after.platform_id).text] = PublishedReply(
+                after.reply_id, after.post_key, after.customer_id)
+        return True
+
+    def for_post(self, post_key: PostKey):
+        return sorted((r for r in self.records.values() if r.post_key == post_key), key=lambda r: r.submitted_at)
+
+    def published(self, post_key: PostKey):
+        return self.pointers.get(post_key.text)
+
+    def for_customer(self, customer_id: str) -> list[str]:
+        return [r.reply_id for r in self.records.values() if r.customer_id == customer_id]
+
+    def delete(self, reply_id: str) -> bool:
+        record = self.records.pop(reply_id, None)
+        self.pointers = {k: v for k, v in self.pointers.items() if v.reply_id != reply_id}
+        return record is not None
+
+
+class FakeReplyPublisher:
+    """A platform that publishes what it is given. `outcomes` scripts each publish call: "ok", "timeout-after"
+    (the platform took it, then the connection dropped), "timeout-before" (it never arrived), "refused", "failed"."""
+
+    def __init__(self, platform: str = "instagram", kinds=("comment_reply", "message", "mention_reply", "review_reply"),
+                 can_find: bool = True, window=None, outcomes=(), published_at: str = "2026-11-20T10:31:00Z") -> None:
+        from socialcrm.replies.contract import Capabilities
+
+        self.platform = platform
+        self.capabilities = Capabilities(frozenset(kinds), can_find)
+        self.rule = window
+        self.outcomes = list(outcomes)
+        self.published: list[tuple[str, Any]] = []  # (platform id, request): what the customer sees
+        self.calls = 0
+        self.finds = 0
+        self.published_at = published_at
+
+    def window(self, target):
+        return self.rule if target.kind == "message" else None
+
+    def publish(self, request):
+        from socialcrm.replies.contract import OutcomeUnknown, Published, PublishFailed, PublishRefused
+
+        self.calls += 1
+        outcome = self.outcomes.pop(0) if self.outcomes else "ok"
+        if outcome == "refused":
+            raise PublishRefused("the platform refused it")
+        if outcome == "failed":
+            raise PublishFailed("503 from the platform")
+        if outcome == "timeout-before":
+            raise OutcomeUnknown("read timed out")
+        platform_id = f"{self.platform}-{len(self.published) + 1}"
+        self.published.append((platform_id, request))
+        if outcome == "timeout-after":
+            raise OutcomeUnknown("read timed out")
+        return Published(platform_id, self.published_at)
+
+    def find_published(self, request):
+        from socialcrm.replies.contract import Published
+
+        self.finds += 1
+        for platform_id, sent in self.published:
+            if sent.reply_id == request.reply_id:
+                return Published(platform_id, self.published_at)
+        return None

@@ -39,12 +39,13 @@ def resource_refs(template: dict[str, Any], argument: Any) -> set[str]:
 
 
 def _table_of(resource: Any) -> tuple[str, str | None] | None:
-    """("CustomersTable", None) for !GetAtt CustomersTable.Arn; ("PostsTable", "index") for its index ARNs."""
+    """("CustomersTable", None) for !GetAtt CustomersTable.Arn; ("PostsTable", "index") for its index ARNs (all of
+    them, or one by name)."""
     if isinstance(resource, dict) and "Fn::GetAtt" in resource:
         name, attribute = resource["Fn::GetAtt"]
         return (name, None) if attribute == "Arn" else None
     if isinstance(resource, dict) and "Fn::Sub" in resource and isinstance(resource["Fn::Sub"], str):
-        match = re.fullmatch(r"\$\{(\w+)\.Arn\}(/index/\*)?", resource["Fn::Sub"])
+        match = re.fullmatch(r"\$\{(\w+)\.Arn\}(/index/(?:\*|[\w.-]+))?", resource["Fn::Sub"])
         if match:
             return match.group(1), INDEX if match.group(2) else None
     return None

@@ -42,6 +42,7 @@ from botocore.config import Config
 from infra.local.cfn import REGION, FunctionSpec, create_resources, function_specs, load_template, queue_name_of_arn
 from infra.local.emf import EmfForwarder
 from infra.local.faults import Faults
+from infra.local.iam_auth import iam_caller, requires_iam
 
 ROOT = Path(__file__).resolve().parents[2]
 FAKE_CREDENTIALS = {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing"}
@@ -471,6 +472,7 @@ class LocalStack:
     # -- HTTP API ------------------------------------------------------------------------------
     def _routes(self) -> list[tuple[str, str, re.Pattern[str], str]]:
         routes = []
+        self.iam_routes: set[str] = set()  # route keys behind the AWS_IAM authorizer
         for name, spec in self.specs.items():
             for event in spec.events:
                 if event.kind != "HttpApi":
@@ -480,6 +482,8 @@ class LocalStack:
                 pattern = re.sub(r"\{(\w+)\+\}", r"(?P<\1>.+)", path)
                 pattern = re.sub(r"\{(\w+)\}", r"(?P<\1>[^/]+)", pattern)
                 routes.append((method, path, re.compile(f"^{pattern}$"), name))
+                if requires_iam(event.properties):
+                    self.iam_routes.add(f"{method} {path}")
         return routes
 
     def match_route(self, method: str, path: str) -> tuple[str, str, dict[str, str]] | None:
@@ -501,7 +505,7 @@ class _EndpointSession:
 
 
 def http_api_event(handler: BaseHTTPRequestHandler, route_key: str, path_parameters: dict[str, str],
-                   body: bytes) -> dict[str, Any]:
+                   body: bytes, iam: dict[str, str] | None = None) -> dict[str, Any]:
     """API Gateway HTTP API payload format 2.0, as AWS documents it."""
     url = urlsplit(handler.path)
     headers: dict[str, str] = {}
@@ -528,6 +532,8 @@ def http_api_event(handler: BaseHTTPRequestHandler, route_key: str, path_paramet
         },
         "isBase64Encoded": False,
     }
+    if iam is not None:
+        event["requestContext"]["authorizer"] = {"iam": iam}
     if "cookie" in headers:
         event["cookies"] = [c.strip() for c in headers["cookie"].split(";")]
     if query:
@@ -567,8 +573,16 @@ def _api_handler(stack: LocalStack) -> type[BaseHTTPRequestHandler]:
                 _send(self, 404, b'{"message":"Not Found"}', {"Content-Type": "application/json"})
                 return
             function, route_key, path_parameters = route
+            iam = None
+            if route_key in stack.iam_routes:  # API Gateway checks the signature before any Lambda runs
+                headers = {name.lower(): value for name, value in self.headers.items()}
+                url = f"http://{headers.get('host', 'localhost')}{self.path}"
+                iam = iam_caller(self.command, url, headers, body, REGION)
+                if iam is None:
+                    _send(self, 403, b'{"message":"Forbidden"}', {"Content-Type": "application/json"})
+                    return
             try:
-                result = stack.invoke(function, http_api_event(self, route_key, path_parameters, body))
+                result = stack.invoke(function, http_api_event(self, route_key, path_parameters, body, iam))
             except FunctionError:
                 _send(self, 500, b'{"message":"Internal Server Error"}', {"Content-Type": "application/json"})
                 return

@@ -96,6 +96,43 @@ def test_an_interrupted_import_resumes_with_the_batches_not_done(cli, tmp_path):
     assert as_json(cli("lookup", "+447911200100", "--json"))["reason"] == "no_customer"  # batch 0 was skipped
 
 
+def test_the_bulk_import_shows_a_shared_number_to_nobody_and_a_rerun_refuses_an_erased_customer(cli, tmp_path):
+    export = tmp_path / "bulk.csv"
+    export.write_text(HEADER + "\n"
+                      "cli-bulk-1,Ada Bulk,07911 200201,ada.bulk@example.com,facebook:7100000201,gold,GB,,\n"
+                      "cli-bulk-2,Home One,07911 200202,,,,GB,,\n"
+                      "cli-bulk-3,Home Two,07911 200202,,,,GB,,\n"
+                      "cli-bulk-4,Bad Country,07911 200204,,,,GBR,,\n"
+                      "cli-bulk-5,Erin Bulk,07911 200205,,,,GB,,\n", encoding="utf-8")
+    summary = as_json(cli("customers", "import", str(export), "--batch-size", "3", "--workers", "2", "--json"))
+    assert (summary["batches"], summary["upserted"], summary["rejected"], summary["failed_batches"]) == (2, 4, 1, [])
+    seen = as_json(cli("lookup", "+447911200201", "--json"))
+    assert (seen["found"], seen["customer_id"], seen["customer_name"]) == ("true", "cli-bulk-1", "Ada Bulk")
+    assert as_json(cli("lookup", "+447911200202", "--json"))["reason"] == "shared_number"  # a household
+    as_json(cli("erase", "--customer", "cli-bulk-5", "--yes", "--json"))
+
+    again = as_json(cli("customers", "import", str(export), "--batch-size", "3", "--json"))  # the same export
+    assert (again["upserted"], again["rejected"]) == (3, 2)
+    problems = [json.loads(line) for line in importer.problems_path(export).read_text().splitlines()]
+    refused = [p for p in problems if p["customer_id"] == "cli-bulk-5"]
+    assert [(p["line"], p["kind"]) for p in refused] == [(6, "rejected")] and "erased on" in refused[0]["error"]
+    assert as_json(cli("lookup", "+447911200205", "--json"))["reason"] == "no_customer"
+    assert as_json(cli("lookup", "+447911200201", "--json"))["customer_id"] == "cli-bulk-1"
+
+
+def test_the_per_record_sync_is_still_there_and_batch_sizes_are_checked_per_mode(cli, tmp_path):
+    export = tmp_path / "few.jsonl"
+    export.write_text(json.dumps({"customer_id": "cli-per-record-1", "phones": ["07911 200301"]}) + "\n",
+                      encoding="utf-8")
+    summary = as_json(cli("customers", "import", str(export), "--per-record", "--json"))
+    assert (summary["upserted"], summary["rejected"]) == (1, 0)
+    assert as_json(cli("lookup", "+447911200301", "--json"))["customer_id"] == "cli-per-record-1"
+    too_big = cli("customers", "import", str(export), "--batch-size", "501")
+    assert too_big.exit_code == 2 and "the batch size must be 1 to 500" in too_big.stderr
+    too_big = cli("customers", "import", str(export), "--per-record", "--batch-size", "201")
+    assert too_big.exit_code == 2 and "1 to 200 with --per-record" in too_big.stderr
+
+
 def test_a_malformed_file_and_a_function_error_are_one_line_errors(cli, tmp_path):
     export = tmp_path / "crm.csv"
     export.write_text("customer_id,telephone\ncli-x,07911 200099\n", encoding="utf-8")

@@ -40,6 +40,8 @@ def test_every_function_of_the_template_has_a_sample_event(stack):
     ("AgentPageFunction", "", lambda answer: answer["statusCode"] == 403),  # a sample link has long expired
     ("ErasureFunction", "", lambda answer: answer["erased"] == "customer cust-0003" and "counts" in answer),
     ("MatchReviewFunction", "", lambda answer: isinstance(answer.get("pending"), list)),
+    # a reply to a post the local stack has not captured: a clear 404, and nothing is published
+    ("ReplyFunction", "", lambda answer: (answer["statusCode"], answer["body"]) == (404, '{"error": "no such post"}')),
 ])
 def test_each_sample_event_runs_on_the_local_stack(stack, lambda_client, customers, function, suffix, check):
     # `customers` first: the sample erasure erases cust-0003, and a later sync of it would be refused

@@ -87,6 +87,23 @@ def test_the_task_window_is_claimed_once_per_customer_in_dynamodb(aws):
     assert window.claim("cust-1", "push-b", now + 7200, now + 3601)  # the window has passed
 
 
+def test_the_task_window_keeps_the_tasks_contact_for_its_own_push_only(aws):
+    from socialcrm.adapters.dynamo import DynamoTaskWindow
+
+    aws.use("ContactPushFunction")
+    window = DynamoTaskWindow(table_name=os.environ["CONTACT_STATE_TABLE"])
+    now = 1_795_000_000
+    assert window.task_of("cust-1", now) is None
+    assert window.claim("cust-1", "push-a", now + 3600, now)
+    window.started("cust-1", "push-b", "contact-b")  # another push's task is not this window's
+    assert window.task_of("cust-1", now) is None
+    window.started("cust-1", "push-a", "contact-a")
+    assert window.task_of("cust-1", now + 10) == ("push-a", "contact-a")
+    assert window.task_of("cust-1", now + 3600) is None  # the window has passed
+    window.started("cust-9", "push-z", "contact-z")  # no window at all: nothing is written
+    assert window.task_of("cust-9", now) is None
+
+
 def test_a_push_delivered_three_times_makes_one_connect_task(aws, monkeypatch):
     """The whole ContactPushFunction with the connect-tasks connector: SQS redelivers the same push and a
     second complaint follows; Connect (emulated: ClientToken idempotency, requests validated against

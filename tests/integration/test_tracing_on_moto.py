@@ -107,6 +107,9 @@ HOSTILE_EVENTS = {  # each reaches the handler's answer or error path without a 
                                "attributes": {"ApproximateReceiveCount": "1"}, "messageAttributes": {},
                                "body": json.dumps({"platform": "facebook", "post_id": "p-1", "author": {
                                    "platform": "facebook", "user_id": "6104410001", "email": "ada@example.com"}})}]},
+    "reply": {"routeKey": "POST /replies", "requestContext": {"authorizer": {"iam": {
+                  "userArn": "arn:aws:iam::123456789012:user/cust-7"}}},
+              "body": json.dumps({"post_key": "facebook#p-1", "text": "Grace Hopper: ada@example.com, +447911123456"})},
     "webhook": {"pathParameters": {"platform": "meta"}, "requestContext": {"http": {"method": "POST"}},
                 "headers": {"x-hub-signature-256": "sha256=00"}, "body": '{"entry": [{"from": "ada@example.com"}]}'},
 }

@@ -153,6 +153,29 @@ def test_batches_keep_every_row_in_its_place():
         list(importer.batches(rows(1), 201))
 
 
+def test_bulk_batches_carry_the_flag_and_hold_up_to_500_rows():
+    made = list(importer.batches(rows(1200, bad=frozenset({700})), 500, bulk=True))
+    assert [(batch.index, len(batch.rows), len(batch.sent)) for batch in made] == [(0, 500, 500), (1, 500, 499),
+                                                                                   (2, 200, 200)]
+    assert made[1].payload() == {"customers": [row.record for row in made[1].sent], "bulk": True}
+    assert "bulk" not in next(importer.batches(rows(3), 3)).payload()  # per-record: the sync's own shape
+    with pytest.raises(CliError, match="1 to 500"):
+        list(importer.batches(rows(1), 501, bulk=True))
+    with pytest.raises(CliError, match="1 to 200 with --per-record"):
+        importer.check_batch_size(201, bulk=False)
+
+
+def test_a_batch_closes_early_rather_than_pass_the_payload_limit_and_always_the_same_way():
+    wide = [Row(n + 2, {"customer_id": f"c{n:02d}", "name": "x" * 1000}) for n in range(30)]
+    weight = importer.record_bytes(wide[0])
+    first = [len(batch.rows) for batch in importer.batches(wide, 25, bulk=True, max_bytes=weight * 10)]
+    assert first == [10, 10, 10]
+    assert [len(batch.rows) for batch in importer.batches(wide, 25, bulk=True, max_bytes=weight * 10)] == first
+    assert [len(batch.rows) for batch in importer.batches(wide, 4, bulk=True, max_bytes=weight * 10)] == [4] * 7 + [2]
+    assert [batch.rows[0].line for batch in importer.batches(wide, 25, bulk=True, max_bytes=weight * 10)] == [2, 12,
+                                                                                                              22]
+
+
 def test_problem_lines_map_the_functions_indexes_back_to_file_lines():
     batch = importer.Batch(3, rows(5, bad=frozenset({1})))
     batch.rows[4].warnings.append(("social[0]", "dropped"))

@@ -13,7 +13,7 @@ from botocore.stub import ANY, Stubber
 from socialcrm.connectors.connect_tasks import ConnectTasksConnector
 from socialcrm.connectors.customer_profiles import CustomerProfilesConnector
 from socialcrm.errors import PermanentDeliveryError, TransientDeliveryError
-from socialcrm.model import ContactPush
+from socialcrm.model import ContactPush, push_id_for
 
 INSTANCE = "9308c2a1-9bc6-4cea-8290-6c0b4a6d38fa"
 FLOW = "b1a2c3d4-0000-4000-8000-00000000f10e"
@@ -36,6 +36,7 @@ class MemoryWindow:
 
     def __init__(self):
         self.open: dict[str, tuple[str, int]] = {}
+        self.contacts: dict[str, str] = {}
 
     def claim(self, customer_id, push_id, until, now):
         held = self.open.get(customer_id)
@@ -43,6 +44,16 @@ class MemoryWindow:
             return False
         self.open[customer_id] = (push_id, until)
         return True
+
+    def started(self, customer_id, push_id, contact_id):
+        if self.open.get(customer_id, ("",))[0] == push_id:
+            self.contacts[customer_id] = contact_id
+
+    def task_of(self, customer_id, now):
+        held = self.open.get(customer_id)
+        if held is None or held[1] <= now or customer_id not in self.contacts:
+            return None
+        return held[0], self.contacts[customer_id]
 
 
 @pytest.fixture
@@ -159,3 +170,44 @@ def test_profiles_throttling_is_transient_and_a_missing_domain_permanent(profile
     stub.add_client_error("put_profile_object", service_error_code="ResourceNotFoundException", http_status_code=404)
     with pytest.raises(PermanentDeliveryError):
         connector.deliver(a_push())
+
+
+def answered(push):
+    from socialcrm.model import answered_push_id_for
+
+    return ContactPush(push_id=answered_push_id_for(push.post_key), customer_id=push.customer_id, customer_name=None,
+                       platform=push.platform, kind=push.kind, post_id=push.post_id, text="", sentiment=push.sentiment,
+                       created_at=push.created_at, url=push.url, reason="", answered_at="2026-11-22T09:30:00Z")
+
+
+def test_our_answer_to_the_tasks_post_stops_the_task(tasks):
+    connector, stub, _ = tasks
+    push = a_push(push_id=push_id_for(a_push().post_key))
+    stub.add_response("start_task_contact", {"ContactId": "task-contact-1"}, expected_task(push))
+    connector.deliver(push)
+    assert connector.wants(answered(push))
+    stub.add_response("stop_contact", {}, {"ContactId": "task-contact-1", "InstanceId": INSTANCE})
+    connector.deliver(answered(push))
+
+
+def test_an_answer_to_another_post_leaves_the_task_open(tasks):
+    connector, stub, _ = tasks
+    push = a_push(push_id=push_id_for(a_push().post_key))
+    stub.add_response("start_task_contact", {"ContactId": "task-contact-1"}, expected_task(push))
+    connector.deliver(push)
+    other = ContactPush(**{**answered(push).to_message(), "post_id": "1993456789012349999"})
+    connector.deliver(other)  # no stop_contact stubbed: a call would fail the test
+
+
+def test_a_task_the_agent_closed_already_is_not_an_error(tasks):
+    connector, stub, _ = tasks
+    push = a_push(push_id=push_id_for(a_push().post_key))
+    stub.add_response("start_task_contact", {"ContactId": "task-contact-1"}, expected_task(push))
+    connector.deliver(push)
+    stub.add_client_error("stop_contact", service_error_code="ContactNotFoundException", http_status_code=410,
+                          expected_params={"ContactId": "task-contact-1", "InstanceId": INSTANCE})
+    connector.deliver(answered(push))
+
+
+def test_the_timeline_connector_does_not_take_an_answer():
+    assert not CustomerProfilesConnector.wants(answered(a_push()))

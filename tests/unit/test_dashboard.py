@@ -83,7 +83,7 @@ def lines_of(metric: Metric) -> set[Line]:
     if shown.lines:
         return {(shown.widget, metric.name, ((metric.dimensions[0], value),), label, None)
                 for value, label in shown.lines}
-    return {(shown.widget, metric.name, tuple((name, "*") for name in metric.dimensions), shown.label, None)}
+    return {(shown.widget, metric.name, tuple((name, "*") for name in metric.published_dimensions), shown.label, None)}
 
 
 def dashboard_lines() -> set[Line]:
@@ -133,7 +133,7 @@ def test_the_dashboard_shows_the_social_and_the_operational_figures():
     assert {"Posts", "MatchRate", "SentimentShare", "ResponseMedianMinutes", "ResponseP90Minutes",
             "AnsweredWithin1hShare", "AnsweredWithin24hShare", "Replies", "CallsPosted24hShare",
             "CallsPosted7dShare", "CallsWithSocialContextShare", "RepresentationIndex", "TopicWarnings",
-            "ApproximateNumberOfMessagesVisible", "SignatureFailures", "Lookups", "AnsweredCustomersCalled",
+            "ApproximateNumberOfMessagesVisible", "SignatureFailures", "LookupErrors", "AnsweredCustomersCalled",
             "UnansweredCustomersCalled"} <= shown
     replies = {dims["By"] for _, metric, dims in dashboard_metrics() if metric == "Replies"}
     assert replies == {"company", "employee", "peer", "unofficial_brand"}

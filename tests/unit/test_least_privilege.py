@@ -29,13 +29,14 @@ EXPECTED_DYNAMODB = {
         "PostsTable/index": {"Query"},
         "CardsTable": {"BatchWriteItem"},
         "MetricsTable": {"PutItem", "UpdateItem"},
+        "RepliesTable": {"GetItem"},  # a reply's echo: PUBLISHED#* pointers only (test below)
     },
     "CustomerSyncFunction": {
         "CustomersTable": {"GetItem", "BatchGetItem", "Query", "PutItem", "UpdateItem", "DeleteItem",
                            "BatchWriteItem"},
         "PostsTable": {"GetItem", "UpdateItem"},
         "PostsTable/index": {"Query"},
-        "CardsTable": {"BatchWriteItem"},
+        "CardsTable": {"BatchWriteItem", "PutItem"},  # PutItem: the bulk import's conditional card puts
         "MetricsTable": {"UpdateItem"},
     },
     "MatchReviewFunction": {
@@ -52,16 +53,22 @@ EXPECTED_DYNAMODB = {
         "CardsTable": {"BatchWriteItem"},
         "ContactStateTable": {"GetItem", "DeleteItem"},
         "MetricsTable": {"UpdateItem"},
+        "RepliesTable": {"GetItem", "DeleteItem"},
+        "RepliesTable/index": {"Query"},
     },
     "ContactPushFunction": {
         "CustomersTable": {"BatchGetItem"},  # erasure markers
-        "ContactStateTable": {"GetItem", "PutItem"},
+        "ContactStateTable": {"GetItem", "PutItem", "UpdateItem"},  # UpdateItem: the task's contact id
     },
     "ContactLookupFunction": {"CardsTable": {"GetItem"}, "MetricsTable": {"UpdateItem"}},  # CALLED#* only (below)
     "AgentPageFunction": {"CardsTable": {"GetItem"}},
     "PollerFunction": {"SourceStateTable": {"GetItem", "PutItem"}},
     "MetricsRollupFunction": {"MetricsTable": {"GetItem", "Query", "PutItem"}},
     "WebhookFunction": {"SourceStateTable": {"GetItem"}},  # WebSub intents only (websub:*, test below)
+    # the answered post, the customer's last message (author indexes), reply records (claimed and moved on by
+    # conditional PutItem; the sent move and its pointer in one TransactWriteItems of two puts), a post's replies
+    "ReplyFunction": {"PostsTable": {"GetItem"}, "PostsTable/index": {"Query"},
+                      "RepliesTable": {"GetItem", "PutItem"}, "RepliesTable/index": {"Query"}},
 }
 
 
@@ -177,6 +184,7 @@ def test_tables_are_written_only_by_the_functions_that_own_them():
                          "ContactLookupFunction"},  # the lookup: CALLED#* facts only
         "SourceStateTable": {"PollerFunction"},
         "ContactStateTable": {"ContactPushFunction", "ErasureFunction"},
+        "RepliesTable": {"ReplyFunction", "ErasureFunction"},
     }
 
 
@@ -212,8 +220,12 @@ def test_each_secret_is_read_only_by_the_functions_that_use_it():
         "ConnectorSecret": {"ContactPushFunction"},
         "ScreenPopSecret": {"ContactLookupFunction", "AgentPageFunction"},
         "TombstoneSecret": {"CustomerSyncFunction", "ErasureFunction"},  # erased-customer tombstones
+        "ReplySecret": {"ReplyFunction"},  # our accounts' publishing credentials
     }
-    assert not any(s.get("Action") and "secretsmanager" in repr(s["Action"]) for f in FUNCTIONS for s in statements(f))
+    writes = [(f, s["Action"], refs(s["Resource"])) for f in FUNCTIONS for s in statements(f)
+              if s.get("Action") and "secretsmanager" in repr(s["Action"])]
+    # the one write: X's rotated refresh token, kept in the reply secret
+    assert writes == [("ReplyFunction", ["secretsmanager:PutSecretValue"], {"ReplySecret"})]
 
 
 def test_the_poller_cannot_read_the_webhook_secret_nor_the_webhook_the_pollers():
@@ -237,3 +249,19 @@ def test_the_websub_hub_secret_is_seeded_only_into_the_websub_secret():
              if body["Type"] == "AWS::SecretsManager::Secret"}
     assert seeds["WebSubSecret"] == {"Key": "websub"}
     assert "websub" in seeds["PlatformSecret"]["ExcludeKeys"]
+
+
+def test_the_processor_reads_only_reply_pointers_by_key():
+    dynamo = [s for s in statements("ProcessorFunction") if refs(s["Resource"]) == {"RepliesTable"}]
+    assert [(s["Action"], s["Condition"]) for s in dynamo] == [
+        (["dynamodb:GetItem"], {"ForAllValues:StringLike": {"dynamodb:LeadingKeys": ["PUBLISHED#*"]}})]
+
+
+def test_the_reply_routes_are_iam_authorized_and_only_they_use_the_iam_authorizer():
+    assert TEMPLATE["Resources"]["HttpApi"]["Properties"]["Auth"] == {"EnableIamAuthorizer": True}  # no default
+    for name, function in FUNCTIONS.items():
+        for event in function["Properties"].get("Events", {}).values():
+            if event["Type"] != "HttpApi":
+                continue
+            authorized = event["Properties"].get("Auth") == {"Authorizer": "AWS_IAM"}
+            assert authorized == (name == "ReplyFunction"), (name, event["Properties"]["Path"])

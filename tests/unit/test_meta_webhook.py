@@ -172,6 +172,19 @@ def test_instagram_comment_and_mention():
     assert (post.kind, post.post_id, post.reply_to) == ("mention", "1790003", "1790002")
 
 
+def test_each_post_keeps_our_account_it_was_delivered_for():
+    """What a reply needs (docs/replies.md): the Page or Instagram account, the entry's id (the recipient's for a
+    message)."""
+    [page] = normalize(samples.page_comment("901", "6104410001", "Ada Lovelace", "broken", when=1795000000))
+    [message] = normalize(samples.messenger_message("m_1", samples.GRACE_FACEBOOK_ID, "refund?", when_ms=1795000000123))
+    [comment] = normalize(samples.instagram_comment("1790001", samples.ALAN_INSTAGRAM_ID, "alan.t", "nice", 1795000000))
+    mention = {"object": "instagram", "entry": [{"id": "178", "time": 1795000000, "changes": [
+        {"field": "mentions", "value": {"media_id": "1790002", "comment_id": "1790003"}}]}]}
+    [mentioned] = normalize(mention)
+    assert [page.account, message.account, comment.account, mentioned.account] == [
+        samples.PAGE_ID, samples.PAGE_ID, "17841400000000000", "178"]
+
+
 def test_a_float_id_is_refused_rather_than_rounded():
     payload = samples.page_post("1", "6104410001", "Ada", "x", when=1795000000)
     payload["entry"][0]["changes"][0]["value"].pop("from")

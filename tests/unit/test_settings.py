@@ -13,6 +13,7 @@ from infra.local.cfn import LocalResources, function_specs, load_template
 from socialcrm import settings
 from socialcrm.config import Environment
 from socialcrm.errors import ConfigurationError
+from socialcrm.reply_platforms import BASE_URL_VARIABLES
 
 ROOT = Path(__file__).resolve().parents[2]
 TEMPLATE = load_template(ROOT / "template.yaml")
@@ -27,7 +28,8 @@ READ_BY_LIBRARIES = {
 }
 # Read by our settings, never declared: endpoints the tests and the local stack point elsewhere (the default is
 # the real service).
-ENDPOINT_OVERRIDES = {"GOOGLE_JWKS_URL", "REDDIT_AUTH_URL", "REDDIT_API_URL", "YOUTUBE_API_URL", "WEBSUB_HUB_URL"}
+ENDPOINT_OVERRIDES = {"GOOGLE_JWKS_URL", "REDDIT_AUTH_URL", "REDDIT_API_URL", "YOUTUBE_API_URL", "WEBSUB_HUB_URL",
+                      *BASE_URL_VARIABLES}  # the reply publishers' platform endpoints (REPLY_<KEY>_URL)
 # The local parameters file leaves these connectors' settings empty; these values make every connector usable.
 EVERY_CONNECTOR = {"CONNECTORS": "https,customer-profiles,connect-tasks", "CUSTOMER_PROFILES_DOMAIN": "acme",
                    "CONNECT_INSTANCE_ID": "9308c2a1-9bc6-4cea-8290-6c0b4a6d38fa",
@@ -65,6 +67,8 @@ def test_every_settings_reader_serves_a_function_of_the_template():
     ("processor", "CUSTOMERS_TABLE"), ("processor", "RETENTION_DAYS"), ("webhook", "SOURCE_STATE_TABLE"),
     ("contact_push", "CONTACT_STATE_TABLE"), ("poller", "SOURCE_STATE_TABLE"), ("contact_lookup", "CARDS_TABLE"),
     ("metrics_rollup", "METRICS_TABLE"), ("erasure", "TOMBSTONE_SECRET_ID"), ("agent_page", "DEFAULT_PHONE_REGION"),
+    ("reply", "REPLY_SECRET_ID"), ("reply", "REPLIES_TABLE"), ("processor", "REPLIES_TABLE"),
+    ("erasure", "REPLIES_TABLE"), ("reply", "REPLY_APPROVAL"),
 ])
 def test_a_missing_variable_is_named_in_the_error(function, variable):
     logical_id = next(name for name in SPECS if function_directory(name) == function)
@@ -83,6 +87,27 @@ def test_a_malformed_variable_is_named_in_the_error(variable, value, message):
     environment = {**SPECS["ProcessorFunction"].environment, variable: value}
     with pytest.raises(ConfigurationError, match=message):
         settings.read_processor(Environment(environment))
+
+
+@pytest.mark.parametrize(("variable", "value", "message"), [
+    ("REPLY_APPROVAL", "sometimes", "REPLY_APPROVAL must be one of"),
+    ("REPLY_ACCOUNTS", "instagram", "REPLY_ACCOUNTS: 'instagram' is not platform:account_id"),
+    ("REPLY_ACCOUNTS", "instagram:@acme", "REPLY_ACCOUNTS"),  # an account id, never a handle
+    ("OFFICIAL_ACCOUNTS", "acme", "OFFICIAL_ACCOUNTS"),
+])
+def test_a_malformed_reply_setting_is_named_in_the_error(variable, value, message):
+    environment = {**SPECS["ReplyFunction"].environment, variable: value}
+    with pytest.raises(ConfigurationError, match=message):
+        settings.read_reply(Environment(environment))
+
+
+def test_the_reply_policy_is_read_from_the_reply_functions_environment():
+    environment = {**SPECS["ReplyFunction"].environment, "REPLY_MESSAGE_TAGS": "facebook, Instagram",
+                   "REPLY_APPROVAL": "public"}
+    policy = settings.read_reply(Environment(environment)).policy
+    assert policy.approval == "public" and policy.tag_platforms == {"facebook", "instagram"}
+    assert "id:instagram:17841400000000000" in policy.allowed and "id:instagram:17841400000000000" in policy.official
+    assert policy.phone_region == PARAMETERS["DefaultPhoneRegion"]
 
 
 def test_settings_are_read_once_per_cold_start(monkeypatch):

@@ -65,6 +65,8 @@ def build_card(customer: Customer, posts: Iterable[StoredPost], updated_at: str)
                 "url": safe_link(p.url, PLATFORM_HOSTS.get(p.platform)) or "",  # also posts stored earlier
                 "match": p.match_key or "",
                 "matched_by": p.match_basis or "",  # what the link rests on, for its label
+                "answered_at": p.answered_at or "",  # our first official answer (socialcrm.replies), and its text
+                "answer": (p.answer_text or "")[:CARD_TEXT_CHARS],
             }
             for p in newest_first[:CARD_POSTS]
         ],

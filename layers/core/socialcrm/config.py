@@ -67,4 +67,4 @@ class Environment:
 # Each table role and the variable that names its table (socialcrm.settings.Tables has one field per role).
 TABLE_VARIABLES = {"customers": "CUSTOMERS_TABLE", "posts": "POSTS_TABLE", "cards": "CARDS_TABLE",
                    "metrics": "METRICS_TABLE", "source_state": "SOURCE_STATE_TABLE",
-                   "contact_state": "CONTACT_STATE_TABLE"}
+                   "contact_state": "CONTACT_STATE_TABLE", "replies": "REPLIES_TABLE"}

@@ -12,7 +12,15 @@ from socialcrm.errors import InvalidRecord
 from socialcrm.linking import LinkingDeps, forget_learned_from, rematch
 from socialcrm.model import Customer, SocialIdentity
 from socialcrm.phones import to_e164
-from socialcrm.ports import CardStore, CustomerDirectory, LinkCodes, PostRepository, ReviewList, Tombstones
+from socialcrm.ports import (
+    BulkCustomerStore,
+    CardStore,
+    CustomerDirectory,
+    LinkCodes,
+    PostRepository,
+    ReviewList,
+    Tombstones,
+)
 
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _REGION = re.compile(r"^[A-Za-z]{2}$")
@@ -37,6 +45,7 @@ class SyncDeps:
     reviews: ReviewList
     codes: LinkCodes
     tombstones: Tombstones | None = None  # erased customers; production always has them (wiring.sync_deps)
+    bulk: BulkCustomerStore | None = None  # records many at a time, for the bulk import (customer_import)
 
     @property
     def linking(self) -> LinkingDeps:

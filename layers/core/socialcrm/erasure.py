@@ -1,7 +1,8 @@
 """Erasure: a customer, or a social identity with no customer record, removed from every copy we hold.
 
 What goes: the customer record and identity items, every post they wrote or that was linked to them
-(through the customer and author indexes, never a scan), the cards under every lookup key, the open
+(through the customer and author indexes, never a scan), the replies we made to those posts (their records,
+and our own posts that published them: docs/replies.md), the cards under every lookup key, the open
 task window, and (when that connector is on) the customer's SocialPost objects in Amazon Connect
 Customer Profiles; for an identity, its posts and their SocialPost objects on the profiles of the
 customers they were linked to. Erasure markers (SHA-256 of the identity keys and of the customer id, so
@@ -30,6 +31,7 @@ from socialcrm.ports import (
     CustomerDirectory,
     LinkCodes,
     PostRepository,
+    ReplyStore,
     ReviewList,
     Tombstones,
 )
@@ -53,6 +55,7 @@ class ErasureDeps:
     default_region: str
     erasers: Sequence[ConnectorEraser] = ()  # the configured connectors that keep copies of posts
     tombstones: Tombstones | None = None
+    replies: ReplyStore | None = None
 
     @property
     def linking(self) -> LinkingDeps:
@@ -67,8 +70,8 @@ class Receipt:
 
     subject: str
     counts: dict[str, int] = field(default_factory=lambda: dict.fromkeys(
-        ("customer_records", "identity_keys", "posts", "match_candidates", "link_codes", "cards", "task_windows",
-         "profile_objects", "markers", "tombstones"), 0))
+        ("customer_records", "identity_keys", "posts", "replies", "match_candidates", "link_codes", "cards",
+         "task_windows", "profile_objects", "markers", "tombstones"), 0))
 
     @property
     def total(self) -> int:
@@ -105,6 +108,23 @@ def erase(request: Any, deps: ErasureDeps) -> Receipt:
     if customer_id is not None:
         return _erase_customer(customer_id, deps, now)
     return _erase_identity(key or "", deps, now)
+
+
+def _delete_replies(post_keys: Sequence[PostKey], customer_id: str | None, deps: ErasureDeps) -> int:
+    """The replies to these posts (and to the customer's, by the customer index): each record, and our own post
+    that published it (its text answered them). Returns the records removed."""
+    if deps.replies is None:
+        return 0
+    reply_ids = list(deps.replies.for_customer(customer_id)) if customer_id else []
+    for post_key in dict.fromkeys(post_keys):
+        reply_ids += [record.reply_id for record in deps.replies.for_post(post_key)]
+    erased = 0
+    for reply_id in dict.fromkeys(reply_ids):
+        record = deps.replies.get(reply_id)
+        if record is not None and record.platform_id:
+            deps.posts.delete(PostKey(record.target.platform, record.platform_id))
+        erased += 1 if deps.replies.delete(reply_id) else 0
+    return erased
 
 
 def _delete_posts(post_keys: Sequence[PostKey], deps: ErasureDeps) -> int:
@@ -144,6 +164,7 @@ def _erase_customer(customer_id: str, deps: ErasureDeps, now: int) -> Receipt:
             post_keys += deps.posts.keys_by_author(key)
     for eraser in deps.erasers:  # every copy (SocialPost objects), also those of posts we no longer hold
         receipt.counts[eraser.erases] = receipt.counts.get(eraser.erases, 0) + eraser.erase(customer_id)
+    receipt.counts["replies"] = _delete_replies(post_keys, customer_id, deps)
     receipt.counts["posts"] = _delete_posts(post_keys, deps)
     held_naming_them = deps.reviews.for_customer(customer_id)  # other people's posts, with them as a candidate
     if customer is not None:
@@ -182,6 +203,7 @@ def _erase_identity(key: str, deps: ErasureDeps, now: int) -> Receipt:
     for eraser in deps.erasers:  # while the posts still tell which copies (profile objects) are this identity's
         receipt.counts[eraser.erases] = receipt.counts.get(eraser.erases, 0) + sum(
             eraser.erase(customer_id, keys) for customer_id, keys in linked_customers.items())
+    receipt.counts["replies"] = _delete_replies(post_keys, None, deps)
     receipt.counts["posts"] = _delete_posts(post_keys, deps)
     for link in deps.customers.identity_links(key):  # links people or matching made; the CRM's stay with it
         if link.source != "crm":

@@ -57,6 +57,20 @@ class NotFound(SocialCrmError):
     http_status = 404
 
 
+class Forbidden(SocialCrmError):
+    """The caller is who they say, but may not do this (an author approving their own reply)."""
+
+    http_status = 403
+    public_message = "forbidden"
+
+
+class Conflict(SocialCrmError):
+    """The request contradicts what is stored (a reply id already used for another post)."""
+
+    http_status = 409
+    public_message = "conflict"
+
+
 class ConfigurationError(SocialCrmError):
     """A setting that must be present is missing or invalid."""
 

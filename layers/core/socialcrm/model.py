@@ -102,6 +102,7 @@ class CanonicalPost:
     source: str = ""
     verb: str = "add"
     account: str | None = None  # our account the event was delivered for (page, for_user_id, organization)
+    thread: str | None = None  # the platform's conversation id, where a message has one (replies go there)
 
     def __post_init__(self) -> None:
         if not self.platform or not self.post_id:
@@ -220,6 +221,7 @@ class ContactPush:
     reason: str  # why it is actionable (negative, direct_message); "" for a matched post that is not
     match_key: str = ""  # the identity key that linked the author (the evidence)
     match_basis: str = ""  # what the link rests on (socialcrm.matching.Match.basis), for the label
+    answered_at: str = ""  # set on the push saying we answered the post (socialcrm.replies): tasks close
 
     def __post_init__(self) -> None:
         if self.url is not None:  # a push queued by an earlier version, or redriven: no unsafe link reaches a connector
@@ -247,6 +249,11 @@ class ContactPush:
 def push_id_for(post_key: PostKey) -> str:
     """Deterministic id of the push of a post, so retries can be deduplicated downstream."""
     return hashlib.sha256(post_key.text.encode()).hexdigest()[:32]
+
+
+def answered_push_id_for(post_key: PostKey) -> str:
+    """Deterministic id of the push saying the post was answered (not the post's own push id)."""
+    return hashlib.sha256(f"answered|{post_key.text}".encode()).hexdigest()[:32]
 
 
 def utc_iso(moment: datetime) -> str:

@@ -6,10 +6,12 @@ Adapters in socialcrm.adapters implement them against AWS; tests use in-memory f
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any, Protocol
 
 from socialcrm.answer_worth import CohortFacts
 from socialcrm.model import AnalyzedPost, CanonicalPost, ContactPush, Customer, IdentityLink, PostKey
+from socialcrm.replies.model import PublishedReply, ReplyRecord
 from socialcrm.stored import StoredPost
 
 
@@ -104,8 +106,9 @@ class PostRepository(Protocol):
         ...
 
     def mark_answered(self, post_key: PostKey, answered_at: str, counters: dict[str, int], hour: str,
-                      shard: int) -> bool:
-        """Record the first official reply to a post and count it, once; False if already answered."""
+                      shard: int, answer_text: str | None = None) -> bool:
+        """Record the first official reply to a post (and what it said) and count it, once; False if already
+        answered."""
         ...
 
     def link(self, post_key: PostKey, customer_id: str | None, match_key: str | None, *,
@@ -151,9 +154,38 @@ class Tombstones(Protocol):
         """The day (YYYY-MM-DD) the customer was erased, or None."""
         ...
 
+    def erased_on_many(self, customer_ids: Sequence[str]) -> dict[str, str]:
+        """The erased ones among the customer ids, each with its day (batched reads)."""
+        ...
+
     def bury(self, customer_id: str, day: str) -> None: ...
 
     def lift(self, customer_id: str) -> None: ...
+
+
+@dataclass(frozen=True)
+class NewRecord:
+    """A customer record to create in a bulk import, with the card it starts with: under `card_keys` always (its
+    CUSTOMER# key), under `claimed_keys` (its phones and emails) only where no card is stored yet."""
+
+    customer: Customer
+    card: dict[str, Any]
+    card_keys: tuple[str, ...]
+    claimed_keys: tuple[str, ...]
+
+
+class BulkCustomerStore(Protocol):
+    """Customer records many at a time, for the bulk import (socialcrm.customer_import)."""
+
+    def records(self, customer_ids: Sequence[str]) -> dict[str, Customer]:
+        """The stored records among the ids (strongly consistent, batched reads)."""
+        ...
+
+    def create(self, new: Sequence[NewRecord]) -> frozenset[str]:
+        """Write each record with its identity keys, its count in the customer base and its cards, all or nothing
+        per record. A record is not written, and its customer id returned, when a record with its id exists by
+        then or a card is stored under one of its claimed keys (the caller takes the careful path for those)."""
+        ...
 
 
 class CardStore(Protocol):
@@ -235,4 +267,53 @@ class MetricsPublisher(Protocol):
 
     def publish_statistics(self, day_start: str, sets: dict[str, tuple[float, float]]) -> int:
         """Publish {metric: (sum, sample count)} of 0/1 values as statistic sets; returns the requests made."""
+        ...
+
+
+class PostsForReplies(Protocol):
+    """What the reply use case reads of the posts (the post repository has it)."""
+
+    def get_state(self, post_key: PostKey) -> StoredPost | None: ...
+
+    def last_post_at(self, author_key: str) -> str | None:
+        """When the author last wrote to us (newest post under this identity key, through its index), or None."""
+        ...
+
+
+class ReplyEchoes(Protocol):
+    """What the processor asks of the reply records: is this post one of our published replies."""
+
+    def published(self, post_key: PostKey) -> PublishedReply | None: ...
+
+
+class ReplyStore(Protocol):
+    """Reply records (RepliesTable), claimed before sending and moved on only from the state last read."""
+
+    def get(self, reply_id: str) -> ReplyRecord | None:
+        """The record as last written (a strongly consistent read)."""
+        ...
+
+    def claim(self, record: ReplyRecord) -> bool:
+        """Write a new record; False when the reply id is taken."""
+        ...
+
+    def replace(self, before: ReplyRecord, after: ReplyRecord) -> bool:
+        """Move a record on, only if it is still `before` (status and updated_at); a sent one also becomes findable
+        by the platform's id (`published`). False when another request moved it first."""
+        ...
+
+    def for_post(self, post_key: PostKey) -> list[ReplyRecord]:
+        """The replies to a post, oldest first (through the post index)."""
+        ...
+
+    def published(self, post_key: PostKey) -> PublishedReply | None:
+        """The reply whose publication has this key (platform, the platform's id of what we published)."""
+        ...
+
+    def for_customer(self, customer_id: str) -> list[str]:
+        """Ids of the replies to the customer's posts (through the customer index)."""
+        ...
+
+    def delete(self, reply_id: str) -> bool:
+        """Remove the record and its publication pointer; False when there was none."""
         ...

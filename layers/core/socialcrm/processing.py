@@ -14,6 +14,7 @@ from typing import Literal
 
 from socialcrm import answer_worth, identity
 from socialcrm.card_refresh import refresh_card, refresh_cards
+from socialcrm.cards import CARD_TEXT_CHARS
 from socialcrm.engagement import COMPANY, EMPLOYEE, UNOFFICIAL_BRAND, Registry, minutes_between
 from socialcrm.linking import LinkingDeps, match_new_post, posts_of_account, rematch
 from socialcrm.matching import UNMATCHED
@@ -36,10 +37,11 @@ from socialcrm.ports import (
     LinkCodes,
     PostRepository,
     PushQueue,
+    ReplyEchoes,
     ReviewList,
     SentimentAnalyzer,
 )
-from socialcrm.push import push_for
+from socialcrm.push import answered_push_for, push_for
 from socialcrm.stored import StoredPost
 
 REVIEW_NOTE_DAYS = 90
@@ -58,6 +60,7 @@ class ProcessorDeps:
     default_region: str
     ledger: Ledger | None = None
     registry: Registry = field(default_factory=Registry)
+    replies: ReplyEchoes | None = None  # our published replies, recognised when they come back
 
     @property
     def linking(self) -> LinkingDeps:
@@ -134,6 +137,11 @@ def process_post(post: CanonicalPost, deps: ProcessorDeps) -> Outcome:
 
     role = deps.registry.role_of(post.author)
     replied_to = post.parent_key
+    # Our own post may be a reply we published (socialcrm.replies): it answers the post the reply was for, even
+    # where the platform does not say what it replies to (a direct message).
+    echo = deps.replies.published(post.key) if deps.replies is not None and role == COMPANY else None
+    if echo is not None and echo.answered.platform == post.platform:
+        replied_to = echo.answered
     parent = deps.posts.get_state(replied_to) if replied_to else None
     # Our own and our employees' accounts speak for the company: never matched to a customer.
     match, verified_for = match_new_post(post, deps.linking) if role in VOICES else (UNMATCHED, None)
@@ -151,6 +159,8 @@ def process_post(post: CanonicalPost, deps: ProcessorDeps) -> Outcome:
         return Outcome("duplicate")
     # From here on every step is idempotent, so a retry after a failure simply redoes them.
     count_engagement(analyzed, parent, segment, topics, hour, deps, now)
+    if role == COMPANY and parent is not None and parent.customer_id:
+        close_the_loop(parent, deps, now)
     if match.outcome == "candidate":
         deps.reviews.hold(post.key, post.created_at, match.candidates)
     if verified_for is not None:  # the account's earlier posts follow the customer's proof
@@ -178,7 +188,8 @@ def count_engagement(analyzed: AnalyzedPost, parent: StoredPost | None, segment:
                 deps.ledger.note_answered(counting_hour(parent.created_at, now)[:10], parent.customer_id,
                                           answer_worth.expiry(now))  # before the mark: a retry notes it again
             deps.posts.mark_answered(parent.key, post.created_at, answer_counters(minutes),
-                                     counting_hour(parent.created_at, now), shard_of(parent.key))
+                                     counting_hour(parent.created_at, now), shard_of(parent.key),
+                                     answer_text=post.text[:CARD_TEXT_CHARS])
     if deps.ledger is None:
         return
     if analyzed.customer_id and waits_for_answer(analyzed, answers_another_voice(post, parent)):
@@ -191,6 +202,18 @@ def count_engagement(analyzed: AnalyzedPost, parent: StoredPost | None, segment:
     if role in (EMPLOYEE, UNOFFICIAL_BRAND) and post.reply_to:
         deps.ledger.note_for_review(hour[:10], post.key, role, post.platform,
                                     int((now + timedelta(days=REVIEW_NOTE_DAYS)).timestamp()))
+
+
+def close_the_loop(parent: StoredPost, deps: ProcessorDeps, now: datetime) -> None:
+    """Our answer to a customer's post: their card shows it, and the contact centre may close the post's task.
+    Repeated safely (the card is rebuilt, the answered push has its own id)."""
+    if parent.customer_id is None:
+        return
+    answered = deps.posts.get_state(parent.key) or parent
+    if not answered.answered_at:
+        return  # answered before it was stored, or an answer to our own post: nothing to close
+    refresh_card(parent.customer_id, deps.posts, deps.customers, deps.cards, now)
+    deps.push_queue.enqueue(answered_push_for(answered))
 
 
 def _count_reaction(post: CanonicalPost, deps: ProcessorDeps, now: datetime) -> Outcome:

@@ -21,8 +21,9 @@ from dataclasses import dataclass, field
 from typing import Protocol
 
 from socialcrm.errors import BadRequest, PermanentDeliveryError, TransientDeliveryError
-from socialcrm.model import AnalyzedPost, ContactPush, push_id_for
+from socialcrm.model import AnalyzedPost, ContactPush, answered_push_id_for, push_id_for
 from socialcrm.ports import ContactConnector
+from socialcrm.stored import StoredPost
 
 
 def push_for(analyzed: AnalyzedPost, customer_name: str | None, reason: str) -> ContactPush:
@@ -42,6 +43,15 @@ def push_for(analyzed: AnalyzedPost, customer_name: str | None, reason: str) -> 
         url=post.url,
         reason=reason,
     )
+
+
+def answered_push_for(post: StoredPost) -> ContactPush:
+    """Our official answer to a customer's post reached the platform: connectors that opened work for the post
+    (a Connect task) may close it. No text: the post itself was pushed before."""
+    return ContactPush(push_id=answered_push_id_for(post.key), customer_id=post.customer_id or "", customer_name=None,
+                       platform=post.platform, kind=post.kind, post_id=post.key.post_id, text="",
+                       sentiment=post.sentiment, created_at=post.created_at, url=post.url, reason="",
+                       answered_at=post.answered_at or "")
 
 
 class DeadLetterSink(Protocol):

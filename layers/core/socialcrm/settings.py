@@ -20,6 +20,7 @@ from socialcrm.errors import ConfigurationError
 if TYPE_CHECKING:
     from socialcrm.connectors import ChosenConnector
     from socialcrm.engagement import Registry
+    from socialcrm.replies.policy import ReplyPolicy
     from socialcrm.sources import ChosenSource
 
 SENTIMENT_ENGINES = ("vader", "comprehend")
@@ -35,6 +36,7 @@ class Tables:
     metrics: str = ""
     contact_state: str = ""
     source_state: str = ""
+    replies: str = ""
 
 
 def _tables(env: Environment, *roles: str) -> Tables:
@@ -95,7 +97,8 @@ class ProcessorSettings:
 
 
 def read_processor(env: Environment) -> ProcessorSettings:
-    return ProcessorSettings(_tables(env, "customers", "posts", "cards", "metrics"), env.required("PUSH_QUEUE_URL"),
+    return ProcessorSettings(_tables(env, "customers", "posts", "cards", "metrics", "replies"),
+                             env.required("PUSH_QUEUE_URL"),
                              env.positive_int("RETENTION_DAYS"), env.choice("SENTIMENT_ENGINE", SENTIMENT_ENGINES),
                              env.phone_region(), read_engagement(env))
 
@@ -151,7 +154,7 @@ class ErasureSettings:
 def read_erasure(env: Environment) -> ErasureSettings:
     from socialcrm.connectors import choose
 
-    return ErasureSettings(_tables(env, "customers", "posts", "cards", "contact_state", "metrics"),
+    return ErasureSettings(_tables(env, "customers", "posts", "cards", "contact_state", "metrics", "replies"),
                            choose(env, erasing_only=True), env.phone_region(), env.required("TOMBSTONE_SECRET_ID"))
 
 
@@ -227,12 +230,42 @@ def read_agent_page(env: Environment) -> AgentPageSettings:
                              env.required("SCREEN_POP_SECRET_ID"), env.required("AGENT_PAGE_FRAME_ANCESTORS"))
 
 
+@dataclass(frozen=True)
+class ReplySettings:
+    tables: Tables  # posts: read the answered post; replies: the reply records
+    reply_secret_id: str
+    ingest_queue_url: str  # a sent reply goes through the pipeline as our own post
+    base_url_overrides: dict[str, str]  # REPLY_<KEY>_URL: the platforms' endpoints (tests and the local stack only)
+    retention_days: int  # a reply is kept as long as the post it answers
+    policy: ReplyPolicy
+
+
+def read_reply_policy(env: Environment) -> ReplyPolicy:
+    """Who may reply where, and what is held (docs/replies.md, "Policy")."""
+    from socialcrm.engagement import account_keys
+    from socialcrm.replies.policy import APPROVALS, ReplyPolicy, reply_accounts, tag_platforms
+
+    return ReplyPolicy(official=account_keys(env.text("OFFICIAL_ACCOUNTS"), "OFFICIAL_ACCOUNTS"),
+                       allowed=reply_accounts(env.text("REPLY_ACCOUNTS")),
+                       approval=env.choice("REPLY_APPROVAL", APPROVALS),
+                       tag_platforms=tag_platforms(env.csv("REPLY_MESSAGE_TAGS")),
+                       phone_region=env.phone_region())
+
+
+def read_reply(env: Environment) -> ReplySettings:
+    from socialcrm.reply_platforms import read_base_url_overrides
+
+    return ReplySettings(_tables(env, "posts", "replies"), env.required("REPLY_SECRET_ID"),
+                         env.required("INGEST_QUEUE_URL"), read_base_url_overrides(env),
+                         env.positive_int("RETENTION_DAYS"), read_reply_policy(env))
+
+
 # functions/<directory> -> the reader of its settings
 READERS: dict[str, Callable[[Environment], object]] = {
     "webhook": read_webhook, "processor": read_processor, "customer_sync": read_customer_sync,
     "match_review": read_match_review, "contact_push": read_contact_push, "erasure": read_erasure,
     "poller": read_poller, "metrics_rollup": read_metrics_rollup, "contact_lookup": read_contact_lookup,
-    "agent_page": read_agent_page,
+    "agent_page": read_agent_page, "reply": read_reply,
 }
 
 
@@ -292,8 +325,13 @@ def agent_page() -> AgentPageSettings:
     return read_agent_page(Environment())
 
 
+@cache
+def reply() -> ReplySettings:
+    return read_reply(Environment())
+
+
 LOADERS = (platforms, webhook, processor, customer_sync, match_review, contact_push, erasure, poller, metrics_rollup,
-           contact_lookup, agent_page)
+           contact_lookup, agent_page, reply)
 
 
 def forget() -> None:

@@ -28,6 +28,13 @@ class StoredPost:
     author_role: str = "public"  # company | employee | unofficial_brand | public
     status: str = "stored"  # stored -> done once card and push are handled
     answered_at: str | None = None  # the first reply from an official account
+    answer_text: str | None = None  # what that reply said (shown on the card beside the post)
+    # What a reply to this post needs (socialcrm.replies): our account the post was delivered for, the author's
+    # platform user id (a direct message goes to it), the platform's thread and the post it replies to.
+    account: str | None = None
+    author_user_id: str | None = None
+    thread: str | None = None
+    reply_to: str | None = None
 
     @property
     def platform(self) -> str:
@@ -54,6 +61,10 @@ class StoredPost:
             author_handle_key=identity.indexed_handle_key(post.author),
             author_name=post.author.name,
             author_role=analyzed.role,
+            account=post.account,
+            author_user_id=post.author.user_id,
+            thread=post.thread,
+            reply_to=post.reply_to,
         )
 
     def author_post(self) -> CanonicalPost:

@@ -19,6 +19,7 @@ if TYPE_CHECKING:
     from socialcrm.customers import SyncDeps
     from socialcrm.erasure import ErasureDeps
     from socialcrm.linking import LinkingDeps
+    from socialcrm.model import CanonicalPost
     from socialcrm.polling import Listing, StateStore
     from socialcrm.ports import (
         CallFigures,
@@ -30,6 +31,8 @@ if TYPE_CHECKING:
     )
     from socialcrm.processing import ProcessorDeps
     from socialcrm.push import PushDeps
+    from socialcrm.replies.contract import ReplyPublisher
+    from socialcrm.replies.service import ReplyDeps
     from socialcrm.screen_pop import CachedKeys
     from socialcrm.websub import Hub, SubscriptionRequest
 
@@ -93,6 +96,7 @@ def processor_deps() -> ProcessorDeps:
         DynamoLedger,
         DynamoLinkCodes,
         DynamoPostRepository,
+        DynamoReplyStore,
         DynamoReviewList,
     )
     from socialcrm.adapters.sqs import SqsPushQueue
@@ -113,6 +117,7 @@ def processor_deps() -> ProcessorDeps:
         default_region=chosen.default_region,
         ledger=DynamoLedger(table_name=chosen.tables.metrics),
         registry=chosen.engagement,
+        replies=DynamoReplyStore(table_name=chosen.tables.replies),
     )
 
 
@@ -127,6 +132,7 @@ def sync_deps() -> SyncDeps:
         DynamoReviewList,
         DynamoTombstones,
     )
+    from socialcrm.adapters.dynamo.customer_import import DynamoBulkCustomers
     from socialcrm.adapters.secrets import tombstone_key
     from socialcrm.customers import SyncDeps
 
@@ -140,6 +146,8 @@ def sync_deps() -> SyncDeps:
         reviews=DynamoReviewList(table_name=chosen.tables.customers),
         codes=DynamoLinkCodes(table_name=chosen.tables.customers),
         tombstones=DynamoTombstones(table_name=chosen.tables.customers, key=tombstone_key(chosen.tombstone_secret_id)),
+        bulk=DynamoBulkCustomers(table_name=chosen.tables.customers, metrics_table_name=chosen.tables.metrics,
+                                 cards_table_name=chosen.tables.cards),
     )
 
 
@@ -225,6 +233,7 @@ def erasure_deps() -> ErasureDeps:
         DynamoCustomerDirectory,
         DynamoLinkCodes,
         DynamoPostRepository,
+        DynamoReplyStore,
         DynamoReviewList,
         DynamoTombstones,
     )
@@ -244,7 +253,8 @@ def erasure_deps() -> ErasureDeps:
                        codes=DynamoLinkCodes(table_name=tables.customers),
                        default_region=chosen.default_region, erasers=erasers,
                        tombstones=DynamoTombstones(table_name=tables.customers,
-                                                   key=tombstone_key(chosen.tombstone_secret_id)))
+                                                   key=tombstone_key(chosen.tombstone_secret_id)),
+                       replies=DynamoReplyStore(table_name=tables.replies))
 
 
 # -- MatchReviewFunction ------------------------------------------------------------------------------------
@@ -268,6 +278,71 @@ def linking_deps() -> LinkingDeps:
                        reviews=DynamoReviewList(table_name=tables.customers),
                        codes=DynamoLinkCodes(table_name=tables.customers),
                        default_region=chosen.default_region, clock=utc_now)
+
+
+# -- ReplyFunction ------------------------------------------------------------------------------------------
+@cache
+def reply_deps() -> ReplyDeps:
+    from socialcrm.adapters.dynamo import DynamoPostRepository, DynamoReplyStore
+    from socialcrm.replies.service import ReplyDeps
+
+    chosen = settings.reply()
+    return ReplyDeps(posts=DynamoPostRepository(table_name=chosen.tables.posts, retention_days=chosen.retention_days),
+                     store=DynamoReplyStore(table_name=chosen.tables.replies), publisher_for=reply_publisher,
+                     policy=chosen.policy, clock=utc_now, retention_days=chosen.retention_days, echo=reply_echo)
+
+
+def reply_echo(post: CanonicalPost) -> None:
+    """Our sent reply into the ingest queue, as the brand's own post. Best effort: the reply is published and
+    recorded; a platform that sends an echo delivers the same post key again."""
+    from socialcrm.adapters.sqs import SqsIngestQueue
+    from socialcrm.observability import logger
+
+    try:
+        refused = SqsIngestQueue(settings.reply().ingest_queue_url).send_posts([post])
+    except Exception as error:  # whatever the queue says, the reply stays sent
+        logger.warning("reply echo not enqueued", extra={"error": type(error).__name__})
+        return
+    if refused:
+        logger.warning("reply echo not enqueued", extra={"error": "refused"})
+
+
+def reply_publisher(platform: str) -> ReplyPublisher:
+    """The platform's publisher with the ReplySecret's credentials for it (socialcrm.reply_platforms.build);
+    PublisherUnavailable when this deployment cannot publish there."""
+    import json
+
+    from socialcrm.adapters.secrets import ReplySecrets
+    from socialcrm.replies.service import PublisherUnavailable
+
+    credentials = ReplySecrets(settings.reply().reply_secret_id).platform_credentials(platform)
+    if credentials is None:
+        raise PublisherUnavailable(f"replies to {platform} are not set up here (no ReplySecret section)")
+    return _publisher(platform, json.dumps(credentials, sort_keys=True))
+
+
+@cache
+def _publisher(platform: str, credentials: str) -> ReplyPublisher:
+    """One publisher per platform and credentials (a rotated secret builds a new one; tokens it refreshed stay)."""
+    import json
+
+    from socialcrm import reply_platforms
+    from socialcrm.errors import SocialCrmError
+    from socialcrm.replies.contract import PublishRefused
+    from socialcrm.replies.service import PublisherUnavailable
+
+    def keep_rotated(refresh_token: str) -> None:
+        from socialcrm.adapters.secrets import ReplySecrets
+
+        ReplySecrets(settings.reply().reply_secret_id).store_refresh_token(platform, refresh_token)
+
+    try:
+        return reply_platforms.build(platform, json.loads(credentials), settings.reply().base_url_overrides,
+                                     on_refresh_token=keep_rotated)
+    except PublishRefused as error:  # the section lacks what the publisher needs
+        raise PublisherUnavailable(f"replies to {platform} are not set up here: {error.reason}") from None
+    except (LookupError, ValueError, SocialCrmError) as error:
+        raise PublisherUnavailable(f"replies to {platform} cannot be published: {type(error).__name__}") from None
 
 
 # -- ContactLookupFunction and AgentPageFunction (light imports only) --------------------------------------

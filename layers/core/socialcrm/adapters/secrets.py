@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from socialcrm.errors import ConfigurationError, PlatformNotConfigured
@@ -72,6 +73,33 @@ class ConnectorSecrets:
         return _section(self.secret_id, "CONNECTOR_SECRET_ID", connector)
 
 
+class ReplySecrets:
+    """The ReplySecret: {"<platform>": {credential: value}}, the accounts' publishing credentials (docs/replies.md).
+    A platform without a section cannot be answered here."""
+
+    def __init__(self, secret_id: str) -> None:
+        self.secret_id = secret_id
+
+    def platform_credentials(self, platform: str) -> dict[str, str] | None:
+        section = _secret_map(self.secret_id, "REPLY_SECRET_ID").get(platform)
+        return section if isinstance(section, dict) else None
+
+    def store_refresh_token(self, platform: str, refresh_token: str, client: Any = None) -> None:
+        """Write back a refresh token the platform rotated (X rotates on every refresh): the secret is read afresh
+        and written whole, with only that section's refresh_token changed."""
+        values = dict(_secret_map(self.secret_id, "REPLY_SECRET_ID", force_fetch=True))
+        section = values.get(platform)
+        if not isinstance(section, dict) or not refresh_token:
+            return
+        values[platform] = {**section, "refresh_token": refresh_token}
+        if client is None:
+            import boto3
+            from botocore.config import Config
+
+            client = boto3.client("secretsmanager", config=Config(connect_timeout=3, read_timeout=10))
+        client.put_secret_value(SecretId=self.secret_id, SecretString=json.dumps(values))
+
+
 def screen_pop_secret(secret_id: str) -> dict[str, Any]:
     """The ScreenPopSecret, read afresh: its caller (screen_pop.CachedKeys) bounds how long it is kept."""
     return _secret_map(secret_id, "SCREEN_POP_SECRET_ID", force_fetch=True)
@@ -98,6 +126,7 @@ def secret_shapes() -> Shapes:
     from socialcrm.platform_catalog import WEBHOOK_MODULES
     from socialcrm.platforms import GENERIC_PREFIX, get_adapter
     from socialcrm.platforms.generic import MAPPINGS_DIR
+    from socialcrm.reply_platforms import reply_secret_sections
     from socialcrm.sources import reddit, youtube_comments
 
     platform: dict[str, tuple[str, ...]] = {}
@@ -118,4 +147,5 @@ def secret_shapes() -> Shapes:
         "ConnectorSecret": {https.SECRET_SECTION: https.SECRET_KEYS},
         "ScreenPopSecret": {TOP_LEVEL: screen_pop.SECRET_KEYS},
         "TombstoneSecret": {TOP_LEVEL: TOMBSTONE_SECRET_KEYS},
+        "ReplySecret": reply_secret_sections(),
     }

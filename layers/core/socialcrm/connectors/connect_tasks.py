@@ -4,6 +4,8 @@
 - At most one open task per customer per window (TASK_WINDOW_MINUTES): a guard item in
   ContactStateTable is claimed with a conditional write; a later actionable post inside the window is
   left to the task already open (it is still on the card, the timeline and the push receivers).
+- The task's contact id is kept on the guard item; when we publish an official answer to the post the task
+  was opened for (socialcrm.replies), the answered push stops that contact (StopContact): the work is done.
 """
 
 from __future__ import annotations
@@ -20,13 +22,21 @@ from socialcrm.config import Environment
 from socialcrm.connectors import ConnectorContext, ConnectorKind
 from socialcrm.connectors.aws_errors import delivery_error
 from socialcrm.errors import ConfigurationError
-from socialcrm.model import ContactPush
+from socialcrm.model import ContactPush, push_id_for
 from socialcrm.names import PLATFORM_NAMES
 
 
 class TaskWindow(Protocol):
     def claim(self, customer_id: str, push_id: str, until: int, now: int) -> bool:
         """True when this push may start the customer's task: no open window, an expired one, or its own."""
+        ...
+
+    def started(self, customer_id: str, push_id: str, contact_id: str) -> None:
+        """Note the task's contact on the customer's window, if the window is still this push's."""
+        ...
+
+    def task_of(self, customer_id: str, now: int) -> tuple[str, str] | None:
+        """(push id, contact id) of the customer's open window's task, or None."""
         ...
 
 
@@ -54,7 +64,7 @@ class ConnectTasksConnector:
 
     @staticmethod
     def wants(push: ContactPush) -> bool:
-        return push.actionable and bool(push.customer_id)
+        return (push.actionable or bool(push.answered_at)) and bool(push.customer_id)
 
     def task_request(self, push: ContactPush) -> dict[str, Any]:
         platform = PLATFORM_NAMES.get(push.platform, push.platform)
@@ -74,11 +84,31 @@ class ConnectTasksConnector:
 
     def deliver(self, push: ContactPush) -> None:
         now = int(self.clock())
+        if push.answered_at:
+            self.complete(push, now)
+            return
         if not self.window.claim(push.customer_id, push.push_id, now + self.window_seconds, now):
             return  # the customer's task of this window is open
         try:
-            self.client.start_task_contact(**self.task_request(push))
+            started = self.client.start_task_contact(**self.task_request(push))
         except (ClientError, BotoCoreError) as error:
+            raise delivery_error("connect", error) from None
+        contact_id = started.get("ContactId") if isinstance(started, dict) else None
+        if isinstance(contact_id, str) and contact_id:
+            self.window.started(push.customer_id, push.push_id, contact_id)
+
+    def complete(self, answered: ContactPush, now: int) -> None:
+        """Stop the task opened for the answered post (a task opened for another post stays)."""
+        task = self.window.task_of(answered.customer_id, now)
+        if task is None or task[0] != push_id_for(answered.post_key):
+            return
+        try:
+            self.client.stop_contact(ContactId=task[1], InstanceId=self.instance_id)
+        except ClientError as error:
+            if error.response.get("Error", {}).get("Code") in ("ContactNotFoundException", "ResourceNotFoundException"):
+                return  # the agent closed it already
+            raise delivery_error("connect", error) from None
+        except BotoCoreError as error:
             raise delivery_error("connect", error) from None
 
 

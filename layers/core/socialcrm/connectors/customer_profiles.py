@@ -49,7 +49,7 @@ class CustomerProfilesConnector:
 
     @staticmethod
     def wants(push: ContactPush) -> bool:
-        return bool(push.customer_id)
+        return bool(push.customer_id) and not push.answered_at  # an answer is not a post of the timeline
 
     @staticmethod
     def profile_object(push: ContactPush) -> dict[str, str]:

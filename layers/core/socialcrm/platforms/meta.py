@@ -125,6 +125,7 @@ class MetaAdapter:
             reply_to=reply_to,
             source="meta",
             verb=verb,
+            account=_id(entry.get("id"), "entry.id", required=False),  # the Page the change happened on
         )
 
     @staticmethod
@@ -145,6 +146,7 @@ class MetaAdapter:
             reply_to=_id(reply.get("mid"), f"{where}.message.reply_to.mid", required=False)
             if isinstance(reply, dict) else None,
             source="meta",
+            account=_id(object_or_empty(event.get("recipient")).get("id"), f"{where}.recipient.id", required=False),
         )
 
     @staticmethod
@@ -164,6 +166,7 @@ class MetaAdapter:
             reply_to=_id(value.get("parent_id"), f"{where}.parent_id", required=False)
             or _id(media.get("id"), f"{where}.media.id", required=False),
             source="meta",
+            account=_id(entry.get("id"), "entry.id", required=False),  # our Instagram account
         )
 
     @staticmethod
@@ -180,6 +183,7 @@ class MetaAdapter:
             url=None,
             reply_to=media_id if comment_id else None,
             source="meta",
+            account=_id(entry.get("id"), "entry.id", required=False),
         )
 
 

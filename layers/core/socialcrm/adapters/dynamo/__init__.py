@@ -17,10 +17,11 @@ from socialcrm.adapters.dynamo.customers import (
 )
 from socialcrm.adapters.dynamo.metrics import DynamoCounterStore, DynamoLedger
 from socialcrm.adapters.dynamo.posts import DynamoPostRepository
+from socialcrm.adapters.dynamo.replies import DynamoReplyStore
 from socialcrm.adapters.dynamo.source_state import DynamoSourceStateStore
 
 __all__ = [
     "DynamoCardStore", "DynamoContactState", "DynamoCounterStore", "DynamoCustomerDirectory", "DynamoDeliveryLog",
-    "DynamoLedger", "DynamoLinkCodes", "DynamoPostRepository", "DynamoReviewList", "DynamoSourceStateStore",
-    "DynamoTaskWindow", "DynamoTombstones",
+    "DynamoLedger", "DynamoLinkCodes", "DynamoPostRepository", "DynamoReplyStore", "DynamoReviewList",
+    "DynamoSourceStateStore", "DynamoTaskWindow", "DynamoTombstones",
 ]

@@ -6,7 +6,7 @@ import time
 from collections.abc import Callable
 
 from pynamodb.attributes import NumberAttribute, UnicodeAttribute
-from pynamodb.exceptions import DoesNotExist, PutError, PynamoDBException
+from pynamodb.exceptions import DoesNotExist, PutError, PynamoDBException, UpdateError
 from pynamodb.models import Model
 
 from socialcrm.adapters.dynamo import keys
@@ -19,6 +19,7 @@ class TaskWindowItem(Model):
     pk = UnicodeAttribute(hash_key=True)
     push_id = UnicodeAttribute()
     expires_at = NumberAttribute()  # epoch seconds; also the table's TTL attribute
+    contact_id = UnicodeAttribute(null=True)  # the task Connect started (closed when we answer its post)
 
 
 class DeliveryItem(Model):
@@ -45,6 +46,24 @@ class DynamoTaskWindow:
                 return False
             raise
         return True
+
+    def started(self, customer_id: str, push_id: str, contact_id: str) -> None:
+        model = bind(TaskWindowItem, self.table_name)
+        try:
+            model(pk=keys.task_window_key(customer_id)).update(actions=[model.contact_id.set(contact_id)],
+                                                               condition=model.push_id == push_id)
+        except UpdateError as error:
+            if error.cause_response_code != "ConditionalCheckFailedException":
+                raise
+
+    def task_of(self, customer_id: str, now: int) -> tuple[str, str] | None:
+        try:
+            item = bind(TaskWindowItem, self.table_name).get(keys.task_window_key(customer_id), consistent_read=True)
+        except DoesNotExist:
+            return None
+        if item.expires_at <= now or not item.contact_id:
+            return None
+        return item.push_id, item.contact_id
 
 
 class DynamoDeliveryLog:

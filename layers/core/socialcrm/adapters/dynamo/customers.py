@@ -356,6 +356,13 @@ class DynamoTombstones:
         day: str = json.loads(found.details or "{}").get("erased_on") or "an earlier day"
         return day
 
+    def erased_on_many(self, customer_ids: Sequence[str]) -> dict[str, str]:
+        by_partition = {self._partition(customer_id): customer_id for customer_id in dict.fromkeys(customer_ids)}
+        wanted = [(partition, keys.TOMBSTONE) for partition in by_partition]
+        found = bind(TombstoneItem, self.table_name).batch_get(wanted, consistent_read=True)
+        return {by_partition[item.pk]: json.loads(item.details or "{}").get("erased_on") or "an earlier day"
+                for item in found}
+
     def bury(self, customer_id: str, day: str) -> None:
         bind(TombstoneItem, self.table_name)(self._partition(customer_id), keys.TOMBSTONE, customer_id="",
                                              details=json.dumps({"erased_on": day})).save()

@@ -103,6 +103,11 @@ def counter_name(sort_key: str) -> str:
 def base_sort_key(segment: str, customer_id: str) -> str:
     """The customer-base counter of a segment, in the shard the customer id falls in."""
     shard = int(hashlib.sha256(customer_id.encode()).hexdigest()[:8], 16) % BASE_SHARDS
+    return base_shard_sort_key(segment, shard)
+
+
+def base_shard_sort_key(segment: str, shard: int) -> str:
+    """A segment's customer-base counter in one shard (the base is the sum over shards, whoever counted where)."""
     return counter_sort_key(f"Customers|Segment={segment}", shard)
 
 
@@ -139,3 +144,13 @@ def task_window_key(customer_id: str) -> str:
 
 def delivery_key(push_id: str, connector: str) -> str:
     return f"PUSHED#{push_id}#{connector}"
+
+
+# RepliesTable
+def reply_key(reply_id: str) -> str:
+    return f"REPLY#{reply_id}"
+
+
+def published_key(platform: str, platform_id: str) -> str:
+    """The pointer from what a reply published (the platform's id) to the reply: how its echo is recognised."""
+    return f"PUBLISHED#{platform}#{platform_id}"

@@ -74,6 +74,10 @@ class PostItem(Model):
     expires_at = NumberAttribute(null=True)
     author_role = UnicodeAttribute(null=True)  # company | employee | unofficial_brand | public
     answered_at = UnicodeAttribute(null=True)  # the first reply from an official account
+    answer_text = UnicodeAttribute(null=True)  # what that reply said
+    account = UnicodeAttribute(null=True)  # our account the post was delivered for (replies are published as it)
+    author_user_id = UnicodeAttribute(null=True)  # the author's platform id (direct replies go to it)
+    thread = UnicodeAttribute(null=True)  # the platform's conversation id
     by_author = ByAuthor()
     by_author_handle = ByAuthorHandle()
     by_customer = ByCustomer()
@@ -99,6 +103,11 @@ def _stored(item: PostItem) -> StoredPost:
         author_role=item.author_role or "public",
         status=item.status,
         answered_at=item.answered_at,
+        answer_text=item.answer_text,
+        account=item.account,
+        author_user_id=item.author_user_id,
+        thread=item.thread,
+        reply_to=item.reply_to,
     )
 
 
@@ -147,6 +156,9 @@ class DynamoPostRepository:
             evidence=json.dumps(list(stored.evidence)),
             match_basis=stored.match_basis,
             author_role=stored.author_role,
+            account=stored.account,
+            author_user_id=stored.author_user_id,
+            thread=stored.thread,
             expires_at=epoch(post.created_at) + self.retention_seconds if self.retention_seconds else None,
         )
         try:
@@ -162,12 +174,15 @@ class DynamoPostRepository:
         return True
 
     def mark_answered(self, post_key: PostKey, answered_at: str, counters: dict[str, int], hour: str,
-                      shard: int) -> bool:
+                      shard: int, answer_text: str | None = None) -> bool:
         """The first official reply, recorded and counted in one transaction (a second one changes nothing)."""
         post_item = self._model
+        actions: list[Action] = [post_item.answered_at.set(answered_at)]
+        if answer_text:
+            actions.append(post_item.answer_text.set(answer_text))
         try:
             with TransactWrite(connection=connection(), client_request_token=str(uuid.uuid4())) as transaction:
-                transaction.update(post_item(post_key.text), actions=[post_item.answered_at.set(answered_at)],
+                transaction.update(post_item(post_key.text), actions=actions,
                                    condition=post_item.pk.exists() & post_item.answered_at.does_not_exist())
                 add_counters(transaction, self._counters_table(), hour, shard, counters)
         except TransactWriteError as error:
@@ -202,6 +217,14 @@ class DynamoPostRepository:
 
     def keys_for_customer(self, customer_id: str) -> list[PostKey]:
         return [PostKey.parse(item.pk) for item in self._model.by_customer.query(customer_id)]
+
+    def last_post_at(self, author_key: str) -> str | None:
+        """The newest post's time under an identity key (one Query of one item on its author index)."""
+        post_item = self._model
+        index = post_item.by_author_handle if author_key.startswith("handle:") else post_item.by_author
+        for item in index.query(author_key, scan_index_forward=False, limit=1):
+            return item.created_at
+        return None
 
     def keys_by_author(self, author_key: str) -> list[PostKey]:
         post_item = self._model
