@@ -124,6 +124,14 @@ eval-matching: $(EVAL_STAMP)
 load: install
 	LOAD_DELIVERIES=$(or $(DELIVERIES),10000) $(BIN)/python -m pytest -q -s -p no:cacheprovider tests/e2e/test_load_faults.py
 
+# A viral stretch on the local stack (docs/scaling.md): signed comments on one Page post as fast as the machine
+# takes them for SECONDS, then drained; accepted/s, posts/s end to end, queue depth, AWS calls per post. Not in make test.
+#   make scale [SECONDS=60] [DRAIN=420] [SENDERS=8] [PROCESSORS=2]
+.PHONY: scale
+scale: install
+	$(BIN)/python -m infra.local.scale --seconds $(or $(SECONDS),60) --drain $(or $(DRAIN),420) \
+	  --senders $(or $(SENDERS),8) --processors $(or $(PROCESSORS),2)
+
 # Dollars per million posts and per million lookups, and the fixed monthly part, measured on the real handlers in
 # process on moto for the stated mix (infra/cost_mix.py); prices in infra/aws_prices.py (docs/cost.md).
 #   make cost [POSTS=1000 LOOKUPS=1000 CUSTOMERS=100]
