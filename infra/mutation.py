@@ -142,6 +142,7 @@ class ModuleScore:
     equivalent: int = 0
     survivors: list[str] = field(default_factory=list)
     timeouts: list[str] = field(default_factory=list)  # counted as killed, listed to be looked at
+    seconds: float = 0.0  # the wall time of its mutants' test runs, added up
 
     @property
     def counted(self) -> int:
@@ -172,12 +173,14 @@ def score(targets: list[Target], equivalents: dict[str, Equivalent]) -> tuple[li
         meta = WORKSPACE / "mutants" / (target.path + ".meta")
         if not meta.exists():
             raise SystemExit(f"no results for {target.path}: run without --report-only first")
-        exit_codes = json.loads(meta.read_text(encoding="utf-8"))["exit_code_by_key"]
+        results = json.loads(meta.read_text(encoding="utf-8"))
+        exit_codes, durations = results["exit_code_by_key"], results["durations_by_key"]
         for mutant, exit_code in sorted(exit_codes.items()):
             if not target.covers(mutant) or mutant in seen:
                 continue
             seen.add(mutant)
             status = status_by_exit_code[exit_code]
+            module_score.seconds += durations.get(mutant) or 0.0
             entry = equivalents.get(mutant)
             if entry is not None:
                 diff = get_diff_for_mutant(mutant, path=target.path)
@@ -198,14 +201,16 @@ def score(targets: list[Target], equivalents: dict[str, Equivalent]) -> tuple[li
 
 def render(scores: list[ModuleScore], stale: list[str], seconds: float | None) -> str:
     width = max(len(s.module) for s in scores)
-    lines = [f"{'module':<{width}}  mutants  equivalent  killed  survived  score"]
+    lines = [f"{'module':<{width}}  mutants  equivalent  killed  survived   score  test time"]
     for s in scores:
         lines.append(f"{s.module:<{width}}  {s.counted + s.equivalent:7}  {s.equivalent:10}  {s.killed:6}  "
-                     f"{s.counted - s.killed:8}  {s.score:6.1%}{'' if s.score >= GOAL else '  < 90 %'}")
+                     f"{s.counted - s.killed:8}  {s.score:6.1%}  {s.seconds:7.0f} s"
+                     f"{'' if s.score >= GOAL else '  < 90 %'}")
     counted, killed = sum(s.counted for s in scores), sum(s.killed for s in scores)
-    equivalent = sum(s.equivalent for s in scores)
+    equivalent, seconds_all = sum(s.equivalent for s in scores), sum(s.seconds for s in scores)
     lines.append(f"{'all':<{width}}  {counted + equivalent:7}  {equivalent:10}  {killed:6}  {counted - killed:8}  "
-                 f"{killed / counted if counted else 1:6.1%}")
+                 f"{killed / counted if counted else 1:6.1%}  {seconds_all:7.0f} s")
+    lines.append("test time: the wall time of each mutant's test run, added up (two run at once)")
     if seconds is not None:
         lines.append(f"mutmut run: {seconds / 60:.1f} min")
     if stale:
