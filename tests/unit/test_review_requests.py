@@ -93,3 +93,49 @@ def test_reject_keeps_the_post_off_the_customer_and_unlink_takes_a_linked_post_o
     unlinked = handle({"action": "unlink", "post_key": "facebook#f1"}, sync.linking)
     assert unlinked.outcome == "rejected"
     assert "facebook#f1" not in card_post_keys(deps, "c-1")
+
+
+@pytest.mark.parametrize("action", ["confirm", "reject"])
+@pytest.mark.parametrize(("post_key", "customer_id", "refused"), [
+    (None, "c-1", InvalidRecord), ("", "c-1", InvalidRecord), ("   ", "c-1", InvalidRecord), (7, "c-1", InvalidRecord),
+    ("not a key", "c-1", NotFound), ("facebook#nope", "c-1", NotFound),
+    ("instagram#h0", None, InvalidRecord), ("instagram#h0", " ", InvalidRecord), ("instagram#h0", "c-404", NotFound)])
+def test_a_decision_on_a_post_or_customer_that_is_not_there_is_refused(world, action, post_key, customer_id, refused):
+    deps, sync = world
+    held_posts(deps, sync, 1)
+    with pytest.raises(refused):
+        handle({"action": action, "post_key": post_key, "customer_id": customer_id}, sync.linking)
+    assert "instagram#h0" in deps.reviews.held
+
+
+def test_unlinking_a_post_that_is_linked_to_nobody_is_refused(world):
+    deps, sync = world
+    held_posts(deps, sync, 1)
+    with pytest.raises(InvalidRecord, match="not linked"):
+        handle({"action": "unlink", "post_key": "instagram#h0"}, sync.linking)
+
+
+def test_a_post_whose_author_has_no_identifier_is_confirmed_and_rejected_alone(world):
+    deps, sync = world
+    process_post(a_post("n1", user_id=None, name="Ada Lovelace"), deps)
+    process_post(a_post("n2", user_id=None, name="Ada Lovelace"), deps)
+    assert deps.posts.items["facebook#n1"].customer_id is None
+
+    handle({"action": "confirm", "post_key": "facebook#n1", "customer_id": "c-1"}, sync.linking)
+    stored = deps.posts.items["facebook#n1"]
+    assert (stored.customer_id, stored.evidence, stored.match_basis) == ("c-1", ("confirmed_by_agent",),
+                                                                        "confirmed_by_agent")
+    assert deps.posts.items["facebook#n2"].customer_id is None  # nothing ties the other post to this one
+    assert "facebook#n1" in card_post_keys(deps, "c-1")
+
+    handle({"action": "reject", "post_key": "facebook#n1", "customer_id": "c-1"}, sync.linking)
+    assert deps.posts.items["facebook#n1"].customer_id is None
+    assert "facebook#n1" not in card_post_keys(deps, "c-1")
+
+
+def test_rejecting_another_customer_for_an_identifier_less_post_leaves_its_link(world):
+    deps, sync = world
+    process_post(a_post("n1", user_id=None, name="Ada Lovelace"), deps)
+    handle({"action": "confirm", "post_key": "facebook#n1", "customer_id": "c-1"}, sync.linking)
+    handle({"action": "reject", "post_key": "facebook#n1", "customer_id": "c-2"}, sync.linking)
+    assert deps.posts.items["facebook#n1"].customer_id == "c-1"
