@@ -11,6 +11,7 @@ import pytest
 
 from socialcrm.errors import BadRequest, ConfigurationError, HandshakeRefused, SignatureInvalid
 from socialcrm.platforms.base import WebhookRequest
+from socialcrm.platforms.generic import GenericAdapter, parse_mapping
 from socialcrm.platforms.google_business import GoogleBusinessAdapter
 from socialcrm.platforms.linkedin import LinkedInAdapter
 from socialcrm.platforms.meta import MetaAdapter
@@ -233,3 +234,68 @@ def test_youtube_accepts_any_hmac_algorithm_websub_allows_in_either_case():
     for header in ("md5=" + mac(SECRET).hex(), mac(SECRET).hex(), "sha256=", "sha1=" + mac(SECRET).hex()):
         with pytest.raises(SignatureInvalid):
             youtube.verify(post({"x-hub-signature": header}), rotating("hub_secret"))
+
+
+# A platform added by configuration (generic/<source>)
+
+GENERIC = {"fields": {"post_id": "id", "author_id": "user.id", "text": "body", "created_at": "ts"},
+           "signature": {"header": "X-Sig", "prefix": "sha256="}}
+
+
+def generic(**changes) -> GenericAdapter:
+    return GenericAdapter(parse_mapping("forum", {**GENERIC, **changes}), clock=lambda: NOW)
+
+
+def test_a_configured_handshake_echoes_the_challenge_when_the_token_matches():
+    adapter = generic(handshake={"challenge_param": "challenge", "token_param": "token"})
+    answer = adapter.handshake(get(challenge="c-42", token="tok"), {"verify_token": "tok"})
+    assert (answer.status, answer.body, answer.content_type) == (200, "c-42", "text/plain")
+    named = generic(handshake={"challenge_param": "challenge", "token_param": "token", "token": "hook_token"})
+    assert named.handshake(get(challenge="c-42", token="tok"), {"hook_token": "tok"}).body == "c-42"
+
+
+@pytest.mark.parametrize(("query", "credentials"), [
+    ({"challenge": "c-42", "token": "nope"}, {"verify_token": "tok"}),
+    ({"challenge": "c-42"}, {"verify_token": "tok"}),
+    ({"challenge": "c-42", "token": ""}, {}),
+    ({"challenge": "", "token": "tok"}, {"verify_token": "tok"})])
+def test_a_configured_handshake_refuses_another_token_or_no_challenge(query, credentials):
+    with pytest.raises(HandshakeRefused):
+        generic(handshake={"challenge_param": "challenge", "token_param": "token"}).handshake(get(**query),
+                                                                                             credentials)
+
+
+def test_a_handshake_without_a_token_only_needs_the_challenge_and_no_handshake_refuses():
+    assert generic(handshake={"challenge_param": "c"}).handshake(get(c="x"), {}).body == "x"
+    with pytest.raises(HandshakeRefused):
+        generic(handshake={"challenge_param": "c"}).handshake(get(), {})
+    with pytest.raises(HandshakeRefused, match="no handshake"):
+        generic().handshake(get(c="x"), {})
+
+
+def test_a_configured_signature_needs_its_prefix_and_accepts_hex_in_either_case():
+    adapter = generic()
+    adapter.verify(post({"x-sig": "sha256=" + mac(SECRET).hex().upper()}), rotating("secret"))
+    adapter.verify(post({"x-sig": "sha256=" + mac(OLD).hex()}), rotating("secret"))
+    for header in (mac(SECRET).hex(), "sha1=" + mac(SECRET).hex(), "sha256=" + mac("other").hex(), ""):
+        with pytest.raises(SignatureInvalid, match="X-Sig"):
+            adapter.verify(post({"x-sig": header}), rotating("secret"))
+
+
+def test_a_timestamped_signature_is_accepted_within_its_tolerance_either_way_and_signs_the_timestamp():
+    adapter = generic(signature={"header": "X-Sig", "timestamp_header": "X-Ts", "payload": "{timestamp}.{body}.end",
+                                 "tolerance_seconds": 60})
+
+    def signed(moment: int) -> WebhookRequest:
+        signature = mac(SECRET, f"{moment}.".encode() + BODY + b".end").hex()
+        return post({"x-sig": signature, "x-ts": str(moment)})
+
+    for moment in (NOW - 60, NOW + 60):
+        adapter.verify(signed(moment), {"secret": SECRET})
+    for moment in (NOW - 61, NOW + 61):
+        with pytest.raises(SignatureInvalid, match="X-Ts"):
+            adapter.verify(signed(moment), {"secret": SECRET})
+    with pytest.raises(SignatureInvalid, match="X-Sig"):
+        adapter.verify(post({"x-sig": mac(SECRET, BODY).hex(), "x-ts": str(NOW)}), {"secret": SECRET})
+    with pytest.raises(SignatureInvalid, match="X-Ts"):
+        adapter.verify(post({"x-sig": mac(SECRET, BODY).hex()}), {"secret": SECRET})
