@@ -105,7 +105,7 @@ eval-matching: $(EVAL_STAMP)
 # the surviving mutants, also in reports/mutation.txt; fails below 90 % in any module. Not part of make test.
 # mutmut runs from its own virtualenv (.venv-mutation, requirements-mutation.txt), so make test never installs it.
 #   make mutation                              (everything: about 40 min on 2 cores)
-#   make mutation MODULES="screen_pop lookup"  (some modules; keeps build/mutation's map of which tests call what)
+#   make mutation MODULES="screen_pop lookup"  (some modules; keeps .mutation's map of which tests call what)
 MUTATION_VENV := .venv-mutation
 MUTATION_STAMP := $(MUTATION_VENV)/.installed
 
@@ -135,7 +135,7 @@ import-bench: install
 	  --batch-size $(or $(BATCH),200)
 
 clean:
-	rm -rf $(VENV) $(EVAL_VENV) $(MUTATION_VENV) build/mutation .pytest_cache .pytest_logs .ruff_cache .hypothesis
+	rm -rf $(VENV) $(EVAL_VENV) $(MUTATION_VENV) .mutation .pytest_cache .pytest_logs .ruff_cache .hypothesis
 
 # make test RUNS times in a row with a CPU-bound process beside it (a busy machine); stops at the first failure.
 #   make test-busy RUNS=10
