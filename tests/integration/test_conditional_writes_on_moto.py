@@ -10,11 +10,14 @@ import pytest
 
 from socialcrm.adapters.dynamo import (
     DynamoCounterStore,
+    DynamoCustomerDirectory,
     DynamoDeliveryLog,
     DynamoLedger,
     DynamoPostRepository,
     DynamoTaskWindow,
+    DynamoTombstones,
 )
+from socialcrm.customers import parse_customer
 from socialcrm.model import AnalyzedPost, Author, CanonicalPost, PostKey
 
 HOUR = "2026-11-20T09"
@@ -90,3 +93,52 @@ def test_a_push_is_recorded_as_delivered_for_as_long_as_the_queue_keeps_it(aws):
     assert log.delivered("push-a", "https")
     clock[0] = NOW + 600
     assert not log.delivered("push-a", "https")
+
+
+@pytest.fixture
+def directory(aws):
+    aws.use("CustomerSyncFunction")
+    return DynamoCustomerDirectory(table_name=os.environ["CUSTOMERS_TABLE"],
+                                   metrics_table_name=os.environ["METRICS_TABLE"])
+
+
+def base(aws) -> dict[str, int]:
+    aws.use("MetricsRollupFunction")
+    return DynamoCounterStore(table_name=os.environ["METRICS_TABLE"]).read_base()
+
+
+def test_a_customer_is_counted_once_in_their_segment_however_often_synced_and_moves_when_it_changes(aws, directory):
+    ada = parse_customer({"customer_id": "c-1", "name": "Ada Lovelace", "segment": "gold"}, "GB")
+    directory.upsert(ada)
+    directory.upsert(ada)
+    assert base(aws) == {"Customers|Segment=gold": 1}
+    aws.use("CustomerSyncFunction")
+    directory.upsert(parse_customer({"customer_id": "c-1", "name": "Ada Lovelace", "segment": "silver"}, "GB"))
+    assert base(aws) == {"Customers|Segment=silver": 1}
+
+
+def test_a_link_to_a_customer_who_does_not_exist_is_never_written(directory):
+    directory.add_link("id:x:1", "c-404", "confirmed")
+    assert directory.identity_links("id:x:1") == []
+    directory.upsert(parse_customer({"customer_id": "c-1", "name": "Ada Lovelace"}, "GB"))
+    directory.add_link("id:x:1", "c-1", "confirmed")
+    assert [(link.customer_id, link.source) for link in directory.identity_links("id:x:1")] == [("c-1", "confirmed")]
+
+
+def test_an_erasure_marker_holds_until_its_end_and_not_from_that_second(directory):
+    assert directory.erased([], NOW) is False
+    directory.mark_erased(["customer:c-1", "id:x:1"], NOW + 100)
+    assert directory.erased(["id:x:1"], NOW + 99) is True
+    assert directory.erased(["id:x:2", "customer:c-1"], NOW) is True
+    assert directory.erased(["id:x:1"], NOW + 100) is False
+    assert directory.erased(["id:x:2"], NOW) is False
+
+
+def test_a_tombstone_tells_the_day_of_the_erasure_and_nothing_for_others(aws):
+    aws.use("ErasureFunction")
+    table = os.environ["CUSTOMERS_TABLE"]
+    tombstones = DynamoTombstones(table_name=table, key=b"k" * 32)
+    tombstones.bury("c-1", "2026-11-20")
+    assert tombstones.erased_on("c-1") == "2026-11-20"
+    assert tombstones.erased_on("c-2") is None
+    assert DynamoTombstones(table_name=table, key=b"j" * 32).erased_on("c-1") is None  # keyed: another key, no hit
