@@ -122,7 +122,9 @@ def prepare(targets: list[Target], keep: bool) -> None:
         if not (WORKSPACE / entry.name).exists():
             (WORKSPACE / entry.name).symlink_to(entry, target_is_directory=entry.is_dir())
     settings = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["tool"]
-    pytest_settings = dict(settings["pytest"]["ini_options"], pythonpath=["."])
+    # The trampolines slow every call of the scope: the 10,000-customer test needs more than make test's 300 s on a
+    # busy machine. mutmut stops a hung mutant by its own limit, so this one only guards the clean runs.
+    pytest_settings = dict(settings["pytest"]["ini_options"], pythonpath=["."], timeout=1200)
     mutmut_settings = dict(settings["mutmut"], only_mutate=sorted({target.path for target in targets}),
                            also_copy=[name for name in linked if name != "socialcrm"])
     text = "# Written by infra/mutation.py from the repository's pyproject.toml; do not edit.\n"
