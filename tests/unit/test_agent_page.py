@@ -178,10 +178,10 @@ def test_the_page_is_a_complete_document_with_its_style():
     assert "<title>&lt;Oops&gt;</title>" in message and "<h1>&lt;Oops&gt;</h1><p>a &amp; b</p>" in message
 
 
-def test_the_content_security_policy_allows_only_the_pages_own_style_and_the_given_frame_ancestors():
-    policy = content_security_policy("https://example.my.connect.aws")
+def test_the_content_security_policy_allows_only_the_pages_own_style_form_and_the_given_frame_ancestors():
+    policy = content_security_policy("https://example.my.connect.aws")  # the reply form posts to the page itself
     assert policy == (f"default-src 'none'; style-src '{STYLE_HASH}'; img-src 'none'; base-uri 'none'; "
-                      "form-action 'none'; frame-ancestors https://example.my.connect.aws")
+                      "form-action 'self'; frame-ancestors https://example.my.connect.aws")
 
 
 def test_a_customer_page_is_signed_for_the_escaped_id_and_reads_that_customers_card():
