@@ -25,10 +25,10 @@ READS = {"GetItem", "BatchGetItem", "Query"}
 EXPECTED_DYNAMODB = {
     "ProcessorFunction": {
         "CustomersTable": {"GetItem", "BatchGetItem", "Query", "PutItem", "UpdateItem", "BatchWriteItem"},
-        "PostsTable": {"GetItem", "PutItem", "UpdateItem", "DeleteItem"},
+        "PostsTable": {"GetItem", "BatchGetItem", "PutItem", "UpdateItem", "DeleteItem"},
         "PostsTable/index": {"Query"},
         "CardsTable": {"BatchWriteItem"},
-        "MetricsTable": {"PutItem", "UpdateItem"},
+        "MetricsTable": {"PutItem", "BatchGetItem"},  # a batch's counts and sightings; its counts read back
     },
     "CustomerSyncFunction": {
         "CustomersTable": {"GetItem", "BatchGetItem", "Query", "PutItem", "UpdateItem", "DeleteItem",

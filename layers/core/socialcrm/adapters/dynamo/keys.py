@@ -104,8 +104,29 @@ def base_sort_key(segment: str, customer_id: str) -> str:
 
 
 def seen_partition(day: str, marker: str) -> str:
-    """The partition of a first-sighting marker (a hex digest), spread over MARKER_SHARDS per day."""
+    """The partition of a first-sighting marker item (written before the per-batch sightings; they expire)."""
     return f"SEEN#{day}#{int(marker[:8], 16) % MARKER_SHARDS}"
+
+
+def hour_of_counter_partition(partition: str) -> str:
+    return partition.removeprefix("COUNTER#")
+
+
+BATCH_PREFIX = "BATCH#"
+
+
+def batch_sort_key(batch: str) -> str:
+    """Sort key of what one processor batch wrote (its counts in an hour, its sightings in a day)."""
+    return f"{BATCH_PREFIX}{batch}"
+
+
+def is_batch_sort_key(sort_key: str) -> bool:
+    return sort_key.startswith(BATCH_PREFIX)
+
+
+def sightings_partition(day: str) -> str:
+    """The day's per-batch sightings of voices (distinct counts)."""
+    return f"SEEN#{day}"
 
 
 def governance_partition(day: str) -> str:
