@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install browser lint test unit integration e2e demo local bench load redrive replay eval-matching report connect-flows clean
+.PHONY: install browser lint test unit integration e2e demo local bench cost load redrive replay eval-matching report connect-flows clean
 
 install:
 	@$(PYTHON) infra/runtime_python.py --fallback $(PYTHON) --venv-matches $(VENV) || { \
@@ -105,6 +105,13 @@ eval-matching: $(EVAL_STAMP)
 # (make test runs the same test with 300 deliveries, every fault still happening).
 load: install
 	LOAD_DELIVERIES=$(or $(DELIVERIES),10000) $(BIN)/python -m pytest -q -s -p no:cacheprovider tests/e2e/test_load_faults.py
+
+# Dollars per million posts and per million lookups, and the fixed monthly part, measured on the real handlers in
+# process on moto for the stated mix (infra/cost_mix.py); prices in infra/aws_prices.py (docs/cost.md).
+#   make cost [POSTS=1000 LOOKUPS=1000 CUSTOMERS=100]
+cost: install
+	$(BIN)/python -m infra.cost_probe --posts $(or $(POSTS),1000) --lookups $(or $(LOOKUPS),1000) \
+	  --customers $(or $(CUSTOMERS),100)
 
 bench: install
 	$(BIN)/python -m infra.local.bench --cold 15
