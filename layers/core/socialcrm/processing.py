@@ -20,7 +20,7 @@ from socialcrm import identity
 from socialcrm.card_refresh import refresh_card, refresh_cards
 from socialcrm.engagement import COMPANY, EMPLOYEE, UNOFFICIAL_BRAND, Registry, minutes_between
 from socialcrm.linking import LinkingDeps, match_new_post, posts_of_account, rematch
-from socialcrm.matching import UNMATCHED
+from socialcrm.matching import UNMATCHED, probes_for
 from socialcrm.metric_counters import (
     MARKER_DAYS,
     VOICES,
@@ -125,17 +125,32 @@ Result = Outcome | Exception
 
 
 class RecordsRead:
-    """The customer directory for one batch: a record read by matching (one BatchGetItem, strongly consistent) is
-    not read again for the post's card and push."""
+    """The customer directory for one batch: the identity keys of the batch's authors are read once each and their
+    candidates' records in one strongly consistent BatchGetItem (prefetch), before matching; a record read is not
+    read again for the post's card and push. A link written meanwhile drops what was read of its key and record."""
 
     def __init__(self, directory: CustomerDirectory) -> None:
         self.directory = directory
         self.records: dict[str, Customer] = {}
+        self.missing: set[str] = set()
+        self.links: dict[str, list[IdentityLink]] = {}
+
+    def prefetch(self, posts: Sequence[CanonicalPost], default_region: str) -> None:
+        for post in posts:
+            for key, _ in probes_for(post, default_region):
+                if key not in self.links:
+                    self.links[key] = self.directory.identity_links(key)
+        wanted = sorted({link.customer_id for links in self.links.values() for link in links})
+        if wanted:
+            self.get_many(wanted)
 
     def get_many(self, customer_ids: Sequence[str]) -> dict[str, Customer]:
-        found = self.directory.get_many(customer_ids)
-        self.records.update(found)
-        return found
+        unread = [c for c in dict.fromkeys(customer_ids) if c not in self.records and c not in self.missing]
+        if unread:
+            found = self.directory.get_many(unread)
+            self.records.update(found)
+            self.missing.update(set(unread) - set(found))
+        return {c: self.records[c] for c in customer_ids if c in self.records}
 
     def get(self, customer_id: str) -> Customer | None:
         if customer_id not in self.records:
@@ -146,21 +161,31 @@ class RecordsRead:
         return self.records[customer_id]
 
     def identity_links(self, identity_key: str, consistent: bool = False) -> list[IdentityLink]:
+        if not consistent and identity_key in self.links:
+            return list(self.links[identity_key])
         return self.directory.identity_links(identity_key, consistent)
 
     def add_link(self, identity_key: str, customer_id: str, source: str) -> None:
-        self.records.pop(customer_id, None)  # its linked keys change
+        self._forget(identity_key, customer_id)
         self.directory.add_link(identity_key, customer_id, source)
 
     def remove_link(self, identity_key: str, customer_id: str) -> None:
+        self._forget(identity_key, customer_id)
         self.directory.remove_link(identity_key, customer_id)
+
+    def _forget(self, identity_key: str, customer_id: str) -> None:
+        self.links.pop(identity_key, None)
+        self.records.pop(customer_id, None)  # its linked keys change
+        self.missing.discard(customer_id)
 
     def upsert(self, customer: Customer) -> tuple[str, ...]:
         self.records.pop(customer.customer_id, None)
+        self.links.clear()
         return self.directory.upsert(customer)
 
     def delete(self, customer_id: str) -> int:
         self.records.pop(customer_id, None)
+        self.links.clear()
         return self.directory.delete(customer_id)
 
     def mark_erased(self, keys: Sequence[str], until: int) -> None:
@@ -208,7 +233,8 @@ def process_batch(deliveries: Sequence[Delivery], deps: ProcessorDeps) -> list[R
     and a redelivered one is finished and counted again only where its batch's counts do not name it.
     """
     now = deps.clock()
-    deps = replace(deps, customers=RecordsRead(deps.customers))  # a matched customer's record is read once
+    directory = RecordsRead(deps.customers)  # each author key and candidate record is read once for the batch
+    deps = replace(deps, customers=directory)
     tally = _Tally(uuid.uuid4().hex)
     new = [d.post for d in deliveries if d.post.verb != "remove" and d.post.kind != "reaction"]
     try:
@@ -216,6 +242,8 @@ def process_batch(deliveries: Sequence[Delivery], deps: ProcessorDeps) -> list[R
                                              int(now.timestamp())) if new else frozenset()
         parent_keys = [p.parent_key for p in new if p.parent_key is not None]
         parents = deps.posts.get_states(parent_keys) if parent_keys else {}
+        directory.prefetch([p for p in new if deps.registry.role_of(p.author) in VOICES
+                            and not set(identity.author_keys(p.author)) & erased], deps.default_region)
     except Exception as error:  # every message is retried
         return [error] * len(deliveries)
     results: list[Result | None] = [None] * len(deliveries)
