@@ -120,6 +120,11 @@ def batch_sort_key(batch: str) -> str:
     return f"{BATCH_PREFIX}{batch}"
 
 
+def counted_post(post_key: str) -> str:
+    """How a batch's counts name a post: 80 bits of a SHA-256 of its key, so no post key outlives an erasure."""
+    return hashlib.sha256(f"counted|{post_key}".encode()).hexdigest()[:20]
+
+
 def is_batch_sort_key(sort_key: str) -> bool:
     return sort_key.startswith(BATCH_PREFIX)
 

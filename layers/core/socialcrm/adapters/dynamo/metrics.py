@@ -48,7 +48,7 @@ class BatchCountsItem(Model):
     pk = UnicodeAttribute(hash_key=True)
     sk = UnicodeAttribute(range_key=True)
     counts = UnicodeAttribute()  # JSON {counter: amount}
-    posts = UnicodeAttribute()  # JSON [post key]: the ledger a redelivered post is checked against
+    posts = UnicodeAttribute()  # JSON [keys.counted_post]: the ledger a redelivered post is checked against
 
 
 class BatchSightingsItem(Model):
@@ -136,14 +136,14 @@ class DynamoLedger:
         counts_item = bind(BatchCountsItem, self.table_name)
         counts_item(keys.counter_partition(hour), keys.batch_sort_key(batch),
                     counts=json.dumps(dict(sorted(counts.items())), separators=(",", ":")),
-                    posts=json.dumps(sorted(p.text for p in posts), separators=(",", ":"))).save()
+                    posts=json.dumps(sorted(keys.counted_post(p.text) for p in posts), separators=(",", ":"))).save()
 
     def counted(self, batch: str, hours: Sequence[str], post_key: PostKey) -> frozenset[str]:
         counts_item = bind(BatchCountsItem, self.table_name)
         wanted = [(keys.counter_partition(hour), keys.batch_sort_key(batch)) for hour in dict.fromkeys(hours)]
         return frozenset(keys.hour_of_counter_partition(item.pk)
                          for item in counts_item.batch_get(wanted, consistent_read=True)
-                         if post_key.text in json.loads(item.posts))
+                         if keys.counted_post(post_key.text) in json.loads(item.posts))
 
     def note_for_review(self, day: str, post_key: PostKey, role: str, platform: str, expires_at: int) -> None:
         note_item = bind(GovernanceNoteItem, self.table_name)

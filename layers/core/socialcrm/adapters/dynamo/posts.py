@@ -162,7 +162,11 @@ class DynamoPostRepository:
             cause = error.__cause__ if isinstance(error.__cause__, ClientError) else error
             if cause.response.get("Error", {}).get("Code") != "ConditionalCheckFailedException":
                 raise
-            return _stored(post_item.from_raw_data(cast(dict[str, Any], cause.response.get("Item") or {})))
+            held = cause.response.get("Item")
+            if held:
+                return _stored(post_item.from_raw_data(cast(dict[str, Any], held)))
+            # an endpoint that does not return the item: read it (strongly consistent)
+            return self.get_state(stored.key) or StoredPost(stored.key, stored.kind, stored.created_at)
         return None
 
     def take_over(self, post_key: PostKey, from_batch: str | None, batch: str) -> bool:
