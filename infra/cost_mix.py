@@ -29,6 +29,7 @@ import json
 import random
 import time
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from infra.local import samples
@@ -64,9 +65,26 @@ def describe(customers: int = CUSTOMERS) -> str:
             f"numbers, the rest from unknown numbers")
 
 
+SEGMENTS = ("gold", "silver", "bronze")
+
+
+def steady_month() -> dict[str, tuple[str, ...]]:
+    """The values each metric dimension takes in a steady month with everything on: every platform of the
+    catalogue and every shipped generic mapping, the mix's customer segments, every sentiment and replier."""
+    from socialcrm.engagement import COMPANY, EMPLOYEE, UNOFFICIAL_BRAND
+    from socialcrm.metric_counters import PEER
+    from socialcrm.platform_catalog import PLATFORMS
+
+    mappings = Path(__file__).resolve().parents[1] / "layers/core/socialcrm/platforms/mappings"
+    generic = tuple(json.loads(path.read_text(encoding="utf-8"))["platform"]
+                    for path in sorted(mappings.glob("*.json")))
+    return {"Platform": tuple(platform.name for platform in PLATFORMS) + generic, "Segment": SEGMENTS,
+            "Sentiment": ("negative", "neutral", "positive"), "By": (COMPANY, EMPLOYEE, UNOFFICIAL_BRAND, PEER)}
+
+
 def customer(n: int) -> dict[str, Any]:
     return {"customer_id": f"c{n:05d}", "name": f"Customer {n}", "phones": [phone(n)], "segment":
-            ("gold", "silver", "bronze")[n % 3], "social": [
+            SEGMENTS[n % len(SEGMENTS)], "social": [
                 {"platform": "facebook", "user_id": f"61{n:08d}"},
                 {"platform": "instagram", "user_id": f"178414{n:011d}", "handle": f"cust.{n}"},
                 {"platform": "x", "user_id": f"14602930{n:011d}", "handle": f"cust_{n}"}]}
@@ -203,7 +221,7 @@ def lookup_events(lookups: int, seed: int = 7, customers: int = CUSTOMERS) -> li
     events = []
     for n in range(lookups):
         known = rng.random() < LOOKUP_KNOWN_SHARE
-        number = phone(rng.randrange(1, customers + 1)) if known else f"+447700900{n % 1000:03d}"  # Ofcom's drama range
+        number = phone(rng.randrange(1, customers + 1)) if known else phone(50_000_000 + n)  # valid, on no record
         events.append({"Name": "ContactFlowEvent", "Details": {"ContactData": {
             "Channel": "VOICE", "Attributes": {}, "CustomerEndpoint": {"Address": number,
                                                                         "Type": "TELEPHONE_NUMBER"}},

@@ -14,7 +14,9 @@ DynamoDB units come from the items' sizes before and after each write, read stra
 batch; log bytes from what the handlers print, plus Lambda's own START/END/REPORT lines; custom metrics from
 the EMF documents printed and the PutMetricData calls made (name x dimension set x values). Lambda duration is
 the handler's own time in this process (moto's time taken out) plus a stated latency per AWS call; X-Ray
-traces are the traced invocations at the template's sampling. Prices: infra/aws_prices.py.
+traces are the invocations Lambda samples: none of a function whose tracing is PassThrough (nothing that calls
+these functions sends a sampled trace header), Lambda's fixed 1 a second plus 5 % of the rest when Active, at
+MONTHLY_POSTS evenly spread (Lambda ignores X-Ray sampling rules). Prices: infra/aws_prices.py.
 """
 
 from __future__ import annotations
@@ -56,7 +58,7 @@ PLATFORM_LOG_BYTES = 260  # Lambda's START, END and REPORT lines of one invocati
 SECONDS_PER_MONTH = 30 * 86400
 MONTHLY_POSTS = 1_000_000  # the traffic the sampling reservoir is shared by
 MONTHLY_LOOKUPS = 1_000_000
-DEFAULT_SAMPLING = (1.0, 0.05)  # X-Ray's default rule: 1 request a second, then 5 %
+LAMBDA_SAMPLING = (1.0, 0.05)  # Lambda's own, with active tracing: 1 request a second, then 5 % (not configurable)
 POST_FUNCTIONS = ("WebhookFunction", "ProcessorFunction", "ContactPushFunction")
 WRITES = {"PutItem", "UpdateItem", "DeleteItem", "BatchWriteItem", "TransactWriteItems"}
 
@@ -92,6 +94,8 @@ class Tally:
     log_bytes: Counter[str] = field(default_factory=Counter)  # phase -> bytes
     log_lines: Counter[str] = field(default_factory=Counter)
     wall_seconds: Counter[str] = field(default_factory=Counter)  # phase -> seconds this run took
+    comprehend_units: int = 0  # what DetectSentiment would bill for the texts the processor analysed
+    restore: list[Callable[[], None]] = field(default_factory=list)  # patches to undo when the run ends
     metrics: set[tuple[str, str, tuple[tuple[str, str], ...]]] = field(default_factory=set)
     storage: dict[str, dict[str, int]] = field(default_factory=dict)  # phase end -> table -> bytes
 
@@ -447,6 +451,26 @@ def _environment() -> Iterator[None]:
         os.environ.update(saved)
 
 
+def _count_sentiment_texts(tally: Tally) -> None:
+    """Count, per text the processor analyses (VADER here), the units Comprehend would bill for it."""
+    from socialcrm import sentiment
+
+    analyze = sentiment.VaderAnalyzer.analyze
+    if getattr(analyze, "probe_counted", False):
+        return
+
+    def counted(self: Any, text: str) -> tuple[str, float]:
+        if text.strip():
+            clipped = text.encode()[: sentiment.ComprehendAnalyzer.MAX_BYTES].decode(errors="ignore")
+            tally.comprehend_units += max(price.COMPREHEND_MINIMUM_UNITS,
+                                          math.ceil(len(clipped) / price.COMPREHEND_CHARACTERS_PER_UNIT))
+        return analyze(self, text)
+
+    counted.probe_counted = True
+    sentiment.VaderAnalyzer.analyze = counted
+    tally.restore.append(lambda: setattr(sentiment.VaderAnalyzer, "analyze", analyze))
+
+
 def measure(posts: int = 1000, lookups: int = 1000, seed: int = 7, customers: int = cost_mix.CUSTOMERS) -> Tally:
     """Run the mix through the handlers on moto and count everything."""
     import boto3
@@ -484,6 +508,7 @@ def measure(posts: int = 1000, lookups: int = 1000, seed: int = 7, customers: in
             meter.tally.storage["setup"] = meter.table_bytes()
 
             meter.phase = "posts"
+            _count_sentiment_texts(meter.tally)
             for n, delivery in enumerate(cost_mix.deliveries(posts, secrets, seed, customers=customers)):
                 answer = functions.invoke("WebhookFunction", cost_mix.http_event(delivery, n))
                 if answer["statusCode"] != 200:
@@ -507,6 +532,9 @@ def measure(posts: int = 1000, lookups: int = 1000, seed: int = 7, customers: in
         botocore.client.BaseClient._make_api_call = real_call
         if functions is not None:
             functions.restore()
+        for undo in meter.tally.restore:
+            undo()
+        meter.tally.restore.clear()
         contact_centre.stop()
     meter.tally.posts, meter.tally.lookups, meter.tally.customers = posts, lookups, customers
     return meter.tally
@@ -555,8 +583,8 @@ class Deployment:
     """What template.yaml says about memory, tracing, sampling, retention and the fixed resources."""
 
     memory_mb: dict[str, int]
-    traced: frozenset[str]
-    sampling: tuple[float, float]  # (reservoir per second, fixed rate)
+    traced: frozenset[str]  # functions whose tracing is Active
+    rule_rate: float | None  # TraceSamplingRule's fixed rate (for callers that sample by rules)
     retention_days: int
     log_retention_days: int
     pitr_tables: frozenset[str]
@@ -581,31 +609,32 @@ class Deployment:
         memory = {name: int(props.get("MemorySize", globals_.get("MemorySize", 128)))
                   for name, props in functions.items()}
         traced = frozenset(name for name, props in functions.items()
-                           if props.get("Tracing", globals_.get("Tracing")) == "Active")
-        sampling = DEFAULT_SAMPLING
+                           if value(props.get("Tracing", globals_.get("Tracing"))) == "Active")
+        rule_rate = None
         for body in resources.values():
             if body.get("Type") == "AWS::XRay::SamplingRule":
-                rule = body["Properties"]["SamplingRule"]
-                sampling = (float(value(rule["ReservoirSize"])), float(value(rule["FixedRate"])))
+                rule_rate = float(value(body["Properties"]["SamplingRule"]["FixedRate"]))
         kinds = Counter(body.get("Type") for body in resources.values())
         pitr = frozenset(name for name, body in resources.items() if body.get("Type") == "AWS::DynamoDB::Table"
                          and body["Properties"].get("PointInTimeRecoverySpecification", {})
                          .get("PointInTimeRecoveryEnabled"))
-        return cls(memory, traced, sampling, int(parameters["RetentionDays"]["Default"]),
+        return cls(memory, traced, rule_rate, int(parameters["RetentionDays"]["Default"]),
                    int(parameters["LogRetentionDays"]["Default"]), pitr, kinds["AWS::SecretsManager::Secret"],
                    kinds["AWS::CloudWatch::Dashboard"], kinds["AWS::CloudWatch::Alarm"],
                    "arm64" in globals_.get("Architectures", []))
 
-    def sampled(self, function: str, per_second: float) -> float:
-        """Share of `function`'s invocations X-Ray records at `per_second` invocations."""
-        if function not in self.traced or per_second <= 0:
+    def sampled(self, function: str, per_second: float, active: bool | None = None) -> float:
+        """Share of `function`'s invocations X-Ray records at `per_second` invocations (`active`: as if its
+        tracing were Active, or not; None: as the template says)."""
+        traced = function in self.traced if active is None else active
+        if not traced or per_second <= 0:
             return 0.0
-        reservoir, rate = self.sampling
+        reservoir, rate = LAMBDA_SAMPLING
         return min(1.0, (min(reservoir, per_second) + rate * max(0.0, per_second - reservoir)) / per_second)
 
 
 def _lines(tally: Tally, deployment: Deployment, phases: tuple[str, ...], units: int, monthly_units: float,
-           http_api: bool) -> list[Line]:
+           http_api: bool, active: bool | None = None) -> list[Line]:
     """Cost lines per unit (post or lookup), in dollars per million units."""
     calls = [c for c in tally.calls if c.phase in phases]
     invocations = [i for i in tally.invocations if i.phase in phases]
@@ -625,7 +654,7 @@ def _lines(tally: Tally, deployment: Deployment, phases: tuple[str, ...], units:
     traces = 0.0
     for function, count in Counter(i.function for i in invocations).items():
         per_second = count / units * monthly_units / SECONDS_PER_MONTH
-        traces += count * deployment.sampled(function, per_second)
+        traces += count * deployment.sampled(function, per_second, active)
     lines = [
         Line("Lambda requests", len(invocations) / units, "invocations", len(invocations) * million
              * price.LAMBDA_REQUEST),
@@ -651,6 +680,12 @@ def _lines(tally: Tally, deployment: Deployment, phases: tuple[str, ...], units:
     return lines
 
 
+def metric_names(tally: Tally) -> set[str]:
+    """The distinct metrics of the run as 'Metric|Dim=value' (Powertools' service dimension left out)."""
+    return {"|".join([name, *(f"{k}={v}" for k, v in dimensions if k != "service")])
+            for _, name, dimensions in tally.metrics}
+
+
 def estimate(tally: Tally, template: dict[str, Any]) -> Estimate:
     deployment = Deployment.of(template)
     posts, lookups = tally.posts, tally.lookups
@@ -662,13 +697,20 @@ def estimate(tally: Tally, template: dict[str, Any]) -> Estimate:
     per_post.insert(-1, Line(f"DynamoDB storage of the post ({deployment.retention_days} days, PITR)",
                              grown / posts, "bytes", grown * 1e6 / posts / price.GB * storage_price * months))
     per_lookup = _lines(tally, deployment, ("lookups",), lookups, MONTHLY_LOOKUPS, http_api=False)
+    traced_posts = _lines(tally, deployment, ("posts",), posts, MONTHLY_POSTS, http_api=True, active=True)[-1]
+    traced_lookups = _lines(tally, deployment, ("lookups",), lookups, MONTHLY_LOOKUPS, http_api=False, active=True)[-1]
 
     hourly = _lines(tally, deployment, ("rollup-hour",), 1, 720, http_api=False)
     daily = _lines(tally, deployment, ("rollup-day",), 1, 30, http_api=False)
     rollups = sum(line.dollars for line in hourly) / 1e6 * 720 + sum(line.dollars for line in daily) / 1e6 * 30
+    try:
+        from socialcrm.metric_catalogue import monthly_metrics
+    except ImportError:  # code from before the catalogue counted its month: the run's metrics, an hour's worth
+        month, counted = sorted(metric_names(tally)), "distinct in this run"
+    else:
+        month, counted = monthly_metrics(cost_mix.steady_month()), "a steady month, everything on"
     fixed = [
-        Line("Custom metrics (distinct in this run: an hour of the mix)", len(tally.metrics), "metrics",
-             len(tally.metrics) * price.CUSTOM_METRIC_MONTH),
+        Line(f"Custom metrics ({counted})", len(month), "metrics", len(month) * price.CUSTOM_METRIC_MONTH),
         Line("Secrets", deployment.secrets, "secrets", deployment.secrets * price.SECRET_MONTH),
         Line("Dashboards", deployment.dashboards, "dashboards", deployment.dashboards * price.DASHBOARD_MONTH),
         Line("Alarms", deployment.alarms, "alarms", deployment.alarms * price.ALARM_MONTH),
@@ -684,8 +726,14 @@ def estimate(tally: Tally, template: dict[str, Any]) -> Estimate:
         "rru_per_post": sum(c.rru for c in dynamo) / posts,
         "log_bytes_per_post": tally.log_bytes["posts"] / posts,
         "log_bytes_per_lookup": tally.log_bytes["lookups"] / lookups if lookups else 0.0,
-        "custom_metrics": float(len(tally.metrics)),
+        "custom_metrics": float(len(month)),
+        "custom_metrics_in_run": float(len(tally.metrics)),
         "post_storage_bytes": grown / posts,
+        "xray_active_per_million_posts": traced_posts.dollars,
+        "xray_active_per_million_lookups": traced_lookups.dollars,
+        "comprehend_per_million_posts": tally.comprehend_units / posts * 1e6 * price.COMPREHEND_UNIT,
+        "trace_sampling_rule_rate": deployment.rule_rate if deployment.rule_rate is not None else -1.0,
+        "traced_functions": float(len(deployment.traced)),
     }
     return Estimate(cost_mix.describe(tally.customers), posts, lookups, per_post, per_lookup, fixed, figures,
                     {name: count / posts for name, count in sorted(operations.items())})
@@ -702,10 +750,17 @@ def report(result: Estimate) -> str:
                 f"DynamoDB requests {figures['dynamodb_requests_per_post']:.2f}, "
                 f"WRU {figures['wru_per_post']:.2f}, RRU {figures['rru_per_post']:.2f}, "
                 f"log bytes {figures['log_bytes_per_post']:.0f}, stored post {figures['post_storage_bytes']:.0f} B",
+            f"  Custom metrics: {figures['custom_metrics_in_run']:.0f} distinct in this run; "
+            f"{figures['custom_metrics']:.0f} counted for the month "
+            f"{result.fixed[0].what.removeprefix('Custom metrics ')}",
             "", "Per million posts:"]
     out += [f"  {line.what:<55} {line.quantity:10.3f} {line.unit:<11} ${line.dollars:8.2f}" for line in result.per_post]
     out += [f"  {'total without X-Ray':<78} ${result.per_million_posts_without_xray:8.2f}",
-            f"  {'total with X-Ray':<78} ${result.per_million_posts:8.2f}", "", "Per million lookups:"]
+            f"  {'total as deployed (X-Ray as the template traces)':<78} ${result.per_million_posts:8.2f}",
+            f"  {'  X-Ray if every function were Active (Lambda samples 1/s + 5 %)':<78} "
+            f"${figures['xray_active_per_million_posts']:8.2f}",
+            f"  {'  Comprehend instead of VADER (SentimentEngine=comprehend)':<78} "
+            f"${figures['comprehend_per_million_posts']:8.2f}", "", "Per million lookups:"]
     out += [f"  {line.what:<55} {line.quantity:10.3f} {line.unit:<11} ${line.dollars:8.2f}"
             for line in result.per_lookup]
     out += [f"  {'total':<78} ${result.per_million_lookups:8.2f}", "", "Fixed, per month:"]
@@ -722,7 +777,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--customers", type=int, default=cost_mix.CUSTOMERS)
     parser.add_argument("--json", action="store_true", help="the figures as JSON")
     args = parser.parse_args(argv)
+    from infra.local import moto_fixes
     from infra.local.cfn import load_template
+
+    moto_fixes.apply()  # the local stack's fixes to moto's own cost (same answers): this process only
 
     tally = measure(args.posts, args.lookups, args.seed, args.customers)
     result = estimate(tally, load_template(ROOT / "template.yaml"))

@@ -14,7 +14,7 @@ from socialcrm.observability import logger, metrics
 
 
 # No Tracer here: the X-Ray SDK costs this hot path most of its cold start (docs/contact-centre.md);
-# Lambda's active tracing still records the invocation.
+# with FunctionTracing=Active, Lambda still records the invocation (docs/cost.md, "Tracing").
 @logger.inject_lambda_context
 @metrics.log_metrics
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, str]:
@@ -27,9 +27,13 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, s
     except Exception:  # never send the caller down the flow's error branch
         logger.exception("lookup failed")
         answer = not_found("internal_error")
-    metrics.add_dimension(name="outcome", value="found" if answer["found"] == "true" else answer["reason"])
+    # Only what is read (metric_catalogue.EMITTED): calls for the rollup, errors for LookupErrorAlarm, and the
+    # channel-switching signals of a call that found a card; the reason of any other outcome is in the log line.
     metrics.add_metric(name="Lookups", unit=MetricUnit.Count, value=1)
-    for name, value in channel_signals(answer, now).items():  # channel switching (docs/metrics.md)
-        metrics.add_metric(name=name, unit=MetricUnit.Count, value=value)
+    if answer.get("reason") == "internal_error":
+        metrics.add_metric(name="LookupErrors", unit=MetricUnit.Count, value=1)
+    if answer["found"] == "true":
+        for name, value in channel_signals(answer, now).items():  # channel switching (docs/metrics.md)
+            metrics.add_metric(name=name, unit=MetricUnit.Count, value=value)
     logger.info("lookup answered", extra={"found": answer["found"], "reason": answer.get("reason", "")})
     return answer

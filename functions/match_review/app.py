@@ -2,13 +2,12 @@
 
 from typing import Any
 
-from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from socialcrm import wiring
 from socialcrm.errors import SocialCrmError
 from socialcrm.linking import Decision, IssuedCode
-from socialcrm.observability import logger, metrics, tracer
+from socialcrm.observability import logger, tracer
 from socialcrm.review import Pending, ReviewResult, handle
 
 
@@ -22,9 +21,9 @@ def answer_of(result: ReviewResult) -> dict[str, Any]:
     raise TypeError(f"no answer for {type(result).__name__}")
 
 
+# No custom metric: each review is in the log line below (docs/metrics.md, "Operational counts").
 @logger.inject_lambda_context
 @tracer.capture_lambda_handler(capture_response=False, capture_error=False)
-@metrics.log_metrics
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     action = event.get("action") if isinstance(event, dict) else None
     try:
@@ -34,5 +33,4 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
             raise
         return {"error": error.message, "status": error.http_status}
     logger.info("match review", extra={"action": action})  # never the post, customer or code
-    metrics.add_metric(name="MatchReviews", unit=MetricUnit.Count, value=1)
     return answer

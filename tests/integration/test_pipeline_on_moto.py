@@ -145,18 +145,25 @@ def test_rollup_publishes_to_cloudwatch_once_and_emits_valid_emf(synced, capsys)
     assert first["figures"]["Posts|Platform=facebook|Kind=comment"] == 2.0
     assert first["figures"]["MatchedPosts|Platform=facebook"] == 1.0
     assert first["figures"]["UnmatchedPosts|Platform=facebook"] == 1.0
+    assert first["published"] == {"Posts|Platform=facebook": 2.0}  # what the dashboard reads, by platform
     second = handler.lambda_handler({"hour": hour}, LambdaContext())
     assert second["figures"] == first["figures"]
     assert second["published"] == {}
 
     cloudwatch = synced.client("cloudwatch")
-    names = {m["MetricName"] for m in cloudwatch.list_metrics(Namespace="SocialCRM")["Metrics"]}
-    assert {"Posts", "MatchedPosts", "UnmatchedPosts", "PostsBySentiment", "ActionablePosts"} <= names
+    published = [(m["MetricName"], m["Dimensions"]) for m in cloudwatch.list_metrics(Namespace="SocialCRM")["Metrics"]]
+    assert published == [("Posts", [{"Name": "Platform", "Value": "facebook"}])]  # the rest stays in the rollup
 
+    synced.use("ContactLookupFunction")  # the lookup is the function that writes EMF on every call
+    capsys.readouterr()
+    assert load_handler("contact_lookup").lambda_handler(contact_event("+447911123456"), LambdaContext())["found"] \
+        == "true"
     documents = emf_documents(capsys.readouterr().out)
-    assert documents, "the functions printed no EMF line"
+    assert documents, "the lookup printed no EMF line"
     for document in documents:
         assert emf_problems(document) == []
+    [call] = documents
+    assert (call["Lookups"], call["CallWithSocialContext"]) == ([1.0], [1.0])
 
 
 def test_posts_expire_after_the_retention_and_reads_ignore_them_before_ttl_does(synced, monkeypatch):

@@ -59,10 +59,12 @@ def set_aside_objects(aws) -> list[dict]:
     return [{"key": key, **json.loads(s3.get_object(Bucket=bucket, Key=key)["Body"].read())} for key in keys]
 
 
-def set_aside_counts(printed: str) -> list[tuple[str, float]]:
-    values = [(document["platform"], document["EntriesSetAside"]) for document in emf_documents(printed)
-              if "EntriesSetAside" in document]
-    return [(platform, sum(value) if isinstance(value, list) else value) for platform, value in values]
+def set_aside_counts(printed: str) -> list[tuple[list[list[str]], float]]:
+    """(dimension sets, entries) of each EntriesSetAside the function printed: one metric, no per-platform
+    dimension (the platform is in the log line and the object's key)."""
+    values = [(document["_aws"]["CloudWatchMetrics"][0]["Dimensions"], document["EntriesSetAside"])
+              for document in emf_documents(printed) if "EntriesSetAside" in document]
+    return [(dimensions, sum(value) if isinstance(value, list) else value) for dimensions, value in values]
 
 
 @pytest.mark.parametrize("kind", ["time-out-of-range", "lone-surrogate", "oversized-comment", "wrong-shape"])
@@ -80,7 +82,7 @@ def test_a_bad_entry_is_set_aside_and_the_good_ones_are_enqueued(aws, capsys, ca
     [reason] = kept["reasons"]
     assert reason["where"] in ("entry[1]", f"facebook#{samples.PAGE_ID}_555_bad") and reason["error"]
     printed = capsys.readouterr()
-    assert set_aside_counts(printed.out) == [("meta", 1.0)]
+    assert set_aside_counts(printed.out) == [([["service"]], 1.0)]
     [logged] = [record for record in caplog.records if record.getMessage() == "delivery set aside"]
     assert (logged.platform, logged.key) == ("meta", kept["key"])  # logs name the object, never its content
     assert SECRET_WORDS not in printed.out + printed.err + "".join(str(vars(r)) for r in caplog.records)
@@ -97,7 +99,7 @@ def test_a_signed_body_nested_100000_deep_is_set_aside_whole_not_a_500(aws, caps
     [kept] = set_aside_objects(aws)
     assert base64.b64decode(kept["body_base64"]) == body
     assert [reason["where"] for reason in kept["reasons"]] == ["body"]
-    assert set_aside_counts(capsys.readouterr().out) == [("meta", 1.0)]
+    assert set_aside_counts(capsys.readouterr().out) == [([["service"]], 1.0)]
 
 
 def test_a_forged_delivery_is_401_and_never_stored(aws):

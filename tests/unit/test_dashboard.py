@@ -75,7 +75,7 @@ def lines_of(metric: Metric) -> set[tuple[str, str, tuple[tuple[str, str], ...],
         return set()
     if shown.lines:
         return {(shown.widget, metric.name, ((metric.dimensions[0], value),), label) for value, label in shown.lines}
-    return {(shown.widget, metric.name, tuple((name, "*") for name in metric.dimensions), shown.label)}
+    return {(shown.widget, metric.name, tuple((name, "*") for name in metric.published_dimensions), shown.label)}
 
 
 def dashboard_lines() -> set[tuple[str, str, tuple[tuple[str, str], ...], str | None]]:
@@ -122,7 +122,7 @@ def test_the_dashboard_shows_the_social_and_the_operational_figures():
     assert {"Posts", "MatchRate", "SentimentShare", "ResponseMedianMinutes", "ResponseP90Minutes",
             "AnsweredWithin1hShare", "AnsweredWithin24hShare", "Replies", "CallsPosted24hShare",
             "CallsPosted7dShare", "CallsWithSocialContextShare", "RepresentationIndex", "TopicWarnings",
-            "ApproximateNumberOfMessagesVisible", "SignatureFailures", "Lookups"} <= shown
+            "ApproximateNumberOfMessagesVisible", "SignatureFailures", "LookupErrors"} <= shown
     replies = {dims["By"] for _, metric, dims in dashboard_metrics() if metric == "Replies"}
     assert replies == {"company", "employee", "peer", "unofficial_brand"}
     queues = {dims["QueueName"] for namespace, _, dims in dashboard_metrics() if namespace == "AWS/SQS"}

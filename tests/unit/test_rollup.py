@@ -30,16 +30,28 @@ def test_shards_are_summed_and_published_once():
     again = roll_up(HOUR, store, publisher)
     assert again.figures == first.figures
     assert len(publisher.calls) == 1  # the re-run publishes nothing new
+    # CloudWatch gets what the dashboard reads: posts by platform; ActionablePosts stays in the stored rollup
+    assert publisher.calls[0] == (HOUR, {"Posts|Platform=facebook": 5.0})
 
 
 def test_late_counts_publish_only_the_difference():
-    store = counters_with([("ActionablePosts", 1)])
+    store = counters_with([("Posts|Platform=x|Kind=post", 1)])
     publisher = FakePublisher()
     roll_up(HOUR, store, publisher)
-    store.counters[(HOUR, "ActionablePosts", 3)] += 2
+    store.counters[(HOUR, "Posts|Platform=x|Kind=post", 3)] += 2
     result = roll_up(HOUR, store, publisher)
-    assert result.figures == {"ActionablePosts": 3.0}
-    assert publisher.calls[-1] == (HOUR, {"ActionablePosts": 2.0})
+    assert result.figures == {"Posts|Platform=x|Kind=post": 3.0}
+    assert publisher.calls[-1] == (HOUR, {"Posts|Platform=x": 2.0})
+
+
+def test_kinds_are_summed_into_one_metric_per_platform_and_a_late_kind_sends_its_difference():
+    store = counters_with([("Posts|Platform=x|Kind=post", 2), ("Posts|Platform=x|Kind=comment", 3),
+                           ("Posts|Platform=facebook|Kind=comment", 1), ("Replies|By=peer", 1)])
+    publisher = FakePublisher()
+    first = roll_up(HOUR, store, publisher)
+    assert first.published == {"Posts|Platform=x": 5.0, "Posts|Platform=facebook": 1.0, "Replies|By=peer": 1.0}
+    store.counters[(HOUR, "Posts|Platform=x|Kind=mention", 0)] += 4
+    assert roll_up(HOUR, store, publisher).published == {"Posts|Platform=x": 4.0}
 
 
 def test_counter_names_carry_dimensions():

@@ -81,3 +81,35 @@ def test_frame_ancestors_name_origins_without_wildcards(value, allowed):
     parameter = PARAMETERS["AgentPageFrameAncestors"]
     assert parameter["Default"] == "'none'"
     assert bool(re.fullmatch(parameter["AllowedPattern"], value)) is allowed
+
+
+def test_tracing_is_a_parameter_passthrough_by_default_and_no_function_overrides_it():
+    parameter = PARAMETERS["FunctionTracing"]
+    assert (parameter["Default"], sorted(parameter["AllowedValues"])) == ("PassThrough", ["Active", "PassThrough"])
+    assert TEMPLATE["Globals"]["Function"]["Tracing"] == {"Ref": "FunctionTracing"}
+    assert [name for name in FUNCTIONS if "Tracing" in RESOURCES[name]["Properties"]] == []
+
+
+def test_the_stack_samples_5_percent_of_its_own_services_with_no_reservoir():
+    rate = PARAMETERS["TraceSamplingRate"]
+    assert (rate["Default"], rate["MinValue"], rate["MaxValue"]) == (0.05, 0, 1)
+    [rule] = [body["Properties"]["SamplingRule"] for body in RESOURCES.values()
+              if body["Type"] == "AWS::XRay::SamplingRule"]
+    assert (rule["FixedRate"], rule["ReservoirSize"]) == ({"Ref": "TraceSamplingRate"}, 0)
+    assert rule["Priority"] < 10000  # ahead of X-Ray's default rule (1 a second, then 5 %)
+    assert rule["ServiceName"] == {"Fn::Sub": "${AWS::StackName}-*"}  # this stack's services, not the account's
+    assert all(rule[key] == "*" for key in ("ServiceType", "Host", "HTTPMethod", "URLPath", "ResourceARN"))
+    # "socialcrm-" and the first 8 hex digits of the stack id's UUID: unique per stack, within X-Ray's 32
+    name = rule["RuleName"]["Fn::Join"]
+    assert name[1][0] == "socialcrm" and len("socialcrm-") + 8 <= 32
+
+
+def test_make_cost_reads_the_tracing_the_template_deploys():
+    from infra.cost_probe import Deployment
+
+    deployment = Deployment.of(TEMPLATE)
+    assert deployment.traced == frozenset() and deployment.rule_rate == 0.05
+    assert deployment.sampled("ProcessorFunction", 10.0) == 0.0
+    # were it Active: Lambda's own 1 a second, then 5 % of the rest (0.39 posts a second is all of them)
+    assert deployment.sampled("ProcessorFunction", 0.39, active=True) == 1.0
+    assert deployment.sampled("ProcessorFunction", 21.0, active=True) == pytest.approx((1 + 0.05 * 20) / 21)

@@ -8,11 +8,17 @@ back (`adapters.cloudwatch`), `make report` (`infra/report.py`) and the dashboar
 template.yaml's `SocialDashboard` against `Metric.shown`.
 
 A name with its dimensions is 'Metric|Dim=value|...' (dimensions in the declared order).
+
+A custom metric costs the same whatever it tells (docs/cost.md), so only what something reads goes to CloudWatch:
+a family is published when the dashboard shows it or an alarm watches it (`tests/unit/test_metric_catalogue.py`
+holds that rule), with only the dimensions the dashboard draws (`publish_by`); everything else stays a figure of
+the stored rollups that `make report` reads. `EMITTED` lists the few EMF metrics the functions write themselves,
+each with the alarm, widget or rollup that reads it; `monthly_metrics` counts what a month publishes.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 from enum import StrEnum
@@ -88,12 +94,17 @@ class Metric:
     name: str
     kind: Kind
     dimensions: tuple[str, ...] = ()
-    published: bool = True  # sent to CloudWatch; False: stored in the rollups only (unbounded or per-day values)
+    published: bool = False  # sent to CloudWatch (shown or alarmed); False: stored in the rollups only
     derivation: Derivation | None = None
     unit: StandardUnitType = "Count"  # the CloudWatch unit the rollup publishes with
     label: str = ""  # what the figure means, in a few words: a row of make report's totals or channel shares
     report_lines: tuple[tuple[str, str], ...] = ()  # instead of `label`: (value of its dimension, label) rows
     shown: Shown | None = None
+    publish_by: tuple[str, ...] | None = None  # the dimensions CloudWatch gets (summed over the others); None: all
+
+    @property
+    def published_dimensions(self) -> tuple[str, ...]:
+        return self.dimensions if self.publish_by is None else self.publish_by
 
     def counter(self, **dimensions: str) -> str:
         """'Metric|Dim=value|...' with exactly the declared dimensions, in the declared order."""
@@ -102,7 +113,7 @@ class Metric:
         return "|".join([self.name, *(f"{name}={dimensions[name]}" for name in self.dimensions)])
 
 
-_POSTS_WIDGET = "Posts by platform and kind (per day)"
+_POSTS_WIDGET = "Posts by platform (per day; by kind: make report)"
 _SENTIMENT_WIDGET = "Sentiment shares (daily)"
 _RESPONSE_WIDGET = "Response time, minutes (daily median and p90)"
 _ANSWERED_WIDGET = "Answered within 1 h and 24 h (daily share)"
@@ -112,7 +123,8 @@ _REPRESENTATION_WIDGET = "Representation index by segment (1 = as in the custome
 _TOPICS_WIDGET = "Topics whose volume comes from a small or unrepresentative group (per topic: make report)"
 
 # -- counted by the processor, per post, in the post's hour -------------------------------------------------
-POSTS = Metric("Posts", Kind.COUNT, ("Platform", "Kind"), label="Posts", shown=Shown(_POSTS_WIDGET))
+POSTS = Metric("Posts", Kind.COUNT, ("Platform", "Kind"), published=True, label="Posts", shown=Shown(_POSTS_WIDGET),
+               publish_by=("Platform",))
 MATCHED_POSTS = Metric("MatchedPosts", Kind.COUNT, ("Platform",), label="Matched to a customer")
 UNMATCHED_POSTS = Metric("UnmatchedPosts", Kind.COUNT, ("Platform",), label="Not matched")
 HELD_FOR_REVIEW = Metric("HeldForReview", Kind.COUNT, ("Platform",), label="Held for review")
@@ -125,65 +137,71 @@ ANSWERED_POSTS = Metric("AnsweredPosts", Kind.COUNT, label="Answered")
 ANSWERED_WITHIN = Metric("AnsweredWithin", Kind.COUNT, ("Window",),
                          report_lines=(("1h", "Answered within 1 h"), ("24h", "Answered within 24 h")))
 RESPONSE_MINUTES = Metric("ResponseMinutes", Kind.COUNT, ("Bucket",))
-REPLIES = Metric("Replies", Kind.COUNT, ("By",), shown=Shown(_REPLIES_WIDGET, lines=(
+REPLIES = Metric("Replies", Kind.COUNT, ("By",), published=True, shown=Shown(_REPLIES_WIDGET, lines=(
     ("company", "company account"), ("employee", "employee"), ("peer", "peer"),
     ("unofficial_brand", "unofficial brand account"))))
-TOPIC_POSTS = Metric("TopicPosts", Kind.COUNT, ("Topic",), published=False)  # hashtags are unbounded
-DAILY_VOICES = Metric("DailyVoices", Kind.FIRST_SIGHTING, ("Segment",), published=False)
-DAILY_UNMATCHED_AUTHORS = Metric("DailyUnmatchedAuthors", Kind.FIRST_SIGHTING, published=False)
-DAILY_TOPIC_AUTHORS = Metric("DailyTopicAuthors", Kind.FIRST_SIGHTING, ("Topic", "Segment"), published=False)
+TOPIC_POSTS = Metric("TopicPosts", Kind.COUNT, ("Topic",))  # hashtags are unbounded
+DAILY_VOICES = Metric("DailyVoices", Kind.FIRST_SIGHTING, ("Segment",))
+DAILY_UNMATCHED_AUTHORS = Metric("DailyUnmatchedAuthors", Kind.FIRST_SIGHTING)
+DAILY_TOPIC_AUTHORS = Metric("DailyTopicAuthors", Kind.FIRST_SIGHTING, ("Topic", "Segment"))
 
 # -- kept by customer sync and erasure ----------------------------------------------------------------------
-CUSTOMERS = Metric("Customers", Kind.BASE, ("Segment",), published=False)
+CUSTOMERS = Metric("Customers", Kind.BASE, ("Segment",))
 
-# -- emitted by the contact lookup per call (EMF), read back by the daily rollup ----------------------------
-CALLER_POSTED_24H = Metric("CallerPosted24h", Kind.CALL, derivation=PostedWithin(timedelta(hours=24)))
-CALLER_POSTED_7D = Metric("CallerPosted7d", Kind.CALL, derivation=PostedWithin(timedelta(days=7)))
-CALL_WITH_SOCIAL_CONTEXT = Metric("CallWithSocialContext", Kind.CALL, derivation=PostedWithin(None))
+# -- emitted by the contact lookup per call that found a card (EMF), read back by the daily rollup -----------
+CALLER_POSTED_24H = Metric("CallerPosted24h", Kind.CALL, published=True, derivation=PostedWithin(timedelta(hours=24)))
+CALLER_POSTED_7D = Metric("CallerPosted7d", Kind.CALL, published=True, derivation=PostedWithin(timedelta(days=7)))
+CALL_WITH_SOCIAL_CONTEXT = Metric("CallWithSocialContext", Kind.CALL, published=True, derivation=PostedWithin(None))
 CALLS_SOURCE = "Calls"  # the day's lookups of any outcome, as the call figures source gives them
 
 # -- derived once a day by the rollup -----------------------------------------------------------------------
-MATCH_RATE = Metric("MatchRate", Kind.DAILY, derivation=Share("MatchedPosts", ("MatchedPosts", "UnmatchedPosts")),
+MATCH_RATE = Metric("MatchRate", Kind.DAILY, published=True,
+                    derivation=Share("MatchedPosts", ("MatchedPosts", "UnmatchedPosts")),
                     shown=Shown("Match rate (daily)", label="matched / all posts"))
 UNMATCHED_AUTHORS = Metric("UnmatchedAuthors", Kind.DAILY, derivation=Copy("DailyUnmatchedAuthors"))
-SENTIMENT_SHARE = Metric("SentimentShare", Kind.DAILY, ("Sentiment",),
+SENTIMENT_SHARE = Metric("SentimentShare", Kind.DAILY, ("Sentiment",), published=True,
                          derivation=ShareWithin("PostsBySentiment", of="Sentiment"),
                          shown=Shown(_SENTIMENT_WIDGET, lines=(("negative", "negative"), ("neutral", "neutral"),
                                                                ("positive", "positive"))))
 MATCHED_SENTIMENT_SHARE = Metric("MatchedSentimentShare", Kind.DAILY, ("Segment", "Sentiment"),
                                  derivation=ShareWithin("MatchedPostsBySegment", of="Sentiment", within=("Segment",)))
-RESPONSE_MEDIAN_MINUTES = Metric("ResponseMedianMinutes", Kind.DAILY,
+RESPONSE_MEDIAN_MINUTES = Metric("ResponseMedianMinutes", Kind.DAILY, published=True,
                                  derivation=Percentile("ResponseMinutes", "Bucket", 0.5),
                                  shown=Shown(_RESPONSE_WIDGET, label="median"))
-RESPONSE_P90_MINUTES = Metric("ResponseP90Minutes", Kind.DAILY, derivation=Percentile("ResponseMinutes", "Bucket", 0.9),
+RESPONSE_P90_MINUTES = Metric("ResponseP90Minutes", Kind.DAILY, published=True,
+                              derivation=Percentile("ResponseMinutes", "Bucket", 0.9),
                               shown=Shown(_RESPONSE_WIDGET, label="p90"))
-ANSWERED_WITHIN_1H_SHARE = Metric("AnsweredWithin1hShare", Kind.DAILY,
+ANSWERED_WITHIN_1H_SHARE = Metric("AnsweredWithin1hShare", Kind.DAILY, published=True,
                                   derivation=Share("AnsweredWithin|Window=1h", ("InboundPosts",)),
                                   shown=Shown(_ANSWERED_WIDGET, label="within 1 h"))
-ANSWERED_WITHIN_24H_SHARE = Metric("AnsweredWithin24hShare", Kind.DAILY,
+ANSWERED_WITHIN_24H_SHARE = Metric("AnsweredWithin24hShare", Kind.DAILY, published=True,
                                    derivation=Share("AnsweredWithin|Window=24h", ("InboundPosts",)),
                                    shown=Shown(_ANSWERED_WIDGET, label="within 24 h"))
-CALLS = Metric("Calls", Kind.DAILY, derivation=Copy(CALLS_SOURCE), shown=Shown(_CALLS_WIDGET, label="calls"))
-CALLS_POSTED_24H_SHARE = Metric("CallsPosted24hShare", Kind.DAILY, derivation=Share("CallerPosted24h", (CALLS_SOURCE,)),
+CALLS = Metric("Calls", Kind.DAILY, published=True, derivation=Copy(CALLS_SOURCE),
+               shown=Shown(_CALLS_WIDGET, label="calls"))
+CALLS_POSTED_24H_SHARE = Metric("CallsPosted24hShare", Kind.DAILY, published=True,
+                                derivation=Share("CallerPosted24h", (CALLS_SOURCE,)),
                                 label="posted in the 24 h before the call",
                                 shown=Shown(_CALLS_WIDGET, label="posted in the 24 h before"))
-CALLS_POSTED_7D_SHARE = Metric("CallsPosted7dShare", Kind.DAILY, derivation=Share("CallerPosted7d", (CALLS_SOURCE,)),
+CALLS_POSTED_7D_SHARE = Metric("CallsPosted7dShare", Kind.DAILY, published=True,
+                               derivation=Share("CallerPosted7d", (CALLS_SOURCE,)),
                                label="posted in the 7 days before the call",
                                shown=Shown(_CALLS_WIDGET, label="posted in the 7 days before"))
-CALLS_WITH_SOCIAL_CONTEXT_SHARE = Metric("CallsWithSocialContextShare", Kind.DAILY,
+CALLS_WITH_SOCIAL_CONTEXT_SHARE = Metric("CallsWithSocialContextShare", Kind.DAILY, published=True,
                                          derivation=Share("CallWithSocialContext", (CALLS_SOURCE,)),
                                          label="agent had the social context",
                                          shown=Shown(_CALLS_WIDGET, label="agent had social context"))
 VOICE_SHARE = Metric("VoiceShare", Kind.DAILY, ("Segment",), derivation=Computed("representation"))
 BASE_SHARE = Metric("BaseShare", Kind.DAILY, ("Segment",), derivation=Computed("representation"))
-REPRESENTATION_INDEX = Metric("RepresentationIndex", Kind.DAILY, ("Segment",), derivation=Computed("representation"),
+REPRESENTATION_INDEX = Metric("RepresentationIndex", Kind.DAILY, ("Segment",), published=True,
+                              derivation=Computed("representation"),
                               shown=Shown(_REPRESENTATION_WIDGET))
-TOPIC_AUTHORS = Metric("TopicAuthors", Kind.DAILY, ("Topic",), published=False, derivation=Computed("topics"))
-TOPIC_AUTHOR_SHARE = Metric("TopicAuthorShare", Kind.DAILY, ("Topic",), published=False,
-                            derivation=Computed("topics"))
-TOPIC_SKEW = Metric("TopicSkew", Kind.DAILY, ("Topic",), published=False, derivation=Computed("topics"))
-TOPIC_WARNING = Metric("TopicWarning", Kind.DAILY, ("Topic",), published=False, derivation=Computed("topics"))
-TOPIC_WARNINGS = Metric("TopicWarnings", Kind.DAILY, derivation=Computed("topics"), shown=Shown(_TOPICS_WIDGET))
+TOPIC_AUTHORS = Metric("TopicAuthors", Kind.DAILY, ("Topic",), derivation=Computed("topics"))
+TOPIC_AUTHOR_SHARE = Metric("TopicAuthorShare", Kind.DAILY, ("Topic",), derivation=Computed("topics"))
+TOPIC_SKEW = Metric("TopicSkew", Kind.DAILY, ("Topic",), derivation=Computed("topics"))
+TOPIC_WARNING = Metric("TopicWarning", Kind.DAILY, ("Topic",), derivation=Computed("topics"))
+TOPIC_WARNINGS = Metric("TopicWarnings", Kind.DAILY, published=True, derivation=Computed("topics"),
+                        shown=Shown(_TOPICS_WIDGET))
 
 # Every family above, in the order declared.
 CATALOGUE: tuple[Metric, ...] = tuple(value for value in dict(globals()).values() if isinstance(value, Metric))
@@ -194,7 +212,8 @@ def _names(*kinds: Kind) -> tuple[str, ...]:
     return tuple(metric.name for metric in CATALOGUE if metric.kind in kinds)
 
 
-ADDITIVE = tuple(metric.name for metric in CATALOGUE if metric.kind is Kind.COUNT and metric.published)
+# Counts summed over any period by make report (per-topic counts are reported per topic).
+ADDITIVE = tuple(metric.name for metric in CATALOGUE if metric.kind is Kind.COUNT and "Topic" not in metric.dimensions)
 FIRST_SIGHTINGS = _names(Kind.FIRST_SIGHTING)
 DAILY = tuple(metric for metric in CATALOGUE if metric.kind is Kind.DAILY)
 UNPUBLISHED = frozenset(metric.name for metric in CATALOGUE if not metric.published)
@@ -208,3 +227,38 @@ REPORT_TOTALS: tuple[tuple[str, str, dict[str, str]], ...] = tuple(
     for row in ([(label, metric.name, {metric.dimensions[0]: value}) for value, label in metric.report_lines]
                 or ([(metric.label, metric.name, {})] if metric.label else [])))
 UNITS: Mapping[str, StandardUnitType] = {metric.name: metric.unit for metric in CATALOGUE}
+
+
+@dataclass(frozen=True)
+class Emitted:
+    """An EMF metric a function writes itself (Powertools adds its `service` dimension), and what reads it."""
+
+    name: str
+    function: str
+    read_by: str
+
+
+# Every EMF metric the functions write besides the call signals above; nothing else is a custom metric of theirs.
+# Their other counts are in each invocation's log line (docs/metrics.md, "Operational counts").
+EMITTED: tuple[Emitted, ...] = (
+    Emitted("SignatureFailures", "WebhookFunction", "SignatureFailureAlarm"),
+    Emitted("Handshakes", "WebhookFunction", "HandshakeBurstAlarm"),
+    Emitted("EntriesSetAside", "WebhookFunction", "the dashboard's webhook widget"),
+    Emitted("Lookups", "ContactLookupFunction", "the daily rollup (Calls)"),
+    Emitted("LookupErrors", "ContactLookupFunction", "LookupErrorAlarm"),
+)
+EMITTED_NAMES = frozenset(emitted.name for emitted in EMITTED)
+
+
+def monthly_metrics(values: Mapping[str, Sequence[str]]) -> list[str]:
+    """Every custom metric a month publishes when each dimension takes all of `values[dimension]`: the
+    families the rollup publishes (with their published dimensions), the call signals and `EMITTED`."""
+    names: list[str] = []
+    for metric in CATALOGUE:
+        if not metric.published:
+            continue
+        combinations: list[list[str]] = [[]]
+        for dimension in metric.published_dimensions:
+            combinations = [[*done, f"{dimension}={value}"] for done in combinations for value in values[dimension]]
+        names += ["|".join([metric.name, *parts]) for parts in combinations]
+    return names + [emitted.name for emitted in EMITTED]

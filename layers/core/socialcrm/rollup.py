@@ -76,7 +76,8 @@ def roll_up(hour: str, counters: CounterStore, publisher: MetricsPublisher,
     raw = counters.read_hour(hour) if read is None else read
     figures: dict[str, float] = {name: float(value) for name, value in sorted(raw.items())}
     already = counters.stored_rollup(hour) or {}
-    delta = {name: value - already.get(name, 0.0) for name, value in figures.items() if published(name)}
+    sent, sent_before = for_cloudwatch(figures), for_cloudwatch(already)
+    delta = {name: value - sent_before.get(name, 0.0) for name, value in sent.items()}
     delta = {name: value for name, value in delta.items() if value != 0}
     requests = publisher.publish(hour, delta) if delta else 0
     if figures != already:
@@ -92,9 +93,24 @@ def split_counter_name(name: str) -> tuple[str, list[tuple[str, str]]]:
 
 
 def published(name: str) -> bool:
-    """Whether the rollup sends a figure to CloudWatch: not the families the catalogue keeps unpublished
-    (per-topic figures, first-sighting counters)."""
+    """Whether the rollup sends a figure to CloudWatch: only the families the catalogue publishes (those the
+    dashboard shows); the others stay in the stored rollups."""
     return split_counter_name(name)[0] not in catalogue.UNPUBLISHED
+
+
+def for_cloudwatch(figures: Mapping[str, float]) -> dict[str, float]:
+    """The published figures with only their published dimensions, summed over the others
+    ('Posts|Platform=x|Kind=post' and '...|Kind=comment' go out as one 'Posts|Platform=x')."""
+    sent: dict[str, float] = {}
+    for name, value in figures.items():
+        metric, dimensions = split_counter_name(name)
+        family = catalogue.BY_NAME.get(metric)
+        if not published(name):
+            continue
+        kept = dimensions if family is None else [(k, v) for k, v in dimensions if k in family.published_dimensions]
+        key = "|".join([metric, *(f"{k}={v}" for k, v in kept)])
+        sent[key] = sent.get(key, 0.0) + value
+    return sent
 
 
 def _share(part: float, whole: float) -> float | None:

@@ -54,29 +54,27 @@ class CloudWatchPublisher:
 
 
 class CloudWatchCallFigures:
-    """Calls and channel switching for a day, from the lookup's EMF metrics: one GetMetricData request."""
+    """Calls and channel switching for a day, from the lookup's EMF metrics (`Lookups` of every call; the signals,
+    written only by calls that found a card): one GetMetricData request."""
 
     def __init__(self, namespace: str, service: str, client: CloudWatchClient | None = None) -> None:
         self.namespace, self.service, self._client = namespace, service, client
 
-    def _query(self, query_id: str, metric: str, outcome: str) -> MetricDataQueryTypeDef:
-        dimensions: list[DimensionTypeDef] = [{"Name": "outcome", "Value": outcome},
-                                              {"Name": "service", "Value": self.service}]
+    def _query(self, query_id: str, metric: str) -> MetricDataQueryTypeDef:
+        dimensions: list[DimensionTypeDef] = [{"Name": "service", "Value": self.service}]
         metric_stat: MetricStatTypeDef = {
             "Metric": {"Namespace": self.namespace, "MetricName": metric, "Dimensions": dimensions},
             "Period": 86400, "Stat": "Sum"}
         return {"Id": query_id, "ReturnData": True, "MetricStat": metric_stat}
 
     def read_day(self, day: str) -> dict[str, float]:
-        from socialcrm.lookup import LOOKUP_OUTCOMES
-
         client = self._client or _cloudwatch()
         start = datetime.fromisoformat(f"{day}T00:00:00+00:00")
-        queries = [self._query(f"calls{n}", "Lookups", outcome) for n, outcome in enumerate(LOOKUP_OUTCOMES)]
-        queries += [self._query(f"ch{n}", metric, "found") for n, metric in enumerate(CALL_METRICS)]
+        queries = [self._query("calls", "Lookups")]
+        queries += [self._query(f"ch{n}", metric) for n, metric in enumerate(CALL_METRICS)]
         answer = client.get_metric_data(MetricDataQueries=queries, StartTime=start,
                                         EndTime=start + timedelta(days=1))
         values = {result["Id"]: sum(result.get("Values") or []) for result in answer["MetricDataResults"]}
-        figures = {CALLS_SOURCE: float(sum(v for k, v in values.items() if k.startswith("calls")))}
+        figures = {CALLS_SOURCE: float(values.get("calls", 0))}
         figures.update({metric: float(values.get(f"ch{n}", 0)) for n, metric in enumerate(CALL_METRICS)})
         return figures
