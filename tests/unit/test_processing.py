@@ -199,3 +199,17 @@ def test_a_whatsapp_message_matches_by_phone_and_links_later_by_phone(world):
                           author=Author("whatsapp", None, None, "Carol", "+447400123456"), text="Hello?",
                           created_at="2026-11-20T09:05:00Z", source="whatsapp")
     assert process_post(again, deps).matched
+
+
+def test_the_sdks_retry_of_a_store_whose_answer_was_lost_is_not_taken_for_another_delivery(world, monkeypatch):
+    deps, _ = world
+    store = deps.posts.store_new
+
+    def answer_lost(analyzed, batch, delivery):
+        store(analyzed, batch, delivery)  # the write happened; its answer never came back, so the SDK sends it again
+        return store(analyzed, batch, delivery)
+
+    monkeypatch.setattr(deps.posts, "store_new", answer_lost)
+    assert process_post(a_post(), deps).status == "stored"
+    assert deps.posts.read_hour("2026-11-20T09:00:00Z")["Posts|Platform=facebook|Kind=comment"] == 1
+    assert len(deps.push_queue.pushes) == 1
