@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from socialcrm import answer_worth
+from socialcrm.metric_counters import first_sightings
 from socialcrm.model import AnalyzedPost, ContactPush, Customer, IdentityLink, PostKey, segment_label
 from socialcrm.stored import StoredPost
 
@@ -41,8 +42,11 @@ class FakeCustomers:
             self.markers[key] = until
 
     def erased(self, keys, now: int) -> bool:
+        return bool(self.erased_among(keys, now))
+
+    def erased_among(self, keys, now: int) -> frozenset[str]:
         self.reads += 1
-        return any(self.markers.get(key, 0) > now for key in keys)
+        return frozenset(key for key in keys if self.markers.get(key, 0) > now)
 
     def identity_links(self, identity_key: str, consistent: bool = False) -> list[IdentityLink]:
         self.reads += 1
@@ -177,46 +181,58 @@ class FakeLinkCodes:
 
 
 class FakePosts:
-    """Stored posts under their written-out key (as the table's `pk`), with the metrics table's items."""
+    """Stored posts under their written-out key (as the table's `pk`), with the metrics table's items: sharded
+    counters (`counters`, as hours counted before per-batch items left them), each batch's counts per hour
+    (`batch_counts[(hour, batch)]`: counts and the posts they name) and sightings per day (`sightings`)."""
 
     def __init__(self) -> None:
         self.items: dict[str, StoredPost] = {}
         self.counters: dict[tuple[str, str, int], int] = defaultdict(int)
+        self.batch_counts: dict[tuple[str, str], tuple[dict[str, int], frozenset[str]]] = {}
+        self.sightings: dict[tuple[str, str], dict[str, dict[str, list[str]]]] = {}
         self.rollups: dict[str, dict[str, float]] = {}
-        self.seen: set[str] = set()
         self.review_notes: dict[tuple[str, PostKey], dict[str, str]] = {}
         self.base: dict[str, int] = defaultdict(int)  # the customer base, when a FakeCustomers feeds it
         self.asked: dict[tuple[str, str], dict[str, Any]] = {}  # (day, marker) -> ASKED item (answer_worth.py)
         self.called: dict[tuple[str, str], answer_worth.Called] = {}  # (day, marker) -> CALLED item
 
-    def store_new(self, analyzed: AnalyzedPost, counters: dict[str, int], hour: str, shard: int) -> bool:
-        stored = StoredPost.of(analyzed)
+    def store_new(self, analyzed: AnalyzedPost, batch: str, delivery: str) -> StoredPost | None:
+        stored = replace(StoredPost.of(analyzed), batch=batch, delivery=delivery)
         if stored.key.text in self.items:
-            return False
+            return self.items[stored.key.text]
         self.items[stored.key.text] = stored
-        for name, amount in counters.items():
-            self.counters[(hour, name, shard)] += amount
+        return None
+
+    def take_over(self, post_key: PostKey, from_batch: str | None, batch: str) -> bool:
+        item = self.items.get(post_key.text)
+        if item is None or item.batch != from_batch:
+            return False
+        self.items[post_key.text] = replace(item, batch=batch)
         return True
 
-    def mark_answered(self, post_key: PostKey, answered_at: str, counters: dict[str, int], hour: str,
-                      shard: int, answer_text: str | None = None) -> bool:
+    def get_states(self, post_keys) -> dict[PostKey, StoredPost]:
+        return {key: self.items[key.text] for key in post_keys if key.text in self.items}
+
+    def mark_answered(self, post_key: PostKey, answered_at: str, answered_by: PostKey,
+                      answer_text: str | None = None) -> bool:
         item = self.items.get(post_key.text)
-        if item is None or item.answered_at:
+        if item is None or (item.answered_at and item.answered_by != answered_by.text):
             return False
-        self.items[post_key.text] = replace(item, answered_at=answered_at, answer_text=answer_text)
-        for name, amount in counters.items():
-            self.counters[(hour, name, shard)] += amount
+        self.items[post_key.text] = replace(item, answered_at=answered_at, answered_by=answered_by.text,
+                                            answer_text=answer_text)
         return True
 
     # Ledger
-    def count_first(self, markers, hour: str, shard: int, expires_at: int) -> int:
-        counted = 0
-        for marker, counter in markers:
-            if marker not in self.seen:
-                self.seen.add(marker)
-                self.counters[(hour, counter, shard)] += 1
-                counted += 1
-        return counted
+    def record_sightings(self, batch: str, day: str, seen, expires_at: int) -> None:
+        self.sightings[(day, batch)] = {hour: {counter: sorted(markers) for counter, markers in families.items()}
+                                        for hour, families in seen.items()}
+
+    def record_counts(self, batch: str, hour: str, counts, posts) -> None:
+        self.batch_counts[(hour, batch)] = (dict(counts), frozenset(p.text for p in posts))
+
+    def counted(self, batch: str, hours, post_key: PostKey) -> frozenset[str]:
+        return frozenset(hour for hour in hours
+                         if post_key.text in self.batch_counts.get((hour, batch), ({}, frozenset()))[1])
 
     def note_for_review(self, day: str, post_key: PostKey, role: str, platform: str, expires_at: int) -> None:
         self.review_notes[(day, post_key)] = {"role": role, "platform": platform}
@@ -246,9 +262,6 @@ class FakePosts:
 
     def delete(self, post_key: PostKey) -> None:
         self.items.pop(post_key.text, None)
-
-    def mark_done(self, post_key: PostKey) -> None:
-        self.items[post_key.text] = replace(self.items[post_key.text], status="done")
 
     def recent_for_customer(self, customer_id: str, limit: int) -> list[StoredPost]:
         mine = [p for p in self.items.values() if p.customer_id == customer_id]
@@ -284,6 +297,13 @@ class FakePosts:
         for (h, name, _), value in self.counters.items():
             if h == hour:
                 totals[name] += value
+        for (h, _), (counts, _) in self.batch_counts.items():
+            if h == hour:
+                for name, value in counts.items():
+                    totals[name] += value
+        day = [seen for (d, _), seen in self.sightings.items() if d == hour[:10]]
+        for name, value in first_sightings(day, hour).items():
+            totals[name] += value
         return dict(totals)
 
     def read_base(self) -> dict[str, int]:

@@ -58,6 +58,14 @@ def count_table_items(aws, table: str) -> list[dict]:
     return aws.client("dynamodb").scan(TableName=aws.resources.table_names[table])["Items"]
 
 
+def hour_counts(aws) -> dict[str, int]:
+    """The counts of NOW's hour as the rollup reads them."""
+    from socialcrm.adapters.dynamo import DynamoCounterStore
+
+    aws.use("MetricsRollupFunction")
+    return DynamoCounterStore(table_name=os.environ["METRICS_TABLE"]).read_hour(NOW.strftime("%Y-%m-%dT%H:00:00Z"))
+
+
 def push_messages(aws) -> list[dict]:
     queue_url = aws.specs["ProcessorFunction"].environment["PUSH_QUEUE_URL"]
     messages = aws.client("sqs").receive_message(QueueUrl=queue_url, MaxNumberOfMessages=10)
@@ -71,9 +79,7 @@ def test_same_delivery_five_times_is_one_post_one_count_one_push(synced):
         assert handler.lambda_handler(sqs_event([body]), LambdaContext()) == {"batchItemFailures": []}
     posts = count_table_items(synced, "PostsTable")
     assert [p["pk"]["S"] for p in posts] == ["facebook#111_222"]
-    counters = [c for c in count_table_items(synced, "MetricsTable")
-                if c["sk"]["S"].startswith("Posts|Platform=facebook|Kind=comment#")]
-    assert sum(int(c["value"]["N"]) for c in counters) == 1
+    assert hour_counts(synced)["Posts|Platform=facebook|Kind=comment"] == 1
     pushes = push_messages(synced)
     assert [(p["customer_id"], p["reason"]) for p in pushes] == [("cust-1", "negative")]
 
@@ -173,11 +179,10 @@ def test_posts_expire_after_the_retention_and_reads_ignore_them_before_ttl_does(
         assert handler.lambda_handler(sqs_event([body]), LambdaContext()) == {"batchItemFailures": []}
     item = {i["pk"]["S"]: i for i in count_table_items(synced, "PostsTable")}
     assert int(item["facebook#old-1"]["expires_at"]["N"]) == 1767225600 + 30 * 86400
-    repository = DynamoPostRepository(table_name=os.environ["POSTS_TABLE"],
-                                      metrics_table_name=os.environ["METRICS_TABLE"], retention_days=30)
+    repository = DynamoPostRepository(table_name=os.environ["POSTS_TABLE"], retention_days=30)
     assert repository.get_state(PostKey("facebook", "old-1")) is None  # still in the table, no longer readable
     assert [p.key for p in repository.recent_for_customer("cust-1", 10)] == [PostKey("facebook", "new-1")]
-    assert repository.store_new(AnalyzedPost(CanonicalPost.from_message(old), "neutral", 0.0), {}, "h", 0) is False
+    assert repository.store_new(AnalyzedPost(CanonicalPost.from_message(old), "neutral", 0.0), "b", "m") is not None
     synced.use("ContactLookupFunction")
     monkeypatch.setenv("RETENTION_DAYS", "30")
     answer = load_handler("contact_lookup").lambda_handler(contact_event("+447911123456"), LambdaContext())

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import threading
-from collections import Counter
+from collections import Counter, defaultdict
 from datetime import UTC, datetime
 
 import botocore.client
 import pytest
 
 from socialcrm import answer_worth
-from socialcrm.metric_counters import counters_for, distinct_markers, shard_of
+from socialcrm.metric_counters import counters_for, distinct_markers
 from socialcrm.model import AnalyzedPost, Author, CanonicalPost
 
 DAY = "2026-11-20"
@@ -22,16 +22,17 @@ TOPICS = ("#refund", "delivery")
 
 
 def write_day(put_items, posts: int) -> None:
-    """The table a day of `posts` posts leaves behind: every post, its counters (what the processor ADDs,
-    summed per hour, name and shard) and its first-sighting markers, written straight into the tables (moto
-    copies every table on each TransactWriteItems, which makes 10,000 transactions far too slow for a test).
+    """The table a day of `posts` posts leaves behind: every post, and what the processor writes for each batch of
+    10 (its summed counts per hour, naming its posts, and the voices it saw), written straight into the tables.
     Every combination of platform, sentiment, segment and topic occurs within the first 1,000 posts. The cohort's
     facts (what answering is worth): every customer who posted, one in three answered, one in four called."""
+    import json
     import os
 
-    counters: Counter = Counter()
+    counts: dict[tuple[str, int], Counter] = defaultdict(Counter)
+    named: dict[tuple[str, int], list[str]] = defaultdict(list)
+    seen: dict[int, dict[str, dict[str, set[str]]]] = defaultdict(lambda: defaultdict(lambda: defaultdict(set)))
     asked: dict[str, str] = {}
-    markers: dict[tuple[str, str], tuple[str, str]] = {}
     post_items = []
     for n in range(posts):
         platform, sentiment = PLATFORMS[n % 4], SENTIMENTS[n // 4 % 3]
@@ -44,19 +45,20 @@ def write_day(put_items, posts: int) -> None:
         topics = [TOPICS[n % 2]]
         if customer:
             asked[customer] = min(asked.get(customer, post.created_at), post.created_at)
-        for name, amount in counters_for(analyzed, segment, sentiment == "negative", False, topics).items():
-            counters[(hour, name, shard_of(post.key))] += amount
+        batch = n // 240 * 24 + n % 24  # ten posts of one hour
+        counts[(hour, batch)].update(counters_for(analyzed, segment, sentiment == "negative", False, topics))
+        named[(hour, batch)].append(post.key.text)
         for marker, counter in distinct_markers(post, customer, segment, topics, DAY):
-            if (DAY, marker) not in markers:
-                markers[(DAY, marker)] = (hour, counter)
-                counters[(hour, counter, shard_of(post.key))] += 1
+            seen[batch][hour][counter].add(marker)
         post_items.append({"pk": {"S": post.key.text}, "platform": {"S": platform}, "post_id": {"S": post.post_id},
                            "kind": {"S": "comment"}, "created_at": {"S": post.created_at},
-                           "sentiment": {"S": sentiment}, "sentiment_score": {"N": "0"}, "status": {"S": "done"}})
-    metric_items = [{"pk": {"S": f"COUNTER#{hour}"}, "sk": {"S": f"{name}#{shard}"}, "value": {"N": str(value)}}
-                    for (hour, name, shard), value in counters.items()]
-    metric_items += [{"pk": {"S": f"SEEN#{day}#{int(marker[:8], 16) % 16}"}, "sk": {"S": marker},
-                      "figures": {"S": ""}} for day, marker in markers]
+                           "sentiment": {"S": sentiment}, "sentiment_score": {"N": "0"}, "batch": {"S": f"b{batch}"}})
+    metric_items = [{"pk": {"S": f"COUNTER#{hour}"}, "sk": {"S": f"BATCH#b{batch}"},
+                     "counts": {"S": json.dumps(dict(counted))}, "posts": {"S": json.dumps(named[(hour, batch)])}}
+                    for (hour, batch), counted in counts.items()]
+    metric_items += [{"pk": {"S": f"SEEN#{DAY}"}, "sk": {"S": f"BATCH#b{batch}"}, "seen": {"S": json.dumps(
+        {hour: {counter: sorted(markers) for counter, markers in families.items()}
+         for hour, families in by_hour.items()})}} for batch, by_hour in seen.items()]
     for customer, first_post_at in asked.items():
         marker = answer_worth.marker(DAY, customer)
         metric_items.append({"pk": {"S": answer_worth.asked_partition(DAY, marker)}, "sk": {"S": marker},
@@ -102,9 +104,10 @@ def test_the_daily_rollup_costs_the_same_at_any_volume(aws, monkeypatch, posts):
     assert sum(figures[f"Posts|Platform={p}|Kind=comment"] for p in PLATFORMS) == posts
     assert figures["AnsweredCustomers"] + figures["UnansweredCustomers"] == 560  # c1..c699 but c0, c5, c10...
     assert figures["AnsweredCustomersCalled"] + figures["UnansweredCustomersCalled"] == 140
-    # 24 hour partitions and the customer base (one Query page each); each hour caught up on the way (its
-    # stored rollup, its save, its PutMetricData); the day's stored rollup and its save; the calls (one
-    # GetMetricData), the derived figures (one PutMetricData); the cohort: 8 ASKED partitions and the CALLED
-    # partitions of the day and the next (one Query page each), its two statistic sets (one PutMetricData)
-    assert calls == Counter({("dynamodb", "Query"): 35, ("dynamodb", "GetItem"): 25, ("dynamodb", "PutItem"): 25,
+    # 24 hour partitions, each with the day's sightings, and the customer base (one Query page each); each hour
+    # caught up on the way (its stored rollup, its save, its PutMetricData); the day's stored rollup and its
+    # save; the calls (one GetMetricData), the derived figures (one PutMetricData); the cohort: 8 ASKED
+    # partitions and the CALLED partitions of the day and the next (one Query page each), its two statistic sets
+    # (one PutMetricData)
+    assert calls == Counter({("dynamodb", "Query"): 59, ("dynamodb", "GetItem"): 25, ("dynamodb", "PutItem"): 25,
                              ("cloudwatch", "GetMetricData"): 1, ("cloudwatch", "PutMetricData"): 26})

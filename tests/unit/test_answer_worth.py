@@ -193,3 +193,37 @@ def test_at_most_two_published_families_without_dimensions_carry_the_figure():
     assert all(metric.dimensions == () and metric.samples in catalogue.BY_NAME for metric in published)
     assert catalogue.STATISTIC_SETS == {"AnsweredCustomersCalled": "AnsweredCustomers",
                                         "UnansweredCustomersCalled": "UnansweredCustomers"}
+
+
+def test_a_batch_notes_each_customer_of_a_day_once_with_their_earliest_post(deps):
+    from socialcrm.processing import Delivery, process_batch
+
+    noted = []
+    note_asked = deps.posts.note_asked
+    deps.posts.note_asked = lambda *args: (noted.append(args[:3]), note_asked(*args))
+    batch = [Delivery(a_post(p, user_id=u, created=t, text="Where is my refund"), f"m-{p}")
+             for p, u, t in (("q2", "1001", "2026-11-20T15:00:00Z"), ("q1", "1001", "2026-11-20T09:00:00Z"),
+                             ("q3", "2002", "2026-11-20T10:00:00Z"), ("q4", "1001", "2026-11-21T08:00:00Z"))]
+    assert [r.status for r in process_batch(batch, deps)] == ["stored"] * 4
+    assert sorted(noted) == [(DAY, "c-1", "2026-11-20T09:00:00Z"), (DAY, "c-2", "2026-11-20T10:00:00Z"),
+                             ("2026-11-21", "c-1", "2026-11-21T08:00:00Z")]
+
+
+def test_a_failed_cohort_note_fails_its_posts_and_their_retry_notes_them(deps):
+    from socialcrm.processing import Delivery, process_batch
+
+    note_asked = deps.posts.note_asked
+
+    def unavailable(*args):
+        raise RuntimeError("throttled")
+
+    deps.posts.note_asked = unavailable
+    batch = [Delivery(a_post("q1", user_id="1001", created="2026-11-20T09:00:00Z"), "m-q1"),
+             Delivery(a_post("s1", user_id="5555", created="2026-11-20T09:10:00Z"), "m-s1")]  # a stranger
+    results = process_batch(batch, deps)
+    assert isinstance(results[0], RuntimeError) and results[1].status == "stored"
+    assert deps.posts.asked == {}
+    deps.posts.note_asked = note_asked
+    assert process_batch(batch[:1], deps)[0].status == "stored"  # the message again: its post is finished
+    assert worth(deps)["UnansweredCustomers"] == 1
+    assert deps.posts.read_hour("2026-11-20T09:00:00Z")["Posts|Platform=facebook|Kind=comment"] == 2

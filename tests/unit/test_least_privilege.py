@@ -25,10 +25,11 @@ READS = {"GetItem", "BatchGetItem", "Query"}
 EXPECTED_DYNAMODB = {
     "ProcessorFunction": {
         "CustomersTable": {"GetItem", "BatchGetItem", "Query", "PutItem", "UpdateItem", "BatchWriteItem"},
-        "PostsTable": {"GetItem", "PutItem", "UpdateItem", "DeleteItem"},
+        "PostsTable": {"GetItem", "BatchGetItem", "PutItem", "UpdateItem", "DeleteItem"},
         "PostsTable/index": {"Query"},
         "CardsTable": {"BatchWriteItem"},
-        "MetricsTable": {"PutItem", "UpdateItem"},
+        "MetricsTable": {"PutItem", "UpdateItem", "BatchGetItem"},  # a batch's counts and sightings (read back),
+        # what answering is worth (ASKED)
         "RepliesTable": {"GetItem"},  # a reply's echo: PUBLISHED#* pointers only (test below)
     },
     "CustomerSyncFunction": {

@@ -46,9 +46,11 @@ def test_a_retry_after_a_failure_past_the_store_finishes_the_post(world, monkeyp
     monkeypatch.setattr(deps.cards, "put", fail_once)
     with pytest.raises(TimeoutError):
         process_post(a_post(), deps)
-    assert (deps.posts.items["facebook#p1"].status, deps.push_queue.pushes) == ("stored", [])
+    # stored, but neither pushed nor counted: its batch's counts (written last) do not name it
+    assert ("facebook#p1" in deps.posts.items, deps.push_queue.pushes) == (True, [])
+    assert "Posts|Platform=facebook|Kind=comment" not in deps.posts.read_hour("2026-11-20T09:00:00Z")
     assert process_post(a_post(), deps).status == "stored"
-    assert deps.posts.items["facebook#p1"].status == "done"
+    assert process_post(a_post(), deps).status == "duplicate"  # done now
     assert len(deps.push_queue.pushes) == 1
     assert deps.posts.read_hour("2026-11-20T09:00:00Z")["Posts|Platform=facebook|Kind=comment"] == 1
 
@@ -203,3 +205,17 @@ def test_a_whatsapp_message_matches_by_phone_and_links_later_by_phone(world):
                           author=Author("whatsapp", None, None, "Carol", "+447400123456"), text="Hello?",
                           created_at="2026-11-20T09:05:00Z", source="whatsapp")
     assert process_post(again, deps).matched
+
+
+def test_the_sdks_retry_of_a_store_whose_answer_was_lost_is_not_taken_for_another_delivery(world, monkeypatch):
+    deps, _ = world
+    store = deps.posts.store_new
+
+    def answer_lost(analyzed, batch, delivery):
+        store(analyzed, batch, delivery)  # the write happened; its answer never came back, so the SDK sends it again
+        return store(analyzed, batch, delivery)
+
+    monkeypatch.setattr(deps.posts, "store_new", answer_lost)
+    assert process_post(a_post(), deps).status == "stored"
+    assert deps.posts.read_hour("2026-11-20T09:00:00Z")["Posts|Platform=facebook|Kind=comment"] == 1
+    assert len(deps.push_queue.pushes) == 1

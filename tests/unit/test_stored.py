@@ -51,7 +51,7 @@ def test_a_stored_post_of_an_analyzed_post():
                                         role="public", match_basis="platform_id_on_record"))
     assert (stored.key, stored.platform, stored.customer_id, stored.match_status) == (
         PostKey("instagram", "ig1"), "instagram", "c-1", "linked")
-    assert (stored.evidence, stored.match_score, stored.status, stored.answered_at) == (("a", "b"), 90, "stored", None)
+    assert (stored.evidence, stored.match_score, stored.batch, stored.answered_at) == (("a", "b"), 90, None, None)
     assert (stored.author_key, stored.author_handle_key) == ("id:instagram:42", "handle:instagram:ada.l")
     held = StoredPost.of(AnalyzedPost(post, "neutral", 0.0, candidates=({"customer_id": "c-1"},)))
     assert held.match_status == "candidate"

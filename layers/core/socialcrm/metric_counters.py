@@ -6,7 +6,8 @@ Counter names come from the metric catalogue (`metric_catalogue`): 'Metric|Dim=v
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Sequence
+from collections import defaultdict
+from collections.abc import Collection, Mapping, Sequence
 from datetime import UTC, datetime
 
 from socialcrm import identity
@@ -17,6 +18,7 @@ from socialcrm.model import AnalyzedPost, CanonicalPost, PostKey, segment_label,
 COUNTER_SHARDS = 8
 VOICES = (PUBLIC, UNOFFICIAL_BRAND)  # people speaking for themselves, not for the company
 MARKER_DAYS = 8  # first-sighting markers outlive the day they count
+MARKER_CHARS = 20  # hex digits of a marker (80 bits): at a million voices a day, a shared one has odds below 1e-12
 PEER = "peer"  # Replies|By=peer: a voice answering another voice
 
 
@@ -80,7 +82,8 @@ def distinct_markers(post: CanonicalPost, customer_id: str | None, segment: str 
         else [("unmatched", catalogue.DAILY_UNMATCHED_AUTHORS.counter())]
     pairs += [(f"topic:{topic}", catalogue.DAILY_TOPIC_AUTHORS.counter(Topic=topic, Segment=group))
               for topic in topics]
-    return [(hashlib.sha256(f"{day}|{scope}|{voice}".encode()).hexdigest()[:40], counter) for scope, counter in pairs]
+    return [(hashlib.sha256(f"{day}|{scope}|{voice}".encode()).hexdigest()[:MARKER_CHARS], counter)
+            for scope, counter in pairs]
 
 
 def shard_of(post_key: PostKey) -> int:
@@ -114,3 +117,21 @@ def counters_for(analyzed: AnalyzedPost, segment: str | None, actionable: bool, 
     if actionable:
         counters[catalogue.ACTIONABLE_POSTS.counter()] = 1
     return counters
+
+
+def first_sightings(batches: Sequence[Mapping[str, Mapping[str, Collection[str]]]], hour: str) -> dict[str, int]:
+    """Per distinct-count family, the voices of the day first seen in `hour` (summed over the day's hours, the
+    day's distinct voices, exactly; a voice seen by two batches, or twice by one, counts once)."""
+    first: dict[tuple[str, str], str] = {}
+    for seen in batches:
+        for seen_hour, families in seen.items():
+            for counter, markers in families.items():
+                for marker in markers:
+                    key = (counter, marker)
+                    if key not in first or seen_hour < first[key]:
+                        first[key] = seen_hour
+    counts: dict[str, int] = defaultdict(int)
+    for (counter, _), seen_hour in first.items():
+        if seen_hour == hour:
+            counts[counter] += 1
+    return dict(counts)

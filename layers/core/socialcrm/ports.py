@@ -5,7 +5,7 @@ Adapters in socialcrm.adapters implement them against AWS; tests use in-memory f
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -78,13 +78,23 @@ class CustomerDirectory(Protocol):
         """Whether any of these identity keys (or customer:<id>) was erased and the marker is live."""
         ...
 
+    def erased_among(self, keys: Sequence[str], now: int) -> frozenset[str]:
+        """Which of these keys were erased, with a live marker (one request for a processor batch)."""
+        ...
+
 
 class PostRepository(Protocol):
-    def store_new(self, post: AnalyzedPost, counters: dict[str, int], hour: str, shard: int) -> bool:
-        """Store the post and add its counters to one shard atomically; False when already stored.
+    def store_new(self, post: AnalyzedPost, batch: str, delivery: str) -> StoredPost | None:
+        """Store the post unless its key is taken (one conditional write, no read first): None when stored now,
+        else the post already stored, with the batch and delivery that stored it."""
+        ...
 
-        False means stored by another call: a retry of this call's own request must not report it.
-        """
+    def take_over(self, post_key: PostKey, from_batch: str | None, batch: str) -> bool:
+        """Move a stored post to `batch` if `from_batch` still holds it (its counts are redone in `batch`)."""
+        ...
+
+    def get_states(self, post_keys: Sequence[PostKey]) -> dict[PostKey, StoredPost]:
+        """The stored posts among these keys (one request for a batch's parents)."""
         ...
 
     def update_text(self, post_key: PostKey, text: str, sentiment: str, score: float) -> None: ...
@@ -92,8 +102,6 @@ class PostRepository(Protocol):
     def delete(self, post_key: PostKey) -> None: ...
 
     def get_state(self, post_key: PostKey) -> StoredPost | None: ...
-
-    def mark_done(self, post_key: PostKey) -> None: ...
 
     def recent_for_customer(self, customer_id: str, limit: int) -> list[StoredPost]: ...
 
@@ -105,10 +113,10 @@ class PostRepository(Protocol):
         """Keys of every post linked to the customer (through the customer index)."""
         ...
 
-    def mark_answered(self, post_key: PostKey, answered_at: str, counters: dict[str, int], hour: str,
-                      shard: int, answer_text: str | None = None) -> bool:
-        """Record the first official reply to a post (and what it said) and count it, once; False if already
-        answered."""
+    def mark_answered(self, post_key: PostKey, answered_at: str, answered_by: PostKey,
+                      answer_text: str | None = None) -> bool:
+        """Record the first official reply to a post (`answered_by`) and what it said: True for it (also when it is
+        recorded again), False when another reply answered first."""
         ...
 
     def link(self, post_key: PostKey, customer_id: str | None, match_key: str | None, *,
@@ -237,10 +245,24 @@ class CounterStore(Protocol):
 
 
 class Ledger(Protocol):
-    """Metric writes beyond a post's own counters: first sightings (distinct counts) and review notes."""
+    """The processor's metric writes: each batch's counts and sightings, written whole and once, and review notes.
 
-    def count_first(self, markers: Sequence[tuple[str, str]], hour: str, shard: int, expires_at: int) -> int:
-        """For each (marker, counter): add 1 to the counter in `hour` unless the marker was seen before."""
+    A batch's counts in an hour name the posts they are for: a redelivered post is counted again only in the
+    hours whose counts do not name it (docs/architecture.md, "Write path")."""
+
+    def record_sightings(self, batch: str, day: str, seen: Mapping[str, Mapping[str, Collection[str]]],
+                         expires_at: int) -> None:
+        """The hashed voices the batch saw in the day: {hour: {distinct counter: [marker]}}. Distinct counts are
+        counted from the union of every batch's sightings, so a voice written again is not counted again."""
+        ...
+
+    def record_counts(self, batch: str, hour: str, counts: Mapping[str, int], posts: Sequence[PostKey]) -> None:
+        """The batch's summed counts in the hour, for these posts (written whole; writing it again changes
+        nothing)."""
+        ...
+
+    def counted(self, batch: str, hours: Sequence[str], post_key: PostKey) -> frozenset[str]:
+        """The hours among these in which the batch's counts name the post (strongly consistent)."""
         ...
 
     def note_for_review(self, day: str, post_key: PostKey, role: str, platform: str, expires_at: int) -> None: ...

@@ -26,7 +26,6 @@ class StoredPost:
     author_handle_key: str | None = None  # identity.indexed_handle_key of the author
     author_name: str | None = None
     author_role: str = "public"  # company | employee | unofficial_brand | public
-    status: str = "stored"  # stored -> done once card and push are handled
     answered_at: str | None = None  # the first reply from an official account
     answer_text: str | None = None  # what that reply said (shown on the card beside the post)
     # What a reply to this post needs (socialcrm.replies): our account the post was delivered for, the author's
@@ -35,6 +34,9 @@ class StoredPost:
     author_user_id: str | None = None
     thread: str | None = None
     reply_to: str | None = None
+    answered_by: str | None = None  # that reply's post key
+    batch: str | None = None  # the processor batch whose counts include the post (once they are written)
+    delivery: str | None = None  # the queue message that stored it
 
     @property
     def platform(self) -> str:
@@ -42,7 +44,7 @@ class StoredPost:
 
     @classmethod
     def of(cls, analyzed: AnalyzedPost) -> StoredPost:
-        """The post as storing it writes it (status "stored", not answered yet)."""
+        """The post as storing it writes it (not answered yet)."""
         post = analyzed.post
         return cls(
             key=post.key,

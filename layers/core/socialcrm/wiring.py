@@ -106,8 +106,7 @@ def processor_deps() -> ProcessorDeps:
 
     chosen = settings.processor()
     return ProcessorDeps(
-        posts=DynamoPostRepository(table_name=chosen.tables.posts, metrics_table_name=chosen.tables.metrics,
-                                   retention_days=chosen.retention_days),
+        posts=DynamoPostRepository(table_name=chosen.tables.posts, retention_days=chosen.retention_days),
         customers=DynamoCustomerDirectory(table_name=chosen.tables.customers, metrics_table_name=chosen.tables.metrics),
         cards=DynamoCardStore(table_name=chosen.tables.cards),
         push_queue=SqsPushQueue(chosen.push_queue_url),

@@ -166,9 +166,10 @@ class DynamoCustomerDirectory:
         return _customer_from(stored) if stored is not None else None
 
     def get_many(self, customer_ids: Sequence[str]) -> dict[str, Customer]:
+        # strongly consistent, like get: the processor reads a matched customer's record here only (once a post)
         wanted = [(keys.customer_partition(customer_id), keys.PROFILE) for customer_id in dict.fromkeys(customer_ids)]
         return {item.customer_id: _customer_from(item)
-                for item in bind(CustomerItem, self.table_name).batch_get(wanted)}
+                for item in bind(CustomerItem, self.table_name).batch_get(wanted, consistent_read=True)}
 
     def upsert(self, customer: Customer) -> tuple[str, ...]:
         customer_item, identity_item = bind(CustomerItem, self.table_name), bind(IdentityItem, self.table_name)
@@ -249,10 +250,15 @@ class DynamoCustomerDirectory:
                 batch.save(marker_item(keys.erased_partition(key), keys.MARKER, customer_id="", expires_at=until))
 
     def erased(self, keys_to_check: Sequence[str], now: int) -> bool:
-        if not keys_to_check:
-            return False
-        wanted = [(keys.erased_partition(key), keys.MARKER) for key in keys_to_check]
-        return any((item.expires_at or 0) > now for item in bind(ErasureMarkerItem, self.table_name).batch_get(wanted))
+        return bool(self.erased_among(keys_to_check, now))
+
+    def erased_among(self, keys_to_check: Sequence[str], now: int) -> frozenset[str]:
+        by_partition = {keys.erased_partition(key): key for key in keys_to_check}
+        if not by_partition:
+            return frozenset()
+        wanted = [(partition, keys.MARKER) for partition in by_partition]
+        return frozenset(by_partition[item.pk] for item in bind(ErasureMarkerItem, self.table_name).batch_get(wanted)
+                         if (item.expires_at or 0) > now)
 
 
 class DynamoReviewList:

@@ -112,12 +112,38 @@ def base_shard_sort_key(segment: str, shard: int) -> str:
 
 
 def seen_partition(day: str, marker: str) -> str:
-    """The partition of a first-sighting marker (a hex digest), spread over MARKER_SHARDS per day."""
+    """The partition of a first-sighting marker item (written before the per-batch sightings; they expire)."""
     return f"SEEN#{day}#{int(marker[:8], 16) % MARKER_SHARDS}"
 
 
 # ASKED#<day>#<n> and CALLED#<day> (what answering is worth) are written by answer_worth.py, which the contact
 # lookup imports without this package; re-exported above.
+
+
+def hour_of_counter_partition(partition: str) -> str:
+    return partition.removeprefix("COUNTER#")
+
+
+BATCH_PREFIX = "BATCH#"
+
+
+def batch_sort_key(batch: str) -> str:
+    """Sort key of what one processor batch wrote (its counts in an hour, its sightings in a day)."""
+    return f"{BATCH_PREFIX}{batch}"
+
+
+def counted_post(post_key: str) -> str:
+    """How a batch's counts name a post: 80 bits of a SHA-256 of its key, so no post key outlives an erasure."""
+    return hashlib.sha256(f"counted|{post_key}".encode()).hexdigest()[:20]
+
+
+def is_batch_sort_key(sort_key: str) -> bool:
+    return sort_key.startswith(BATCH_PREFIX)
+
+
+def sightings_partition(day: str) -> str:
+    """The day's per-batch sightings of voices (distinct counts)."""
+    return f"SEEN#{day}"
 
 
 def governance_partition(day: str) -> str:

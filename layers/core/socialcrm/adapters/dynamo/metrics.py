@@ -1,29 +1,39 @@
-"""MetricsTable: sharded hour counters, the customer base, first-sighting markers, governance notes, rollups, and
-what answering is worth (ASKED / CALLED facts, answer_worth.py)."""
+"""MetricsTable: the processor's per-batch counts and sightings, the customer base, governance notes, rollups, and
+what answering is worth (ASKED / CALLED facts, answer_worth.py).
+
+A processor batch writes one item per hour it counts in (`COUNTER#<hour>` / `BATCH#<token>`: the summed counts
+and the posts they are for) and one per day it saw voices in (`SEEN#<day>` / `BATCH#<token>`: the hashed
+voices of each distinct-count family). Each is written whole with one PutItem and never changed, so writing it
+again is harmless; the rollup sums the counts and counts the distinct voices (docs/architecture.md,
+"Write path").
+"""
 
 from __future__ import annotations
 
 import json
-import uuid
-from collections.abc import Sequence
+from collections import Counter
+from collections.abc import Collection, Mapping, Sequence
 
 from pynamodb.attributes import NumberAttribute, UnicodeAttribute
-from pynamodb.exceptions import DoesNotExist, TransactWriteError, UpdateError
+from pynamodb.exceptions import DoesNotExist, UpdateError
 from pynamodb.models import Model
 from pynamodb.transactions import TransactWrite
 
 from socialcrm import answer_worth
 from socialcrm.adapters.dynamo import keys
-from socialcrm.adapters.dynamo.tables import bind, condition_failed, connection
+from socialcrm.adapters.dynamo.tables import bind
+from socialcrm.metric_counters import first_sightings
 from socialcrm.model import PostKey
 
 
 class CounterItem(Model):
-    """COUNTER#<hour> / <counter>#<shard>, and BASE / Customers|Segment=<s>#<shard>."""
+    """COUNTER#<hour> / <counter>#<shard> (hours counted before per-batch items), BASE / Customers|Segment=<s>#<shard>;
+    read through it, a per-batch item (BatchCountsItem) shows its `counts`."""
 
     pk = UnicodeAttribute(hash_key=True)
     sk = UnicodeAttribute(range_key=True)
     value = NumberAttribute(default=0)
+    counts = UnicodeAttribute(null=True)
 
 
 class RollupItem(Model):
@@ -34,11 +44,21 @@ class RollupItem(Model):
     figures = UnicodeAttribute()  # JSON {name: value}
 
 
-class SeenMarkerItem(Model):
-    """SEEN#<day>#<n> / <sha256 marker>: a first sighting, counted once (TTL)."""
+class BatchCountsItem(Model):
+    """COUNTER#<hour> / BATCH#<token>: what one processor batch counted in the hour, and for which posts."""
 
     pk = UnicodeAttribute(hash_key=True)
     sk = UnicodeAttribute(range_key=True)
+    counts = UnicodeAttribute()  # JSON {counter: amount}
+    posts = UnicodeAttribute()  # JSON [keys.counted_post]: the ledger a redelivered post is checked against
+
+
+class BatchSightingsItem(Model):
+    """SEEN#<day> / BATCH#<token>: the voices one batch saw in the day, hashed, by hour and family (TTL)."""
+
+    pk = UnicodeAttribute(hash_key=True)
+    sk = UnicodeAttribute(range_key=True)
+    seen = UnicodeAttribute()  # JSON {hour: {counter: [marker]}}
     expires_at = NumberAttribute(null=True)
 
 
@@ -72,15 +92,6 @@ class CalledItem(Model):
     expires_at = NumberAttribute(null=True)
 
 
-def add_counters(transaction: TransactWrite, table_name: str, hour: str, shard: int,
-                 counters: dict[str, int]) -> None:
-    """Add each counter of the hour, in one shard, as part of the transaction."""
-    counter_item = bind(CounterItem, table_name)
-    for name, amount in sorted(counters.items()):
-        transaction.update(counter_item(keys.counter_partition(hour), keys.counter_sort_key(name, shard)),
-                           actions=[counter_item.value.add(amount)])
-
-
 def adjust_base(transaction: TransactWrite, table_name: str, customer_id: str, segment: str, amount: int) -> None:
     """Count the customer in (or out of) their segment of the customer base, as part of the transaction."""
     counter_item = bind(CounterItem, table_name)
@@ -93,15 +104,25 @@ class DynamoCounterStore:
         self.table_name = table_name
 
     def _sum_shards(self, partition: str) -> dict[str, int]:
-        """One Query of a counter partition: its size is bounded by counters x shards, not by posts."""
-        totals: dict[str, int] = {}
+        """One Query of a counter partition: sharded counter items (the customer base, and hours counted before
+        the per-batch items) and per-batch items alike."""
+        totals: Counter[str] = Counter()
         for item in bind(CounterItem, self.table_name).query(partition):
-            name = keys.counter_name(item.sk)
-            totals[name] = totals.get(name, 0) + int(item.value)
-        return totals
+            if keys.is_batch_sort_key(item.sk):
+                totals.update(json.loads(item.counts or "{}"))
+            else:
+                totals[keys.counter_name(item.sk)] += int(item.value)
+        return dict(totals)
 
     def read_hour(self, hour: str) -> dict[str, int]:
-        return self._sum_shards(keys.counter_partition(hour))
+        totals = self._sum_shards(keys.counter_partition(hour))
+        totals.update(first_sightings(self._sightings(hour[:10]), hour))
+        return totals
+
+    def _sightings(self, day: str) -> list[dict[str, dict[str, list[str]]]]:
+        """Every batch's sightings of the day (one Query of SEEN#<day>)."""
+        query = bind(BatchSightingsItem, self.table_name).query(keys.sightings_partition(day))
+        return [json.loads(item.seen) for item in query]
 
     def read_base(self) -> dict[str, int]:
         return {name: value for name, value in self._sum_shards(keys.BASE_PARTITION).items() if value}
@@ -135,26 +156,30 @@ class DynamoCounterStore:
 
 
 class DynamoLedger:
-    """First sightings (hashed markers with a TTL, sharded partitions) and governance notes, in MetricsTable."""
+    """The processor's per-batch counts and sightings, and governance notes, in MetricsTable."""
 
     def __init__(self, *, table_name: str) -> None:
         self.table_name = table_name
 
-    def count_first(self, markers: Sequence[tuple[str, str]], hour: str, shard: int, expires_at: int) -> int:
-        seen_item = bind(SeenMarkerItem, self.table_name)
-        counted = 0
-        for marker, counter in markers:
-            seen = seen_item(keys.seen_partition(hour[:10], marker), marker, expires_at=expires_at)
-            try:
-                with TransactWrite(connection=connection(), client_request_token=str(uuid.uuid4())) as transaction:
-                    transaction.save(seen, condition=seen_item.pk.does_not_exist())
-                    add_counters(transaction, self.table_name, hour, shard, {counter: 1})
-            except TransactWriteError as error:
-                if condition_failed(error):
-                    continue
-                raise
-            counted += 1
-        return counted
+    def record_sightings(self, batch: str, day: str, seen: Mapping[str, Mapping[str, Collection[str]]],
+                         expires_at: int) -> None:
+        sightings = bind(BatchSightingsItem, self.table_name)
+        body = json.dumps({hour: {counter: sorted(markers) for counter, markers in sorted(families.items())}
+                           for hour, families in sorted(seen.items())}, separators=(",", ":"))
+        sightings(keys.sightings_partition(day), keys.batch_sort_key(batch), seen=body, expires_at=expires_at).save()
+
+    def record_counts(self, batch: str, hour: str, counts: Mapping[str, int], posts: Sequence[PostKey]) -> None:
+        counts_item = bind(BatchCountsItem, self.table_name)
+        counts_item(keys.counter_partition(hour), keys.batch_sort_key(batch),
+                    counts=json.dumps(dict(sorted(counts.items())), separators=(",", ":")),
+                    posts=json.dumps(sorted(keys.counted_post(p.text) for p in posts), separators=(",", ":"))).save()
+
+    def counted(self, batch: str, hours: Sequence[str], post_key: PostKey) -> frozenset[str]:
+        counts_item = bind(BatchCountsItem, self.table_name)
+        wanted = [(keys.counter_partition(hour), keys.batch_sort_key(batch)) for hour in dict.fromkeys(hours)]
+        return frozenset(keys.hour_of_counter_partition(item.pk)
+                         for item in counts_item.batch_get(wanted, consistent_read=True)
+                         if keys.counted_post(post_key.text) in json.loads(item.posts))
 
     def note_for_review(self, day: str, post_key: PostKey, role: str, platform: str, expires_at: int) -> None:
         note_item = bind(GovernanceNoteItem, self.table_name)

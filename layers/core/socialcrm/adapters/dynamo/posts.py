@@ -1,23 +1,25 @@
 """PostsTable: one item per post under its idempotency key, with three author/customer indexes.
 
-The post and its counters (MetricsTable) are written in one transaction."""
+A new post is one conditional PutItem that names the processor batch and the delivery that stored it; when the post
+is there already, the same request returns the stored item (ReturnValuesOnConditionCheckFailure), so nothing is
+read before the write. Its counts go in its batch's items in MetricsTable (adapters.dynamo.metrics)."""
 
 from __future__ import annotations
 
 import json
 import time
-import uuid
 from collections.abc import Callable, Sequence
+from typing import Any, cast
 
+from botocore.exceptions import ClientError
 from pynamodb.attributes import NumberAttribute, UnicodeAttribute
-from pynamodb.exceptions import DoesNotExist, TransactWriteError
+from pynamodb.constants import ALL_OLD, ITEM, PUT_ITEM
+from pynamodb.exceptions import DoesNotExist, UpdateError
 from pynamodb.expressions.update import Action
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex, KeysOnlyProjection
 from pynamodb.models import Model
-from pynamodb.transactions import TransactWrite
 
-from socialcrm.adapters.dynamo.metrics import add_counters
-from socialcrm.adapters.dynamo.tables import bind, condition_failed, connection, epoch, live
+from socialcrm.adapters.dynamo.tables import bind, epoch, live
 from socialcrm.model import AnalyzedPost, PostKey
 from socialcrm.stored import StoredPost
 
@@ -70,7 +72,10 @@ class PostItem(Model):
     match_score = NumberAttribute(null=True)
     evidence = UnicodeAttribute(null=True)  # JSON list of signal kinds
     match_basis = UnicodeAttribute(null=True)  # the asserted kind the link rests on (docs/matching.md)
-    status = UnicodeAttribute(default="stored")  # stored -> done once card and push are handled
+    status = UnicodeAttribute(null=True)  # posts stored before batches: stored -> done
+    batch = UnicodeAttribute(null=True)  # the processor batch that stored (or took over) the post
+    delivery = UnicodeAttribute(null=True)  # the queue message that stored it
+    answered_by = UnicodeAttribute(null=True)  # the post key of that reply
     expires_at = NumberAttribute(null=True)
     author_role = UnicodeAttribute(null=True)  # company | employee | unofficial_brand | public
     answered_at = UnicodeAttribute(null=True)  # the first reply from an official account
@@ -101,24 +106,24 @@ def _stored(item: PostItem) -> StoredPost:
         author_handle_key=item.author_handle_key,
         author_name=item.author_name,
         author_role=item.author_role or "public",
-        status=item.status,
         answered_at=item.answered_at,
         answer_text=item.answer_text,
         account=item.account,
         author_user_id=item.author_user_id,
         thread=item.thread,
         reply_to=item.reply_to,
+        answered_by=item.answered_by,
+        batch=item.batch,
+        delivery=item.delivery,
     )
 
 
 class DynamoPostRepository:
-    """Posts, kept `retention_days` after they were written (TTL `expires_at`); reads ignore expired ones.
-    Counters go to `metrics_table_name` in the same transaction as the post."""
+    """Posts, kept `retention_days` after they were written (TTL `expires_at`); reads ignore expired ones."""
 
-    def __init__(self, *, table_name: str, metrics_table_name: str | None = None, retention_days: int | None = None,
+    def __init__(self, *, table_name: str, retention_days: int | None = None,
                  clock: Callable[[], float] | None = None) -> None:
         self.table_name = table_name
-        self.metrics_table_name = metrics_table_name
         self.retention_seconds = retention_days * 86400 if retention_days else None
         self.clock = clock or time.time
 
@@ -126,12 +131,7 @@ class DynamoPostRepository:
     def _model(self) -> type[PostItem]:
         return bind(PostItem, self.table_name)
 
-    def _counters_table(self) -> str:
-        if self.metrics_table_name is None:
-            raise ValueError("this post repository was built without the metrics table: it cannot count")
-        return self.metrics_table_name
-
-    def store_new(self, analyzed: AnalyzedPost, counters: dict[str, int], hour: str, shard: int) -> bool:
+    def store_new(self, analyzed: AnalyzedPost, batch: str, delivery: str) -> StoredPost | None:
         post_item = self._model
         post, stored = analyzed.post, StoredPost.of(analyzed)
         item = post_item(
@@ -159,37 +159,65 @@ class DynamoPostRepository:
             account=stored.account,
             author_user_id=stored.author_user_id,
             thread=stored.thread,
+            batch=batch,
+            delivery=delivery,
             expires_at=epoch(post.created_at) + self.retention_seconds if self.retention_seconds else None,
         )
+        args, kwargs = item._get_save_args(condition=post_item.pk.does_not_exist())
+        table = post_item._get_connection()
+        request = table.get_operation_kwargs(next(iter(args)), key=ITEM, attributes=kwargs.get("attributes"),
+                                             condition=kwargs.get("condition"),
+                                             return_values_on_condition_failure=ALL_OLD)
         try:
-            # The token makes the SDK's own retry of this request (say, after a lost response) succeed
-            # instead of failing its condition: False then always means another call stored the post.
-            with TransactWrite(connection=connection(), client_request_token=str(uuid.uuid4())) as transaction:
-                transaction.save(item, condition=post_item.pk.does_not_exist())
-                add_counters(transaction, self._counters_table(), hour, shard, counters)
-        except TransactWriteError as error:
-            if condition_failed(error):
+            table.connection.dispatch(PUT_ITEM, request)
+        except ClientError as error:
+            cause = error.__cause__ if isinstance(error.__cause__, ClientError) else error
+            if cause.response.get("Error", {}).get("Code") != "ConditionalCheckFailedException":
+                raise
+            held = cause.response.get("Item")
+            if held:
+                return _stored(post_item.from_raw_data(cast(dict[str, Any], held)))
+            # an endpoint that does not return the item: read it (strongly consistent)
+            return self.get_state(stored.key) or StoredPost(stored.key, stored.kind, stored.created_at)
+        return None
+
+    def take_over(self, post_key: PostKey, from_batch: str | None, batch: str) -> bool:
+        update = self._model
+        held = update.batch == from_batch if from_batch else update.batch.does_not_exist()
+        try:
+            update(post_key.text).update(actions=[update.batch.set(batch)], condition=update.pk.exists() & held)
+        except UpdateError as error:
+            if error.cause_response_code == "ConditionalCheckFailedException":
                 return False
             raise
         return True
 
-    def mark_answered(self, post_key: PostKey, answered_at: str, counters: dict[str, int], hour: str,
-                      shard: int, answer_text: str | None = None) -> bool:
-        """The first official reply, recorded and counted in one transaction (a second one changes nothing)."""
+    def mark_answered(self, post_key: PostKey, answered_at: str, answered_by: PostKey,
+                      answer_text: str | None = None) -> bool:
+        """The first official reply (and what it said), once: True for it (and for the same reply again), False for
+        a later one."""
         post_item = self._model
-        actions: list[Action] = [post_item.answered_at.set(answered_at)]
+        actions: list[Action] = [post_item.answered_at.set(answered_at), post_item.answered_by.set(answered_by.text)]
         if answer_text:
             actions.append(post_item.answer_text.set(answer_text))
         try:
-            with TransactWrite(connection=connection(), client_request_token=str(uuid.uuid4())) as transaction:
-                transaction.update(post_item(post_key.text), actions=actions,
-                                   condition=post_item.pk.exists() & post_item.answered_at.does_not_exist())
-                add_counters(transaction, self._counters_table(), hour, shard, counters)
-        except TransactWriteError as error:
-            if condition_failed(error):
+            post_item(post_key.text).update(
+                actions=actions,
+                condition=post_item.pk.exists() & (post_item.answered_at.does_not_exist()
+                                                   | (post_item.answered_by == answered_by.text)))
+        except UpdateError as error:
+            if error.cause_response_code == "ConditionalCheckFailedException":
                 return False
             raise
         return True
+
+    def get_states(self, post_keys: Sequence[PostKey]) -> dict[PostKey, StoredPost]:
+        wanted = list(dict.fromkeys(key.text for key in post_keys))
+        if not wanted:
+            return {}
+        now = self.clock()
+        return {PostKey.parse(item.pk): _stored(item) for item in self._model.batch_get(wanted, consistent_read=True)
+                if live(item.expires_at, now)}
 
     def get_state(self, post_key: PostKey) -> StoredPost | None:
         try:
@@ -205,10 +233,6 @@ class DynamoPostRepository:
 
     def delete(self, post_key: PostKey) -> None:
         self._model(post_key.text).delete()
-
-    def mark_done(self, post_key: PostKey) -> None:
-        post_item = self._model
-        post_item(post_key.text).update(actions=[post_item.status.set("done")])
 
     def recent_for_customer(self, customer_id: str, limit: int) -> list[StoredPost]:
         query = self._model.by_customer.query(customer_id, scan_index_forward=False, limit=limit)
