@@ -1,9 +1,8 @@
-"""The conditional writes that make retries safe (DynamoDB adapters on moto): a post stored and counted once, a first
-answer counted once, a voice counted once a day, one contact-centre task per window, a push delivered once."""
+"""The conditional writes that make retries safe (DynamoDB adapters on moto): one contact-centre task per window, a
+push delivered once, a customer counted once in their segment, links and erasure markers."""
 
 from __future__ import annotations
 
-import hashlib
 import os
 
 import pytest
@@ -12,63 +11,18 @@ from socialcrm.adapters.dynamo import (
     DynamoCounterStore,
     DynamoCustomerDirectory,
     DynamoDeliveryLog,
-    DynamoLedger,
-    DynamoPostRepository,
     DynamoTaskWindow,
     DynamoTombstones,
 )
 from socialcrm.customers import parse_customer
-from socialcrm.model import AnalyzedPost, Author, CanonicalPost, PostKey
 
 HOUR = "2026-11-20T09"
 NOW = 1_795_338_000
 
 
-def a_post(post_id: str = "p1") -> AnalyzedPost:
-    post = CanonicalPost("facebook", post_id, "comment", Author("facebook", "1001", None, "Ada"), "It broke",
-                         "2026-11-20T09:00:00Z")
-    return AnalyzedPost(post, "negative", -0.5)
-
-
-def counted(aws, hour: str = HOUR) -> dict[str, int]:
-    aws.use("MetricsRollupFunction")
-    return DynamoCounterStore(table_name=os.environ["METRICS_TABLE"]).read_hour(hour)
-
-
-@pytest.fixture
-def posts(aws):
-    aws.use("ProcessorFunction")
-    return DynamoPostRepository(table_name=os.environ["POSTS_TABLE"], metrics_table_name=os.environ["METRICS_TABLE"])
-
-
-def test_a_post_delivered_twice_is_stored_and_counted_once(aws, posts):
-    assert posts.store_new(a_post(), {"posts": 1}, HOUR, 3) is True
-    assert posts.store_new(a_post(), {"posts": 1}, HOUR, 5) is False
-    assert posts.store_new(a_post("p2"), {"posts": 1}, HOUR, 5) is True
-    assert posts.get_state(PostKey("facebook", "p1")).text == "It broke"
-    assert counted(aws) == {"posts": 2}
-
-
-def test_the_first_official_answer_is_counted_once_and_an_answer_to_an_unknown_post_not_at_all(aws, posts):
-    posts.store_new(a_post(), {}, HOUR, 0)
-    key = PostKey("facebook", "p1")
-    assert posts.mark_answered(key, "2026-11-20T09:05:00Z", {"answered": 1}, HOUR, 1) is True
-    assert posts.mark_answered(key, "2026-11-20T09:30:00Z", {"answered": 1}, HOUR, 1) is False
-    assert posts.mark_answered(PostKey("facebook", "nope"), "2026-11-20T09:30:00Z", {"answered": 1}, HOUR, 1) is False
-    assert counted(aws) == {"answered": 1}
-
-
-def test_a_voice_is_counted_once_a_day_however_often_it_is_seen(aws):
-    aws.use("ProcessorFunction")
-    ledger = DynamoLedger(table_name=os.environ["METRICS_TABLE"])
-    voice_a, voice_b, voice_c = (hashlib.sha256(name).hexdigest() for name in (b"a", b"b", b"c"))  # hashed
-    markers = [(voice_a, "distinct_voices"), (voice_b, "distinct_voices")]
-    assert ledger.count_first(markers, HOUR, 0, NOW + 86400) == 2
-    assert ledger.count_first([(voice_a, "distinct_voices"), (voice_c, "distinct_voices")], "2026-11-20T10", 1,
-                              NOW + 86400) == 1
-    assert ledger.count_first(markers, "2026-11-21T09", 0, NOW + 2 * 86400) == 2  # a new day
-    assert counted(aws) == {"distinct_voices": 2}
-    assert counted(aws, "2026-11-20T10") == {"distinct_voices": 1}
+# A post stored and counted once, a first answer counted once and a voice counted once a day are the write path's
+# guarantees now (one conditional PutItem per post, counts and sightings per batch): they are shown on moto by
+# tests/integration/test_write_path_on_moto.py and tests/integration/test_cost_budget_on_moto.py.
 
 
 def test_one_task_per_customer_until_its_window_has_passed_not_at_its_last_second(aws):
