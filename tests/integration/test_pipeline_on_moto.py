@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import threading
-import uuid
 from datetime import datetime, timezone
 
 import botocore.client
@@ -14,20 +12,11 @@ import pytest
 
 from socialcrm.model import Author, CanonicalPost, PostKey
 from tests.emf import emf_documents, emf_problems
-from tests.support.functions import LambdaContext, load_handler
+from tests.support.functions import LambdaContext, load_handler, sqs_event
 
 NOW = datetime.now(timezone.utc)
 ADA = {"customer_id": "cust-1", "name": "Ada Lovelace", "phones": ["07911 123456"], "segment": "gold",
        "social": [{"platform": "facebook", "user_id": "6104410001"}]}
-
-
-def sqs_event(bodies: list[str]) -> dict:
-    return {"Records": [{
-        "messageId": str(uuid.uuid4()), "receiptHandle": "handle", "body": body,
-        "attributes": {"ApproximateReceiveCount": "1"}, "messageAttributes": {},
-        "md5OfBody": hashlib.md5(body.encode()).hexdigest(),  # noqa: S324 (SQS's own checksum)
-        "eventSource": "aws:sqs", "eventSourceARN": "arn:aws:sqs:us-east-1:123456789012:IngestQueue",
-        "awsRegion": "us-east-1"} for body in bodies]}
 
 
 def a_post(post_id: str, user_id: str = "6104410001", text: str = "My order arrived broken, terrible service",

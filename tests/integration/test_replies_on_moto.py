@@ -3,30 +3,19 @@ DynamoDB request is checked against the function's policy (conftest). The platfo
 
 from __future__ import annotations
 
-import hashlib
 import json
-import uuid
 from datetime import datetime, timedelta, timezone
 
 import pytest
 
 from socialcrm.model import Author, CanonicalPost
 from tests.fakes import FakeReplyPublisher
-from tests.support.functions import LambdaContext, load_handler
+from tests.support.functions import LambdaContext, load_handler, sqs_event
 
 ACCOUNT = "17841400000000000"  # infra/local/parameters.json: official and allowed to reply
 ADA = "arn:aws:sts::123456789012:assumed-role/SocialAgents/ada"
 GRACE = "arn:aws:sts::123456789012:assumed-role/SocialSupervisors/grace"
 CREATED = (datetime.now(timezone.utc) - timedelta(minutes=42)).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-def sqs_event(bodies: list[str]) -> dict:
-    return {"Records": [{
-        "messageId": str(uuid.uuid4()), "receiptHandle": "handle", "body": body,
-        "attributes": {"ApproximateReceiveCount": "1"}, "messageAttributes": {},
-        "md5OfBody": hashlib.md5(body.encode()).hexdigest(),  # noqa: S324 (SQS's own checksum)
-        "eventSource": "aws:sqs", "eventSourceARN": "arn:aws:sqs:us-east-1:123456789012:IngestQueue",
-        "awsRegion": "us-east-1"} for body in bodies]}
 
 
 def http(route: str, arn: str = ADA, body: dict | None = None, **extra) -> dict:
