@@ -2,7 +2,8 @@
 
 The evaluation runs the production linking path (socialcrm.linking.match_new_post) many thousand times a
 second, so it keeps its links in dictionaries instead of DynamoDB. Only what that path calls is here
-(infra imports nothing from tests/); `reads` counts the requests DynamoDB would have served.
+(infra imports nothing from tests/); `reads` counts the requests DynamoDB would have served. The unit tests'
+FakeCustomers (tests/fakes.py) is this directory plus what other use cases call (deletion, erasure, the base).
 """
 
 from __future__ import annotations

@@ -8,22 +8,21 @@ from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 
+from infra.eval_memory import MemoryDirectory
 from socialcrm import answer_worth
 from socialcrm.metric_counters import first_sightings
-from socialcrm.model import AnalyzedPost, ContactPush, Customer, IdentityLink, PostKey, segment_label
+from socialcrm.model import AnalyzedPost, ContactPush, Customer, PostKey, segment_label
 from socialcrm.stored import StoredPost
 
 
-class FakeCustomers:
-    """Identity links as the table holds them: key -> {(customer id, source)}; `reads` counts requests."""
+class FakeCustomers(MemoryDirectory):
+    """Identity links as the table holds them (infra/eval_memory.py's MemoryDirectory: key -> {(customer id,
+    source)}, `reads` counts requests), with the customer base by segment, deletion and erasure markers."""
 
     def __init__(self, base: dict[str, int] | None = None) -> None:
-        self.records: dict[str, Customer] = {}
+        super().__init__()
         self.base = base if base is not None else defaultdict(int)  # customers by segment
-        self.links: dict[str, set[tuple[str, str]]] = defaultdict(set)
-        self.linked_keys: dict[str, set[str]] = defaultdict(set)
         self.markers: dict[str, int] = {}
-        self.reads = 0
 
     def delete(self, customer_id: str) -> int:
         customer = self.records.pop(customer_id, None)
@@ -48,43 +47,16 @@ class FakeCustomers:
         self.reads += 1
         return frozenset(key for key in keys if self.markers.get(key, 0) > now)
 
-    def identity_links(self, identity_key: str, consistent: bool = False) -> list[IdentityLink]:
-        self.reads += 1
-        return [IdentityLink(customer_id, source) for customer_id, source in sorted(self.links.get(identity_key, ()))]
-
     def customers_with_identity(self, identity_key: str) -> list[str]:  # a test helper, not a port method
         found = {customer_id for customer_id, source in self.links.get(identity_key, ()) if source != "rejected"}
         return sorted(found)
 
-    def add_link(self, identity_key: str, customer_id: str, source: str) -> None:
-        if customer_id in self.records:
-            self.links[identity_key].add((customer_id, source))
-            self.linked_keys[customer_id].add(identity_key)
-
-    def remove_link(self, identity_key: str, customer_id: str) -> None:
-        self.links[identity_key] = {link for link in self.links[identity_key]
-                                    if link[0] != customer_id or link[1] == "crm"}
-
-    def get(self, customer_id: str) -> Customer | None:
-        record = self.records.get(customer_id)
-        return replace(record, linked_keys=tuple(sorted(self.linked_keys[customer_id]))) if record else None
-
-    def get_many(self, customer_ids) -> dict[str, Customer]:
-        self.reads += 1
-        return {c: self.records[c] for c in customer_ids if c in self.records}
-
     def upsert(self, customer: Customer) -> tuple[str, ...]:
         previous = self.records.get(customer.customer_id)
-        old = set(previous.identity_keys) if previous else set()
-        for key in old - set(customer.identity_keys):
-            self.links[key].discard((customer.customer_id, "crm"))
-        for key in customer.identity_keys:
-            self.links[key].add((customer.customer_id, "crm"))
         if previous is not None:
             self.base[segment_label(previous.segment)] -= 1
         self.base[segment_label(customer.segment)] += 1
-        self.records[customer.customer_id] = customer
-        return tuple(sorted(old - set(customer.identity_keys)))
+        return super().upsert(customer)
 
 
 class FakeTombstones:

@@ -9,6 +9,7 @@ import time
 from typing import Any
 
 PAGE_ID = "1234567890"
+INSTAGRAM_ID = "17841400000000000"  # our Instagram professional account
 ADA_FACEBOOK_ID = "6104410001"
 GRACE_FACEBOOK_ID = "6104410002"
 ALAN_INSTAGRAM_ID = "17841400000000003"
@@ -46,10 +47,19 @@ def messenger_message(mid: str, sender_id: str, text: str, when_ms: int | None =
 def instagram_comment(comment_id: str, user_id: str, username: str, text: str,
                       when: int | None = None) -> dict[str, Any]:
     when = when or int(time.time())
-    return {"object": "instagram", "entry": [{"id": "17841400000000000", "time": when, "changes": [{
+    return {"object": "instagram", "entry": [{"id": INSTAGRAM_ID, "time": when, "changes": [{
         "field": "comments", "value": {"from": {"id": user_id, "username": username},
                                        "media": {"id": "18000000000000001", "media_product_type": "FEED"},
                                        "id": comment_id, "text": text}}]}]}
+
+
+def instagram_message(mid: str, sender_id: str, text: str, when_ms: int | None = None) -> dict[str, Any]:
+    """An Instagram direct message as Meta delivers it (Instagram messaging webhooks, field `messages`): object
+    `instagram`, entry.id and recipient = our Instagram professional account, sender = the customer's IGSID."""
+    when_ms = when_ms or int(time.time() * 1000)
+    return {"object": "instagram", "entry": [{"id": INSTAGRAM_ID, "time": when_ms, "messaging": [{
+        "sender": {"id": sender_id}, "recipient": {"id": INSTAGRAM_ID}, "timestamp": when_ms,
+        "message": {"mid": mid, "text": text}}]}]}
 
 
 def encode(payload: dict[str, Any]) -> bytes:

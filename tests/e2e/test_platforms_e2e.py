@@ -16,13 +16,16 @@ from tests.signers import fixture, sign
 
 pytestmark = pytest.mark.e2e
 SECRETS = json.loads(open("infra/local/secrets.json", encoding="utf-8").read())  # noqa: SIM115
-SECRET_OF = {"x": SECRETS["x"]["consumer_secret"], "whatsapp": SECRETS["meta"]["app_secret"],
+SECRET_OF = {"meta": SECRETS["meta"]["app_secret"], "x": SECRETS["x"]["consumer_secret"],
+             "whatsapp": SECRETS["meta"]["app_secret"],
              "linkedin": SECRETS["linkedin"]["client_secret"], "youtube": SECRETS["websub"]["hub_secret"],
              "tiktok": SECRETS["tiktok"]["client_secret"], "generic/discourse": SECRETS["generic/discourse"]["secret"],
              "generic/trustpilot": SECRETS["generic/trustpilot"]["secret"],
              "generic/community": SECRETS["generic/community"]["secret"]}
 # platform, fixture, customer identity, phone, platform name on the card, a piece of the text
 CASES = [
+    ("meta", "meta_instagram_message.json", {"platform": "instagram", "user_id": "9920000000000451"},
+     "07911 100019", "instagram", "nobody on Instagram answers"),  # an Instagram DM, through Meta's webhook
     ("x", "x_tweet_create.json", {"platform": "x", "user_id": "1460293038484783999"}, "07911 100001", "x",
      "third refund request"),
     ("whatsapp", "whatsapp_message.json", None, "07400 123456", "whatsapp", "My parcel never arrived"),

@@ -162,6 +162,29 @@ def test_messenger_message_and_echoes():
     assert normalize(payload) == []
 
 
+def test_an_instagram_direct_message_is_an_instagram_message_of_our_instagram_account():
+    """Instagram DMs come through the same webhook (object "instagram", `messaging[]`, as Messenger's do): they are
+    Instagram's, so they are matched on the Instagram identity, counted under Instagram and answered by the
+    Instagram publisher (POST /me/messages to the IGSID)."""
+    payload = samples.instagram_message("aWdfZAG1", samples.ALAN_INSTAGRAM_ID, "where is my order?",
+                                        when_ms=1795000000123)
+    [post] = normalize(payload)
+    assert (post.platform, post.kind, post.post_id, post.text) == ("instagram", "message", "aWdfZAG1",
+                                                                  "where is my order?")
+    assert (post.author.platform, post.author.user_id) == ("instagram", samples.ALAN_INSTAGRAM_ID)
+    assert (post.account, post.source, post.url) == (samples.INSTAGRAM_ID, "meta", None)
+    assert post.key.text == "instagram#aWdfZAG1"
+    payload["entry"][0]["messaging"][0]["message"]["is_echo"] = True  # our own message sent from Instagram
+    assert normalize(payload) == []
+
+
+def test_a_delivery_of_both_objects_keeps_each_messages_platform():
+    page, instagram = (samples.messenger_message("m_1", samples.GRACE_FACEBOOK_ID, "refund?", when_ms=1795000000123),
+                       samples.instagram_message("ig_1", samples.ALAN_INSTAGRAM_ID, "refund?", when_ms=1795000000123))
+    assert [(p.platform, p.author.platform) for p in normalize(page) + normalize(instagram)] == [
+        ("facebook", "facebook"), ("instagram", "instagram")]
+
+
 def test_instagram_comment_and_mention():
     [comment] = normalize(samples.instagram_comment("1790001", samples.ALAN_INSTAGRAM_ID, "alan.t", "nice", 1795000000))
     assert (comment.platform, comment.kind, comment.author.handle, comment.reply_to) == (

@@ -29,6 +29,8 @@ SECRET_FIELD = {"meta": "app_secret", "whatsapp": "app_secret", "x": "consumer_s
                 "generic/discourse": "secret", "generic/trustpilot": "secret"}
 # platform, fixture, expected (post_id, kind, verb, author user id, handle, phone) per post
 CASES = [
+    ("meta", "meta_instagram_message.json", [("aWdfZAG1faXRlbToxOklHTWVzc2FnZAUlEOjk5MjAwMDAwMDAwMDA0NTE6MQ", "message",
+                                               "add", "9920000000000451", None, None)]),  # the echo is dropped
     ("x", "x_tweet_create.json", [("1993456789012345678", "comment", "add", "1460293038484783999", "ada_builds",
                                    None)]),
     ("x", "x_direct_message.json", [("dm:1993456789012349999", "message", "add", "1460293038484783999", "ada_builds",
@@ -84,6 +86,14 @@ def test_a_genuine_delivery_verifies_and_normalizes(platform, name, expected):
     assert got == expected
     for post in posts:
         assert post.platform and post.created_at.endswith("Z")
+        assert post.author.platform == post.platform  # an identity is looked up in the post's own platform
+
+
+def test_an_instagram_direct_message_through_the_meta_webhook_is_instagrams():
+    delivery = request("meta", fixture("meta_instagram_message.json"))
+    get_adapter("meta").verify(delivery, credentials("meta"))
+    [post] = get_adapter("meta").normalize(delivery)
+    assert (post.platform, post.author.platform, post.account) == ("instagram", "instagram", "17841400000000000")
 
 
 @pytest.mark.parametrize("platform", PLATFORMS)

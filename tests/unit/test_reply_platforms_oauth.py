@@ -4,12 +4,15 @@ OAuth refresh (an expired token is refreshed and the call made once more; a rota
 
 from __future__ import annotations
 
+import io
+import json
 from collections.abc import Iterator
 from dataclasses import dataclass
 
 import pytest
 
 from socialcrm import reply_platforms
+from socialcrm.observability import logger
 from socialcrm.replies.contract import OutcomeUnknown, PublishFailed, PublishRefused
 from tests.support.fake_platform import FakePlatform, fake_platform
 from tests.support.platform_fakes import NOW, GoogleApis, LinkedInApi, OAuthServer, XApi
@@ -94,6 +97,44 @@ def test_the_x_token_is_refreshed_with_basic_auth_kept_in_memory_and_its_rotated
     assert refresh.form() == {"grant_type": "refresh_token", "refresh_token": "refresh-1", "client_id": "client-1"}
     assert refresh.headers["authorization"].startswith("Basic ")
     assert stored == [x_api.oauth.refresh_token] and stored != ["refresh-1"]
+
+
+@pytest.fixture
+def log_output() -> Iterator[io.StringIO]:
+    buffer = io.StringIO()
+    previous = logger.registered_handler.setStream(buffer)
+    try:
+        yield buffer
+    finally:
+        logger.registered_handler.setStream(previous)
+
+
+def test_a_rotated_refresh_token_that_cannot_be_stored_does_not_stop_the_reply_and_is_stored_later(
+        fake, x_api, log_output):
+    """X spent the old refresh token when it issued the new one: the fresh access token still sends the reply (it
+    is published, so it is recorded as published), and the failed store is an error in the log (no token) and a
+    note on what was published, until a later request stores the token."""
+    attempts: list[str] = []
+
+    def store_failing_once(refresh_token: str) -> None:
+        attempts.append(refresh_token)
+        if len(attempts) == 1:
+            raise RuntimeError("PutSecretValue failed")  # a Secrets Manager write that did not happen
+
+    x = build("x", fake, on_refresh_token=store_failing_once)
+    first = x.publish(a_reply("x", "message", "dm:1", "brand-1", recipient="2244"))
+    assert [(event["id"], event["text"]) for event in x_api.dms["2244"]] == [(first.platform_id, TEXT)]
+    assert "could not be stored" in first.note and "authorise the account again" in first.note
+    logged = [json.loads(line) for line in log_output.getvalue().splitlines()]
+    assert [(line["level"], line["message"], line["platform"], line["error"]) for line in logged] == [
+        ("ERROR", "reply refresh token not stored", "x", "RuntimeError")]
+    for token in (x_api.oauth.refresh_token, *x_api.oauth.issued, "client-secret"):
+        assert token not in log_output.getvalue() and token not in first.note
+
+    second = x.publish(a_reply("x", "message", "dm:2", "brand-1", recipient="2244", text="And one more thing."))
+    assert attempts == [x_api.oauth.refresh_token] * 2  # the same token, stored before the next request
+    assert second.note == ""
+    assert len(fake.requests_to("POST", "/2/oauth2/token")) == 1  # the access token was never thrown away
 
 
 def test_an_expired_x_token_is_refreshed_and_the_call_made_once_more(fake, x_api):

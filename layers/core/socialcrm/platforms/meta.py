@@ -3,6 +3,8 @@
 Handshake: GET hub.mode=subscribe & hub.verify_token -> echo hub.challenge.
 Signature: X-Hub-Signature-256: sha256=<hex HMAC-SHA256(app secret, raw body)>.
 Payloads: {"object": "page" | "instagram", "entry": [...]}, see shared/reference/platform-specs.md.
+`entry[].messaging[]` holds Messenger messages under "page" and Instagram direct messages under "instagram"
+(Instagram messaging webhooks, field `messages`): each is stored as that platform's message.
 """
 
 from __future__ import annotations
@@ -86,8 +88,9 @@ class MetaAdapter:
                 post = None  # fields we do not capture are acknowledged and dropped
             if post is not None:
                 posts.append(post)
+        platform = "facebook" if kind == "page" else "instagram"  # Messenger, or Instagram direct messages
         for position, event in enumerate(_list(entry.get("messaging"), f"{where}.messaging")):
-            post = self._message(_object(event, f"{where}.messaging[{position}]"),
+            post = self._message(platform, _object(event, f"{where}.messaging[{position}]"),
                                  f"{where}.messaging[{position}]")
             if post is not None:
                 posts.append(post)
@@ -129,17 +132,19 @@ class MetaAdapter:
         )
 
     @staticmethod
-    def _message(event: dict[str, Any], where: str) -> CanonicalPost | None:
+    def _message(platform: str, event: dict[str, Any], where: str) -> CanonicalPost | None:
+        """One `messaging[]` event: sender = the customer's PSID (Messenger) or IGSID (Instagram), recipient = our
+        Page or Instagram professional account."""
         message = event.get("message")
         if not isinstance(message, dict) or message.get("is_echo"):
             return None  # deliveries, reads, postbacks, and our own messages echoed back
         sender = _object(event.get("sender"), f"{where}.sender")
         reply = message.get("reply_to")
         return CanonicalPost(
-            platform="facebook",
+            platform=platform,
             post_id=_id(message.get("mid"), f"{where}.message.mid") or "",
             kind="message",
-            author=Author("facebook", _id(sender.get("id"), f"{where}.sender.id")),
+            author=Author(platform, _id(sender.get("id"), f"{where}.sender.id")),
             text=_text(message.get("text")),
             created_at=parse_time(event.get("timestamp")),
             url=None,

@@ -46,6 +46,7 @@ class ReplyRequest:
 class Published:
     platform_id: str  # the platform's id of what was published
     published_at: str  # ISO 8601, UTC
+    note: str = ""  # what an operator must know although it went out (a rotated token not stored), else ""
 
 
 @dataclass(frozen=True)

@@ -331,7 +331,7 @@ def echo_of(record: ReplyRecord) -> CanonicalPost:
 
 
 def _mark_sent(record: ReplyRecord, published: Published, deps: ReplyDeps) -> ReplyRecord:
-    sent = record.moved("sent", utc_iso(deps.clock()), reason="", platform_id=published.platform_id,
+    sent = record.moved("sent", utc_iso(deps.clock()), reason=published.note, platform_id=published.platform_id,
                         published_at=published.published_at)
     if not deps.store.replace(record, sent):
         return _current(record.reply_id, deps)

@@ -19,6 +19,7 @@ from socialcrm.replies.contract import (
     ReplyTarget,
     WindowRule,
 )
+from socialcrm.reply_platforms.http import Client
 
 Clock = Callable[[], datetime]
 _NO_TEMPLATES = WindowRule(standard=timedelta(0))
@@ -101,9 +102,13 @@ class PublisherBase:
         raise NotImplementedError
 
     def published(self, platform_id: Any, when: Any = None) -> Published:
+        """What was published, with what an operator must know about it (its client's auth: a rotated refresh
+        token that could not be stored)."""
         if not isinstance(platform_id, (str, int)) or str(platform_id) == "":
             raise OutcomeUnknown(f"{self.platform} accepted the reply without saying its id")
-        return Published(str(platform_id), platform_time(when, self.clock()))
+        client = getattr(self, "client", None)
+        note = client.caveat() if isinstance(client, Client) else ""
+        return Published(str(platform_id), platform_time(when, self.clock()), note)
 
     def cannot_list(self) -> Published | None:
         raise OutcomeUnknown(f"{self.platform} cannot list what we published: the reply must not be sent again; "

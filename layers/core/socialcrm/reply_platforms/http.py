@@ -20,6 +20,7 @@ from typing import Any, Protocol
 import requests
 from urllib3.exceptions import NewConnectionError
 
+from socialcrm.observability import logger
 from socialcrm.replies.contract import OutcomeUnknown, PublishFailed, PublishRefused
 
 CONNECT_TIMEOUT_SECONDS = 3.05
@@ -143,7 +144,11 @@ class StaticBearer:
 
 class RefreshingBearer:
     """An OAuth 2.0 access token obtained with a refresh token (RFC 6749 §6), kept in memory until shortly before
-    it expires. A refresh token the platform rotates is kept too and handed to `on_refresh_token` (to be stored)."""
+    it expires. A refresh token the platform rotates is kept too and handed to `on_refresh_token` (to be stored).
+
+    If storing it fails, the old refresh token is already spent: the fresh access token is still used (the reply
+    goes out and is recorded as what it is), the failure is logged as an error (no token) and named in `caveat()`,
+    and the store is tried again before each later request until it succeeds (docs/replies.md, "Tokens")."""
 
     can_refresh = True
 
@@ -161,11 +166,38 @@ class RefreshingBearer:
         self._token: str | None = credentials.get("access_token") or None
         self._expires_at = float("inf") if self._token else 0.0  # a given token is used until it is refused
         self.refreshes = 0
+        self._unstored: str | None = None  # a rotated refresh token whose store failed (held only here)
+        self._store_error = ""
 
     def headers(self) -> dict[str, str]:
+        if self._unstored is not None:
+            self._store(self._unstored)
         if not self._token or self.clock() >= self._expires_at - EXPIRY_MARGIN_SECONDS:
             self._refresh()
         return {"Authorization": f"Bearer {self._token}"}
+
+    def caveat(self) -> str:
+        """What an operator must know about a request made now: a rotated refresh token that is not stored."""
+        if self._unstored is None:
+            return ""
+        platform = self.http.platform
+        return (f"{platform} rotated its refresh token and the new one could not be stored in the reply secret "
+                f"({self._store_error}); it is kept in memory and stored again at the next request. If {platform} "
+                "replies are refused as needing a new authorisation, authorise the account again")
+
+    def _store(self, refresh_token: str) -> None:
+        if self.on_refresh_token is None:
+            return
+        try:
+            self.on_refresh_token(refresh_token)
+        except Exception as error:  # any store failure: the old token is spent either way
+            self._unstored, self._store_error = refresh_token, type(error).__name__
+            logger.error("reply refresh token not stored",
+                         extra={"platform": self.http.platform, "error": self._store_error})
+            return
+        if self._unstored is not None:
+            logger.info("reply refresh token stored after an earlier failure", extra={"platform": self.http.platform})
+        self._unstored, self._store_error = None, ""
 
     def expire(self) -> None:
         self._token = None
@@ -200,8 +232,7 @@ class RefreshingBearer:
         rotated = body.get("refresh_token") if isinstance(body, dict) else None
         if isinstance(rotated, str) and rotated and rotated != self.refresh_token:
             self.refresh_token = rotated
-            if self.on_refresh_token is not None:
-                self.on_refresh_token(rotated)
+            self._store(rotated)
 
 
 class Client:
@@ -210,6 +241,9 @@ class Client:
     def __init__(self, http: PlatformHttp, auth: Auth) -> None:
         self.http = http
         self.auth = auth
+
+    def caveat(self) -> str:
+        return self.auth.caveat() if isinstance(self.auth, RefreshingBearer) else ""
 
     def call(self, method: str, url: str, **options: Any) -> requests.Response:
         extra = dict(options.pop("headers", None) or {})
