@@ -284,7 +284,8 @@ def test_an_unreachable_reply_function_leaves_the_timeline_and_never_says_a_form
 @pytest.mark.parametrize("answer", [{"error": "a reply box request is show or submit"}, {"outlook": []},
                                     {"outlook": {"kind": "telegram"}, "replies": []},
                                     {"outlook": {"kind": None, "refusal": 3}, "replies": []},
-                                    {"outlook": {"kind": None}, "replies": "none"}])
+                                    {"outlook": {"kind": None}, "replies": "none"},
+                                    {"outlook": {"kind": "message", "window": {"open_until": 1}}, "replies": []}])
 def test_an_answer_that_is_not_a_reply_box_shows_the_box_unavailable(answer):
     world = World()
     event = {"pathParameters": {"customer_id": "cust-1"}, "requestContext": {"http": {"method": "GET"}},

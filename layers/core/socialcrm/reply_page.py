@@ -166,8 +166,11 @@ class BoxView:
         result, error = answer.get("result"), answer.get("error")
         if kind is not None and kind not in KIND_LABELS:
             raise ValueError("an unknown reply kind")
-        if window is not None and not isinstance(window, Mapping):
-            raise ValueError("a window is an object")
+        if window is not None:
+            if not isinstance(window, Mapping):
+                raise ValueError("a window is an object")
+            for name in ("open_until", "message_tag", "refusal"):
+                _optional_text(window.get(name))
         if not isinstance(replies, list) or not all(isinstance(reply, Mapping) for reply in replies):
             raise ValueError("replies are a list of objects")
         if result is not None and not isinstance(result, Mapping):
