@@ -28,8 +28,8 @@ from infra.local.cfn import _resources_of, function_layers, load_template
 ROOT = Path(__file__).resolve().parent.parent
 REPORT = ROOT / "layers" / "sizes.json"
 MB = 1_000_000
-# The agent page is not light since its reply box publishes (issue 18): it loads the libraries layer.
-LIGHT_FUNCTIONS = ("ContactLookupFunction",)
+# Light: someone waits on their cold start. The agent page's reply box publishes through ReplyFunction.
+LIGHT_FUNCTIONS = ("ContactLookupFunction", "AgentPageFunction")
 LIGHT_BUDGET = 10 * MB  # code and layers together
 OTHER_BUDGET = 40 * MB  # layers
 RUNTIME_PACKAGES = ("boto3", "botocore", "s3transfer")

@@ -435,9 +435,11 @@ class FakeReplyPublisher:
         self.published: list[tuple[str, Any]] = []  # (platform id, request): what the customer sees
         self.calls = 0
         self.finds = 0
+        self.window_asks = 0
         self.published_at = published_at
 
     def window(self, target):
+        self.window_asks += 1
         return self.rule if target.kind == "message" else None
 
     def publish(self, request):

@@ -4,7 +4,8 @@
 - one worker process per function (its own environment and cold start, see worker.py);
 - an HTTP API that turns requests into API Gateway HTTP API payload 2.0 events, routed from the
   template's HttpApi events;
-- the Lambda Invoke API, addressed by logical ID (boto3's lambda client works against it);
+- the Lambda Invoke API, addressed by logical ID or its ARN (boto3's lambda client works against it; the
+  functions' own clients reach it through AWS_ENDPOINT_URL_LAMBDA, so one function may invoke another);
 - SQS event sources polled and delivered as Lambda does (batch size, partial batch responses;
   moto's queues redrive to the DLQ after maxReceiveCount).
 
@@ -306,6 +307,7 @@ class LocalStack:
         self.runners: dict[str, FunctionPool] = {}
         self.pollers: list[SqsPoller] = []
         self.returned: Counter[str] = Counter()  # SQS records given back to their queue, per function
+        self.invocations: Counter[str] = Counter()  # invocations started, per function (every source)
         self._active = 0
         self._active_lock = threading.Lock()
         self._servers: list[ThreadingHTTPServer] = []
@@ -418,6 +420,8 @@ class LocalStack:
         environment.update(FAKE_CREDENTIALS)
         environment.update({
             "AWS_ENDPOINT_URL": self.aws_endpoint,
+            # a function invoking another (the agent page's reply box) reaches this stack's Lambda Invoke API
+            "AWS_ENDPOINT_URL_LAMBDA": self.lambda_endpoint,
             "AWS_REGION": REGION,
             "AWS_DEFAULT_REGION": REGION,
             "AWS_LAMBDA_FUNCTION_NAME": spec.name,
@@ -457,6 +461,8 @@ class LocalStack:
         runner = self.runners.get(function_name)
         if runner is None:
             raise KeyError(function_name)
+        with self._active_lock:
+            self.invocations[function_name] += 1
         with self.busy():
             return runner.invoke(event)
 

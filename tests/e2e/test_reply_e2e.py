@@ -2,8 +2,10 @@
 a customer's Instagram comment arrives through the webhook, the agent opens the page the lookup linked and
 replies from its form in headless Chromium with scripts off, a fake Instagram Graph API on loopback (reached
 through REPLY_META_GRAPH_URL) receives the reply once, its echo comes back through the webhook as the brand's own
-comment, and the day's figures show one first official answer with its response time. Also: a cross-site form
-and forged tokens are refused, and a closed messaging window is shown and refused with its reason."""
+comment, and the day's figures show one first official answer with its response time. The page checks the form
+and hands it to ReplyFunction (Lambda Invoke, from one function of the stack to another), which publishes. Also:
+a cross-site form and forged tokens are refused, and a closed messaging window is shown and refused with its
+reason."""
 
 from __future__ import annotations
 
@@ -103,9 +105,12 @@ def test_an_instagram_comment_answered_from_the_page_is_published_once_and_count
         page = browser.html()
         assert "My order never arrived" in page and "Answer this post" in page and 'value="ada.agent"' in page
         browser.type_into("textarea[name=text]", text)
+        invoked = reply_stack.invocations["ReplyFunction"]
         assert browser.click("form button[type=submit]") == 200
         answered = browser.html()
     assert "Your reply: Sent" in answered and "by page:ada.agent" in answered
+    # Published by ReplyFunction, invoked once by the page (which loads the CoreLayer alone: no HTTP library)
+    assert reply_stack.invocations["ReplyFunction"] == invoked + 1
 
     sent = graph.fake.requests_to("POST", rf"{GRAPH}/{alans_comment}/replies")
     assert len(sent) == 1 and sent[0].form() == {"message": text}

@@ -39,7 +39,7 @@ def screen_pop(aws, monkeypatch):
     """Both functions' environments, a card for the caller, the secret and a wall clock the test moves."""
     aws.use("AgentPageFunction")
     aws.use("ContactLookupFunction")
-    # One process plays both containers: the page's own settings too (the frame ancestors, its reply box).
+    # One process plays both containers: the page's own settings too (the frame ancestors, its reply function).
     page, lookup = aws.specs["AgentPageFunction"].environment, aws.specs["ContactLookupFunction"].environment
     for name in set(page) - set(lookup):
         monkeypatch.setenv(name, page[name])
@@ -175,7 +175,7 @@ def test_a_card_stored_before_the_link_guard_shows_no_unsafe_link_to_the_agent(s
     link = urlsplit(answer["screen_pop_url"])
     event = {"pathParameters": {"customer_id": "cust-1"}, "requestContext": {"http": {"method": "GET"}},
              "queryStringParameters": {name: values[0] for name, values in parse_qs(link.query).items()}}
-    aws.use("AgentPageFunction")  # the page's reply box reads under the page's own policy
+    aws.use("AgentPageFunction")  # the page reads under its own policy (its reply box is ReplyFunction's)
     page = load_handler("agent_page").lambda_handler(event, LambdaContext())
     assert page["statusCode"] == 200 and "post 1" in page["body"]
     assert "evil.test" not in page["body"] and "javascript" not in page["body"]

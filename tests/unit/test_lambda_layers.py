@@ -54,9 +54,9 @@ def installed_name(distribution: str) -> str:
     return layer_guard.canonical(layer_guard.INSTALLED_AS.get(distribution, distribution))
 
 
-def test_the_lookup_loads_the_core_layer_only():
+def test_the_lookup_and_the_agent_page_load_the_core_layer_only():
     assert FUNCTION_LAYERS["ContactLookupFunction"] == ["CoreLayer"]
-    assert FUNCTION_LAYERS["AgentPageFunction"] == ["CoreLayer", "LibrariesLayer"]  # its reply box publishes
+    assert FUNCTION_LAYERS["AgentPageFunction"] == ["CoreLayer"]  # its reply box publishes through ReplyFunction
     assert all(layers[0] == "CoreLayer" for layers in FUNCTION_LAYERS.values())
 
 
@@ -145,6 +145,10 @@ def test_the_local_stack_gives_the_webhook_its_three_layers():
 LIGHT_PATHS = {
     "ContactLookupFunction": ("socialcrm.lookup", "socialcrm.screen_pop", "socialcrm.model", "botocore.config",
                               "botocore.exceptions"),
+    "AgentPageFunction": ("socialcrm.agent_page", "socialcrm.reply_page", "socialcrm.screen_pop", "socialcrm.lookup",
+                          "socialcrm.cards", "socialcrm.phones", "socialcrm.adapters.secrets",
+                          "socialcrm.adapters.reply_function", "aws_lambda_powertools.utilities.parameters",
+                          "botocore.config", "botocore.exceptions"),
 }
 
 
@@ -165,6 +169,63 @@ def test_the_light_functions_import_only_what_the_core_layer_holds(function):
     assert done.returncode == 0, done.stderr[-2000:]
 
 
+# The agent page's GET and its form's POST, run under the layer guard with the CoreLayer alone: a card read and
+# ReplyFunction are stand-ins, every import on the way is the page's own (lazy ones included).
+AGENT_PAGE_RUN = """
+import importlib, json, re, sys
+from pathlib import Path
+from urllib.parse import urlencode
+from infra.local import layer_guard
+layer_guard.install(Path(CODE_DIR), [Path(CORE)], "AgentPageFunction")
+sys.path[:0] = [CODE_DIR, CORE]
+importlib.import_module("app")
+from socialcrm import light_wiring
+from socialcrm.agent_page import respond
+from socialcrm.screen_pop import customer_path, signature
+key, now, path = b"k" * 32, 1_800_000_000, customer_path("cust-1")
+card = {"customer_id": "cust-1", "customer_name": "Ada", "posts": [{"post_key": "instagram#c-1", "kind": "comment",
+        "platform": "instagram", "text": "Where is my parcel?", "created_at": "2027-01-15T08:00:00Z"}]}
+asked = []
+def ask(request):
+    asked.append(json.loads(json.dumps(request)))
+    sent = {"status": "sent", "sender": "page:ada", "submitted_at": "2027-01-15T08:01:00Z", "platform_id": "ig-9"}
+    return {"outlook": {"kind": "comment_reply", "refusal": None, "window": None, "template_outside": False,
+                        "needs_approval": False}, "replies": [], "error": None,
+            "result": sent if request["reply_box"] == "submit" else None}
+query = {"exp": str(now + 600), "sig": signature(key, path, now + 600)}
+get = {"pathParameters": {"customer_id": "cust-1"}, "queryStringParameters": query,
+       "requestContext": {"http": {"method": "GET"}}}
+page = respond(get, (key,), now, lambda _key: card, "GB", None, ask)
+assert page.status == 200 and "<form " in page.html, page.html
+assert not {"socialcrm.wiring", "socialcrm.settings"} & set(sys.modules), "every function's settings loaded"
+fields = dict(re.findall(r'<input type="hidden" name="(\\w+)" value="([^"]*)"', page.html))
+post = {**get, "requestContext": {"http": {"method": "POST"}}, "headers": {"host": "h", "origin": "null"},
+        "body": urlencode({**fields, "agent": "ada", "text": "On its way"})}
+page = respond(post, (key,), now, lambda _key: card, "GB", None, ask)
+assert page.status == 200 and "Your reply: Sent" in page.html, page.html
+assert [request["reply_box"] for request in asked] == ["show", "submit"]
+for name in LIGHT_PATHS:
+    importlib.import_module(name)
+light_wiring.AgentPageDeps
+loaded = {name for name in sys.modules if name.startswith("socialcrm.")}
+assert not {"socialcrm.wiring", "socialcrm.settings"} & loaded, "every function's settings loaded"
+assert not {name for name in loaded if name.startswith("socialcrm.replies")}, "the reply use case loaded"
+"""
+
+
+def test_the_agent_pages_get_and_post_run_on_the_core_layer_alone_without_the_reply_use_case():
+    """Issue 16: the page's import closure holds nothing outside the CoreLayer, and neither `wiring` (every
+    function's dependencies) nor the reply use case, on either of its paths: ReplyFunction publishes."""
+    code_dir = str(ROOT / _resources_of(TEMPLATE, "AWS::Serverless::Function")["AgentPageFunction"]["Properties"][
+        "CodeUri"])
+    code = (f"CODE_DIR, CORE = {code_dir!r}, {str(LAYER_DIRS['CoreLayer'])!r}\n"
+            f"LIGHT_PATHS = {LIGHT_PATHS['AgentPageFunction']!r}\n" + AGENT_PAGE_RUN)
+    done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=False,
+                          env={"PATH": "/usr/bin:/bin", "AWS_DEFAULT_REGION": "us-east-1",
+                               "POWERTOOLS_TRACE_DISABLED": "true"})
+    assert done.returncode == 0, done.stderr[-3000:]
+
+
 def test_the_kept_sizes_are_those_of_the_layers_as_they_are():
     """layers/sizes.json comes from a sam build of these requirements and assignments (make layer-sizes rebuilds it
     when they change), and they are within the budgets."""
@@ -181,8 +242,9 @@ def test_the_size_check_fails_over_a_budget_or_with_botocore_in_a_layer():
     heavier["layers"]["CoreLayer"]["library_bytes"] += layer_sizes.LIGHT_BUDGET - light_total + 10_000  # just over
     heavier["layers"]["LibrariesLayer"]["packages"]["botocore"] = 1
     failures = layer_sizes.check(heavier, TEMPLATE)[1]
-    assert sorted(failure.split()[0] for failure in failures) == ["ContactLookupFunction", "LibrariesLayer"]
+    assert sorted(failure.split()[0] for failure in failures) == ["AgentPageFunction", "ContactLookupFunction",
+                                                                  "LibrariesLayer"]
     heavier["layers"]["LibrariesLayer"]["library_bytes"] += layer_sizes.OTHER_BUDGET
     loading = [name for name, layers in layer_sizes.function_layers(TEMPLATE).items() if "LibrariesLayer" in layers]
     assert len(loading) >= 8
-    assert len(layer_sizes.check(heavier, TEMPLATE)[1]) == 2 + len(loading)  # and every function that loads it
+    assert len(layer_sizes.check(heavier, TEMPLATE)[1]) == 3 + len(loading)  # and every function that loads it

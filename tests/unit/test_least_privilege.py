@@ -62,9 +62,7 @@ EXPECTED_DYNAMODB = {
         "ContactStateTable": {"GetItem", "PutItem", "UpdateItem"},  # UpdateItem: the task's contact id
     },
     "ContactLookupFunction": {"CardsTable": {"GetItem"}, "MetricsTable": {"UpdateItem"}},  # CALLED#* only (below)
-    # the card; the reply box: the same grants as ReplyFunction (the page calls the reply use case)
-    "AgentPageFunction": {"CardsTable": {"GetItem"}, "PostsTable": {"GetItem"}, "PostsTable/index": {"Query"},
-                          "RepliesTable": {"GetItem", "PutItem"}, "RepliesTable/index": {"Query"}},
+    "AgentPageFunction": {"CardsTable": {"GetItem"}},  # the card; its reply box is ReplyFunction's (invoked)
     "PollerFunction": {"SourceStateTable": {"GetItem", "PutItem"}},
     "MetricsRollupFunction": {"MetricsTable": {"GetItem", "Query", "PutItem"}},
     "WebhookFunction": {"SourceStateTable": {"GetItem"}},  # WebSub intents only (websub:*, test below)
@@ -169,16 +167,23 @@ def test_the_lookup_writes_only_its_call_facts():
     assert writes[0]["Condition"] == {"ForAllValues:StringLike": {"dynamodb:LeadingKeys": ["CALLED#*"]}}
 
 
-def test_the_agent_page_reads_the_card_and_otherwise_has_exactly_the_reply_functions_grants():
-    """Its reply form calls the reply use case in-process (docs/replies.md, "The page"): nothing more than
-    ReplyFunction may do, and the card read-only."""
-    page, reply = granted("AgentPageFunction"), granted("ReplyFunction")
-    assert page.pop("CardsTable") == {"GetItem"}
-    assert page == reply
-    page_templates, reply_templates = templates_of("AgentPageFunction"), templates_of("ReplyFunction")
-    assert {ref for arg in page_templates["AWSSecretsManagerGetSecretValuePolicy"] for ref in refs(arg)} == {
-        "ScreenPopSecret", "ReplySecret"}
-    assert page_templates["SQSSendMessagePolicy"] == reply_templates["SQSSendMessagePolicy"]
+def test_the_agent_page_reads_the_card_and_may_invoke_the_reply_function_and_nothing_else():
+    """Its reply form is published by ReplyFunction (docs/replies.md, "The page"): the page holds no reply
+    credentials, reads no post or reply, writes nothing, and may invoke that one function by its ARN."""
+    assert granted("AgentPageFunction") == {"CardsTable": {"GetItem"}}
+    used = templates_of("AgentPageFunction")
+    assert set(used) == {"AWSSecretsManagerGetSecretValuePolicy"}
+    assert {ref for arg in used["AWSSecretsManagerGetSecretValuePolicy"] for ref in refs(arg)} == {"ScreenPopSecret"}
+    others = [s for s in statements("AgentPageFunction") if not repr(s["Action"]).startswith("['dynamodb:")]
+    assert others == [{"Sid": "TheReplyBox", "Effect": "Allow", "Action": ["lambda:InvokeFunction"],
+                       "Resource": {"Fn::GetAtt": ["ReplyFunction", "Arn"]}}]
+    variables = FUNCTIONS["AgentPageFunction"]["Properties"]["Environment"]["Variables"]
+    assert variables["REPLY_FUNCTION_NAME"] == {"Ref": "ReplyFunction"}
+
+
+def test_only_the_agent_page_may_invoke_a_function():
+    invokers = {f for f in FUNCTIONS for s in statements(f) if "lambda:" in repr(s["Action"])}
+    assert invokers == {"AgentPageFunction"}
 
 
 def test_tables_are_written_only_by_the_functions_that_own_them():
@@ -197,7 +202,7 @@ def test_tables_are_written_only_by_the_functions_that_own_them():
                          "ContactLookupFunction"},  # the lookup: CALLED#* facts only
         "SourceStateTable": {"PollerFunction"},
         "ContactStateTable": {"ContactPushFunction", "ErasureFunction"},
-        "RepliesTable": {"ReplyFunction", "AgentPageFunction", "ErasureFunction"},
+        "RepliesTable": {"ReplyFunction", "ErasureFunction"},
     }
 
 
@@ -233,13 +238,12 @@ def test_each_secret_is_read_only_by_the_functions_that_use_it():
         "ConnectorSecret": {"ContactPushFunction"},
         "ScreenPopSecret": {"ContactLookupFunction", "AgentPageFunction"},  # links; the page's CSRF tokens
         "TombstoneSecret": {"CustomerSyncFunction", "ErasureFunction"},  # erased-customer tombstones
-        "ReplySecret": {"ReplyFunction", "AgentPageFunction"},  # our accounts' publishing credentials (the page's form)
+        "ReplySecret": {"ReplyFunction"},  # our accounts' publishing credentials (the page's form goes through it)
     }
     writes = {(f, repr(s["Action"]), repr(refs(s["Resource"]))) for f in FUNCTIONS for s in statements(f)
               if s.get("Action") and "secretsmanager" in repr(s["Action"])}
-    # the one write: X's rotated refresh token, kept in the reply secret by the two functions that publish
-    assert writes == {(f, "['secretsmanager:PutSecretValue']", "{'ReplySecret'}")
-                      for f in ("ReplyFunction", "AgentPageFunction")}
+    # the one write: X's rotated refresh token, kept in the reply secret by the function that publishes
+    assert writes == {("ReplyFunction", "['secretsmanager:PutSecretValue']", "{'ReplySecret'}")}
 
 
 def test_the_poller_cannot_read_the_webhook_secret_nor_the_webhook_the_pollers():

@@ -13,3 +13,15 @@ def test_by_default_each_points_at_a_closed_loopback_port_and_a_test_may_point_o
     assert local.environment["REPLY_META_GRAPH_URL"] == "http://127.0.0.1:1234/v25.0"
     others = {name: url for name, url in local.environment.items() if name != "REPLY_META_GRAPH_URL"}
     assert others == {name: "http://127.0.0.1:9" for name in BASE_URL_VARIABLES if name != "REPLY_META_GRAPH_URL"}
+
+
+def test_a_functions_own_lambda_client_reaches_the_stacks_invoke_api_and_everything_else_moto():
+    """The agent page invokes ReplyFunction (its reply box): on the local stack that is this stack's Invoke API."""
+    from infra.local.cfn import FunctionSpec
+
+    local = stack.LocalStack(parameters={})
+    spec = FunctionSpec("AgentPageFunction", "functions/agent_page", "app.lambda_handler", 30, 128,
+                        {"REPLY_FUNCTION_NAME": "ReplyFunction"}, ("layers/core",), ())
+    environment = local._function_environment(spec)
+    assert environment["AWS_ENDPOINT_URL_LAMBDA"] == local.lambda_endpoint != local.aws_endpoint
+    assert environment["AWS_ENDPOINT_URL"] == local.aws_endpoint

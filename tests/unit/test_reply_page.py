@@ -1,8 +1,10 @@
-"""The screen-pop page's reply box: its CSRF token, the origin checks, the window it shows, and the form's POST
-through the reply use case (in-memory fakes)."""
+"""The screen-pop page's reply box: its CSRF token, the origin checks, the window it shows, and the form's POST,
+handed to ReplyFunction's reply box (socialcrm.replies.box, over JSON as the Lambda Invoke API carries it) and
+through it to the reply use case (in-memory fakes)."""
 
 from __future__ import annotations
 
+import json
 import re
 from datetime import UTC, datetime, timedelta
 from urllib.parse import urlencode
@@ -11,6 +13,7 @@ import pytest
 
 from socialcrm.agent_page import respond
 from socialcrm.model import PostKey
+from socialcrm.replies.box import answer_box
 from socialcrm.replies.contract import WindowRule
 from socialcrm.replies.policy import ReplyPolicy, reply_accounts
 from socialcrm.replies.service import PublisherUnavailable, ReplyDeps
@@ -99,6 +102,7 @@ class World:
         self.publisher = publisher or FakeReplyPublisher()
         self.clock = FixedClock(datetime.fromtimestamp(NOW, UTC))
         self.deps = ReplyDeps(self.posts, self.store, self.publisher_for, policy, self.clock)
+        self.requests: list[dict] = []  # what the page asked ReplyFunction
         self.card = {"customer_id": "cust-1", "customer_name": "Ada", "posts": []}
         for key, kind, at in ((MESSAGE, "message", "2026-11-20T10:00:00Z"), (COMMENT, "comment",
                                                                             "2026-11-20T09:00:00Z")):
@@ -113,20 +117,27 @@ class World:
             raise PublisherUnavailable(f"replies to {platform} are not set up")
         return self.publisher
 
+    def ask_reply_function(self, request: dict) -> dict:
+        """ReplyFunction's reply box, the request and its answer through JSON as Lambda Invoke carries them."""
+        self.requests.append(json.loads(json.dumps(request)))
+        return json.loads(json.dumps(answer_box(self.requests[-1], self.deps)))
+
     def get(self, post: PostKey | None = None, issued: Link | None = None, agent: str = "") -> tuple[int, str]:
         issued = issued or link()
         query = {"exp": issued.expires, "sig": issued.signature, **({"post": post.text} if post else {}),
                  **({"agent": agent} if agent else {})}
         event = {"pathParameters": {"customer_id": "cust-1"}, "queryStringParameters": query,
                  "requestContext": {"http": {"method": "GET"}}}
-        page = respond(event, (KEY,), NOW, lambda _key: self.card, "GB", None, lambda: self.deps)
+        page = respond(event, (KEY,), NOW, lambda _key: self.card, "GB", None,
+                       self.ask_reply_function)
         return page.status, page.html
 
     def post(self, fields: dict[str, str], headers: dict[str, str] | None = None) -> tuple[int, str]:
         event = {"pathParameters": {"customer_id": "cust-1"}, "body": urlencode(fields),
                  "headers": headers or {"host": "api.example.com", "sec-fetch-site": "same-origin"},
                  "requestContext": {"http": {"method": "POST"}}}
-        page = respond(event, (KEY,), NOW, lambda _key: self.card, "GB", None, lambda: self.deps)
+        page = respond(event, (KEY,), NOW, lambda _key: self.card, "GB", None,
+                       self.ask_reply_function)
         return page.status, page.html
 
 
@@ -223,6 +234,7 @@ def test_a_form_that_is_not_ours_is_refused_and_sends_nothing(change):
     status, after = world.post({**form_of(html), "agent": "ada", "text": "Hello", **change})
     assert status == 403 and "Not sent" in after
     assert world.publisher.calls == 0 and world.store.records == {}
+    assert [request["reply_box"] for request in world.requests] == ["show"]  # never handed to ReplyFunction
 
 
 def test_a_form_posted_from_another_site_is_refused_even_with_a_good_token():
@@ -238,3 +250,51 @@ def test_the_agent_must_name_themselves():
     _, html = world.get(COMMENT)
     status, after = world.post({**form_of(html), "agent": "", "text": "Hello"})
     assert status == 400 and "agent login" in after and world.publisher.calls == 0
+
+
+def test_the_form_is_handed_to_reply_function_once_with_its_fields_and_published_once():
+    world = World()
+    _, html = world.get(COMMENT)
+    world.requests.clear()
+    world.post({**form_of(html), "agent": " ada ", "text": "Sorry! We are on it."})
+    [request] = world.requests  # the page after the POST is drawn from the submission's answer
+    assert request == {"reply_box": "submit", "post_key": COMMENT.text,
+                       "form": {"agent": "ada", "text": "Sorry! We are on it.", "reply_id": form_of(html)["reply_id"]}}
+    assert world.publisher.calls == 1 and [r.status for r in world.store.records.values()] == ["sent"]
+
+
+def test_an_unreachable_reply_function_leaves_the_timeline_and_never_says_a_form_was_not_sent():
+    world = World()
+    _, html = world.get(COMMENT)
+
+    def unreachable(_request: dict) -> dict:
+        raise TimeoutError("read timeout")
+
+    event = {"pathParameters": {"customer_id": "cust-1"}, "requestContext": {"http": {"method": "GET"}},
+             "queryStringParameters": {"exp": link().expires, "sig": link().signature}}
+    page = respond(event, (KEY,), NOW, lambda _key: world.card, "GB", None, unreachable)
+    assert page.status == 200 and "Where is my parcel?" in page.html
+    assert "Replies are not available right now." in page.html and "<form " not in page.html
+    posted = {**event, "requestContext": {"http": {"method": "POST"}}, "headers": {"host": "api.example.com"},
+              "body": urlencode({**form_of(html), "agent": "ada", "text": "Hello"})}
+    page = respond(posted, (KEY,), NOW, lambda _key: world.card, "GB", None, unreachable)
+    assert page.status == 502 and "Reply not confirmed" in page.html and "Not sent" not in page.html
+
+
+@pytest.mark.parametrize("answer", [{"error": "a reply box request is show or submit"}, {"outlook": []},
+                                    {"outlook": {"kind": "telegram"}, "replies": []},
+                                    {"outlook": {"kind": None, "refusal": 3}, "replies": []},
+                                    {"outlook": {"kind": None}, "replies": "none"},
+                                    {"outlook": {"kind": "message", "window": {"open_until": 1}}, "replies": []}])
+def test_an_answer_that_is_not_a_reply_box_shows_the_box_unavailable(answer):
+    world = World()
+    event = {"pathParameters": {"customer_id": "cust-1"}, "requestContext": {"http": {"method": "GET"}},
+             "queryStringParameters": {"exp": link().expires, "sig": link().signature}}
+    page = respond(event, (KEY,), NOW, lambda _key: world.card, "GB", None, lambda _request: answer)
+    assert page.status == 200 and "Replies are not available right now." in page.html
+
+
+def test_the_box_of_a_message_asks_the_publisher_for_its_window_once():
+    world = World(FakeReplyPublisher(window=META_WINDOW))
+    _, html = world.get(MESSAGE)
+    assert "Messaging window open until" in html and world.publisher.window_asks == 1

@@ -68,7 +68,7 @@ def test_every_settings_reader_serves_a_function_of_the_template():
     ("contact_push", "CONTACT_STATE_TABLE"), ("poller", "SOURCE_STATE_TABLE"), ("contact_lookup", "CARDS_TABLE"),
     ("metrics_rollup", "METRICS_TABLE"), ("erasure", "TOMBSTONE_SECRET_ID"), ("agent_page", "DEFAULT_PHONE_REGION"),
     ("reply", "REPLY_SECRET_ID"), ("reply", "REPLIES_TABLE"), ("processor", "REPLIES_TABLE"),
-    ("erasure", "REPLIES_TABLE"), ("reply", "REPLY_APPROVAL"),
+    ("erasure", "REPLIES_TABLE"), ("reply", "REPLY_APPROVAL"), ("agent_page", "REPLY_FUNCTION_NAME"),
 ])
 def test_a_missing_variable_is_named_in_the_error(function, variable):
     logical_id = next(name for name in SPECS if function_directory(name) == function)

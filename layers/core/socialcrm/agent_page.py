@@ -18,8 +18,7 @@ from socialcrm.lookup import card_link, clean_text
 from socialcrm.names import PLATFORM_NAMES
 
 if TYPE_CHECKING:
-    from socialcrm.replies.service import ReplyDeps
-    from socialcrm.reply_page import Link
+    from socialcrm.reply_page import Link, ReplyBox
 
 STYLE = """
 body{font:14px/1.4 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;margin:0;padding:8px;color:#1b1b1b;
@@ -184,10 +183,11 @@ def _agent_hint(value: object) -> str:
 
 
 def respond(event: dict[str, Any], keys: tuple[bytes, ...], now: int, read_card: Callable[[str], dict[str, Any] | None],
-            region: str, retention_days: int | None, reply_deps: Callable[[], ReplyDeps]) -> Page:
-    """A screen-pop request: GET shows the page (with the reply box), POST is the reply form (socialcrm.reply_page)."""
+            region: str, retention_days: int | None, ask_reply_function: ReplyBox) -> Page:
+    """A screen-pop request: GET shows the page (with the reply box), POST is the reply form, checked here and
+    handed to ReplyFunction, which publishes (socialcrm.reply_page, socialcrm.replies.box)."""
     from socialcrm.errors import BadRequest, Forbidden
-    from socialcrm.reply_page import answer_from_page, form_fields, reply_panel
+    from socialcrm.reply_page import BoxView, form_fields, reply_panel, submission_request
 
     path, lookup_key = page_target(event.get("pathParameters") or {}, region)
     context = event.get("requestContext")
@@ -196,16 +196,24 @@ def respond(event: dict[str, Any], keys: tuple[bytes, ...], now: int, read_card:
     if method != "POST":
         query = event.get("queryStringParameters") or {}
         return page_for(path, lookup_key, query, keys, now, read_card, retention_days,
-                        reply_panel(reply_deps, keys, ""))
+                        reply_panel(ask_reply_function, keys, ""))
     try:
         fields = form_fields(event)
-        link, post_key, agent, result, error = answer_from_page(fields, event.get("headers") or {}, path, keys, now,
-                                                                reply_deps())
+        link, post_key, agent, request = submission_request(fields, event.get("headers") or {}, path, keys, now)
     except Forbidden as refused:
         return Page(403, render_message("Not sent", f"{refused.message}. Open the customer again from the contact."))
     except BadRequest as bad:
         return Page(400, render_message("Not sent", bad.message))
+    try:
+        view = BoxView.of(ask_reply_function(request))
+    except Exception:  # it may have been sent before the answer was lost: say so, never "not sent"
+        from socialcrm.observability import logger
+
+        logger.exception("the reply function did not answer the form")
+        return Page(502, render_message("Reply not confirmed", "The reply service did not answer. Open the post "
+                                        "again from the contact to see whether your reply was sent; sending the "
+                                        "same form again does not send it twice."))
     query = {"exp": link.expires, "sig": link.signature}
     page = page_for(path, lookup_key, query, keys, now, read_card, retention_days,
-                    reply_panel(reply_deps, keys, agent, result, error), selected=post_key.text)
-    return Page(400 if error and page.status == 200 else page.status, page.html)
+                    reply_panel(ask_reply_function, keys, agent, (post_key, view)), selected=post_key.text)
+    return Page(400 if view.error and page.status == 200 else page.status, page.html)

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 from socialcrm.config import Environment
 
 if TYPE_CHECKING:
+    from socialcrm.reply_page import ReplyBox
     from socialcrm.screen_pop import CachedKeys
 
 CardReader = Callable[[str], dict[str, Any] | None]
@@ -45,11 +46,13 @@ class AgentPageSettings:
     default_region: str
     screen_pop_secret_id: str
     frame_ancestors: str
+    reply_function: str  # the reply box's publisher, invoked (docs/replies.md, "The page")
 
 
 def read_agent_page(env: Environment) -> AgentPageSettings:
     return AgentPageSettings(env.required("CARDS_TABLE"), env.positive_int("RETENTION_DAYS"), env.phone_region(),
-                             env.required("SCREEN_POP_SECRET_ID"), env.required("AGENT_PAGE_FRAME_ANCESTORS"))
+                             env.required("SCREEN_POP_SECRET_ID"), env.required("AGENT_PAGE_FRAME_ANCESTORS"),
+                             env.required("REPLY_FUNCTION_NAME"))
 
 
 @cache
@@ -89,10 +92,12 @@ class AgentPageDeps:
     default_region: str
     retention_days: int
     content_security_policy: str
+    ask_reply_function: ReplyBox  # the reply box: ReplyFunction over the Lambda Invoke API
 
 
 @cache
 def agent_page_deps() -> AgentPageDeps:
+    from socialcrm.adapters.reply_function import reply_function_asker
     from socialcrm.adapters.secrets import screen_pop_secret
     from socialcrm.agent_page import content_security_policy
     from socialcrm.lookup import card_reader
@@ -102,4 +107,4 @@ def agent_page_deps() -> AgentPageDeps:
     secret_id = chosen.screen_pop_secret_id
     return AgentPageDeps(card_reader(chosen.cards_table), CachedKeys(lambda: screen_pop_secret(secret_id)),
                          chosen.default_region, chosen.retention_days,
-                         content_security_policy(chosen.frame_ancestors))
+                         content_security_policy(chosen.frame_ancestors), reply_function_asker(chosen.reply_function))

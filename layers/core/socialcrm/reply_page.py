@@ -12,6 +12,9 @@ No cookie is involved, so nothing ambient rides along with a forged request (Sam
 The agent names themselves in the form (their Connect login, prefilled from the link's `agent` parameter when the
 agent workspace adds it); the record keeps `page:<agent>`. That name is as good as the link's holder: see
 docs/replies.md for what is and is not verified.
+
+Publishing is ReplyFunction's: a checked form is handed to it over Lambda Invoke and the box is drawn from its
+answer (socialcrm.replies.box), so the page imports nothing of the reply use case nor its libraries.
 """
 
 from __future__ import annotations
@@ -25,15 +28,12 @@ import secrets
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from html import escape
-from typing import TYPE_CHECKING, Any
+from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
-from socialcrm.errors import BadRequest, Forbidden, SocialCrmError
+from socialcrm.errors import BadRequest, Forbidden
 from socialcrm.model import PostKey
 from socialcrm.screen_pop import link_is_valid
-
-if TYPE_CHECKING:
-    from socialcrm.replies.service import Outlook, ReplyDeps, Submission
 
 _TOKEN = re.compile(r"[0-9a-f]{64}")
 AGENT_LOGIN = re.compile(r"[A-Za-z0-9._@+-]{1,64}")
@@ -143,45 +143,89 @@ def _when(stamp: str) -> str:
     return when(stamp) or stamp
 
 
-def window_line(outlook: Outlook) -> str:
+@dataclass(frozen=True)
+class BoxView:
+    """ReplyFunction's answer for a post's reply box (socialcrm.replies.box): what may be sent now, the window
+    that applies (messages), the post's replies and, after a submission, its state or why it was not taken."""
+
+    kind: str | None  # None: the post cannot be answered at all (`refusal` says why)
+    refusal: str | None
+    window: Mapping[str, Any] | None  # {"open_until", "message_tag", "refusal"}
+    template_outside: bool
+    needs_approval: bool
+    replies: list[Mapping[str, Any]]
+    result: Mapping[str, Any] | None = None
+    error: str | None = None
+
+    @classmethod
+    def of(cls, answer: object) -> BoxView:
+        """The view of an answer; ValueError when it is not the shape ReplyFunction gives."""
+        if not isinstance(answer, Mapping) or not isinstance(outlook := answer.get("outlook"), Mapping):
+            raise ValueError("not a reply box answer")
+        kind, window, replies = outlook.get("kind"), outlook.get("window"), answer.get("replies")
+        result, error = answer.get("result"), answer.get("error")
+        if kind is not None and kind not in KIND_LABELS:
+            raise ValueError("an unknown reply kind")
+        if window is not None:
+            if not isinstance(window, Mapping):
+                raise ValueError("a window is an object")
+            for name in ("open_until", "message_tag", "refusal"):
+                _optional_text(window.get(name))
+        if not isinstance(replies, list) or not all(isinstance(reply, Mapping) for reply in replies):
+            raise ValueError("replies are a list of objects")
+        if result is not None and not isinstance(result, Mapping):
+            raise ValueError("a result is an object")
+        return cls(kind, _optional_text(outlook.get("refusal")), window, outlook.get("template_outside") is True,
+                   outlook.get("needs_approval") is True, replies, result, _optional_text(error))
+
+    def window_text(self, name: str) -> str | None:
+        return _optional_text(self.window.get(name)) if self.window is not None else None
+
+
+def _optional_text(value: object) -> str | None:
+    if value is not None and not isinstance(value, str):
+        raise ValueError("expected text")
+    return value
+
+
+def window_line(view: BoxView) -> str:
     """The messaging window that applies, in words."""
-    window = outlook.window
-    if outlook.kind != "message":
+    if view.kind != "message":
         return ""
-    if outlook.refusal is not None:
-        return outlook.refusal
-    if window is None or window.open_until is None:
+    if view.refusal is not None:
+        return view.refusal
+    open_until = view.window_text("open_until")
+    if open_until is None:
         return "No messaging window on this platform."
-    if window.message_tag:
-        return (f"The standard window has closed; open with the {window.message_tag} tag until "
-                f"{_when(window.open_until)}.")
-    return f"Messaging window open until {_when(window.open_until)}."
+    tag = view.window_text("message_tag")
+    if tag:
+        return f"The standard window has closed; open with the {tag} tag until {_when(open_until)}."
+    return f"Messaging window open until {_when(open_until)}."
 
 
-def reply_section(post: Mapping[str, Any], link: Link, agent: str, outlook: Outlook, replies: list[dict[str, Any]],
-                  keys: tuple[bytes, ...], result: dict[str, Any] | None = None, error: str | None = None) -> str:
+def reply_section(post: Mapping[str, Any], link: Link, agent: str, view: BoxView, keys: tuple[bytes, ...]) -> str:
     """The reply box for `post` (a card entry), its window, and its replies with their states."""
     post_key = str(post.get("post_key") or "")
     parts = ['<section class="reply" aria-labelledby="reply-h"><h2 id="reply-h">Answer this post</h2>']
-    if error:
-        parts.append(f'<p class="state refused" role="alert">Not sent: {escape(error)}</p>')
-    if result is not None:
-        parts.append(_state_line(result, "Your reply", "status"))
-    if outlook.kind is not None:
-        approval = " It waits for a second person's approval." if outlook.needs_approval else ""
-        parts.append(f'<p class="why">This sends {KIND_LABELS[outlook.kind]}, as our account.{approval}</p>')
-    line = window_line(outlook)
+    if view.error:
+        parts.append(f'<p class="state refused" role="alert">Not sent: {escape(view.error)}</p>')
+    if view.result is not None:
+        parts.append(_state_line(view.result, "Your reply", "status"))
+    if view.kind is not None:
+        approval = " It waits for a second person's approval." if view.needs_approval else ""
+        parts.append(f'<p class="why">This sends {KIND_LABELS[view.kind]}, as our account.{approval}</p>')
+    line = window_line(view)
     if line:
-        css = "closed" if outlook.refusal else "open"
+        css = "closed" if view.refusal else "open"
         parts.append(f'<p class="window {css}">{escape(line)}</p>')
-    elif outlook.refusal:
-        parts.append(f'<p class="window closed">Cannot be answered: {escape(outlook.refusal)}</p>')
-    template_only = bool(outlook.template_outside and outlook.window is not None and outlook.window.refusal)
-    if outlook.refusal is None or template_only:
+    elif view.refusal:
+        parts.append(f'<p class="window closed">Cannot be answered: {escape(view.refusal)}</p>')
+    template_only = bool(view.template_outside and view.window_text("refusal"))
+    if view.refusal is None or template_only:
         parts.append(_form(post_key, link, agent, keys[0], template=template_only))
-    if replies:
+    if view.replies:
         items = "".join(f"<li>{_state_line(r, STATUS_LABELS.get(str(r.get('status')), 'Reply'), None)}"
-                        f'<p class="text">{escape(str(r.get("text") or ""))}</p></li>' for r in replies)
+                        f'<p class="text">{escape(str(r.get("text") or ""))}</p></li>' for r in view.replies)
         parts.append(f'<h3>Replies to this post</h3><ol class="replies">{items}</ol>')
     parts.append("</section>")
     return "".join(parts)
@@ -220,64 +264,42 @@ def _form(post_key: str, link: Link, agent: str, key: bytes, template: bool) -> 
             '<button type="submit">Send</button></form>')
 
 
-def submission_from(fields: Mapping[str, str], post_key: PostKey) -> Submission:
-    """The use case's Submission from the form's fields (socialcrm.replies.service)."""
-    from socialcrm.replies.contract import TemplateMessage
-    from socialcrm.replies.model import checked_reply_id, clean_text
-    from socialcrm.replies.service import Submission
-
-    template = None
-    name, language = fields.get("template_name", "").strip(), fields.get("template_language", "").strip()
-    if name or language:
-        if not name or not language:
-            raise BadRequest("a template needs its name and language")
-        parameters = tuple(line.strip()[:1024] for line in fields.get("text", "").splitlines() if line.strip())[:20]
-        template = TemplateMessage(name[:512], language[:32], parameters)
-        text = clean_text(f"[template {name[:512]}] " + " | ".join(parameters))
-    else:
-        text = clean_text(fields.get("text"))
-    return Submission(post_key, text, checked_reply_id(fields.get("reply_id")), template)
+# ReplyFunction, asked for a post's reply box (socialcrm.replies.box): the request in, its answer out
+ReplyBox = Callable[[dict[str, Any]], dict[str, Any]]
+FORM_FIELDS = ("text", "reply_id", "template_name", "template_language")  # what the use case reads of the form
+UNAVAILABLE = ('<section class="reply"><h2>Answer this post</h2>'
+               '<p class="window closed">Replies are not available right now.</p></section>')
 
 
-def answer_from_page(fields: Mapping[str, str], headers: Mapping[str, Any], path: str, keys: tuple[bytes, ...],
-                     now: int, deps: ReplyDeps) -> tuple[Link, PostKey, str, dict[str, Any] | None, str | None]:
-    """A form POST: checked (Forbidden if not ours), then submitted to the reply use case as the page's agent.
-    Returns the link, the post, the agent, the reply's state, or the reason the submission was not taken."""
-    from socialcrm.replies.model import Sender
-    from socialcrm.replies.service import submit_reply
-
+def submission_request(fields: Mapping[str, str], headers: Mapping[str, Any], path: str, keys: tuple[bytes, ...],
+                       now: int) -> tuple[Link, PostKey, str, dict[str, Any]]:
+    """A form POST, checked (Forbidden if not ours): its link, post, agent and the request for ReplyFunction."""
     link, post_key = checked_form(fields, headers, path, keys, now)
     agent = fields.get("agent", "").strip()[:64]
-    try:
-        agent = agent_of(agent)
-        record = submit_reply(submission_from(fields, post_key), Sender(agent, "page"), deps)
-    except SocialCrmError as error:
-        if error.http_status >= 500:
-            raise
-        return link, post_key, agent, None, error.message
-    return link, post_key, agent, record.summary(), None
+    form = {"agent": agent, **{name: fields[name] for name in FORM_FIELDS if name in fields}}
+    return link, post_key, agent, {"reply_box": "submit", "post_key": post_key.text, "form": form}
 
 
-def reply_panel(reply_deps: Callable[[], ReplyDeps], keys: tuple[bytes, ...], agent: str,
-                result: dict[str, Any] | None = None, error: str | None = None) -> Callable[[Any, Link], str]:
-    """The page's reply box for a card entry and the link: the use case's outlook and the post's replies.
-    A reply store or platform that cannot be read leaves the timeline shown, with a note."""
-    from socialcrm.replies.service import replies_for_post, reply_outlook
+def reply_panel(ask: ReplyBox, keys: tuple[bytes, ...], agent: str,
+                answered: tuple[PostKey, BoxView] | None = None) -> Callable[[Any, Link], str]:
+    """The page's reply box for a card entry and the link, from ReplyFunction's answer (`answered`: the answer to
+    a submission, for its post). A ReplyFunction that cannot answer leaves the timeline shown, with a note."""
 
     def render(post: Mapping[str, Any], link: Link) -> str:
         try:
             post_key = PostKey.parse(post.get("post_key"))
-            deps = reply_deps()
-            outlook = reply_outlook(post_key, deps)
-            replies = [record.summary() for record in replies_for_post(post_key, deps)]
         except BadRequest:
             return ""
-        except Exception:  # the timeline still helps the agent; the reply box says it is unavailable
-            from socialcrm.observability import logger
+        if answered is not None and answered[0] == post_key:
+            view = answered[1]
+        else:
+            try:
+                view = BoxView.of(ask({"reply_box": "show", "post_key": post_key.text}))
+            except Exception:  # the timeline still helps the agent; the reply box says it is unavailable
+                from socialcrm.observability import logger
 
-            logger.exception("the reply box could not be shown")
-            return ('<section class="reply"><h2>Answer this post</h2>'
-                    '<p class="window closed">Replies are not available right now.</p></section>')
-        return reply_section(post, link, agent or link.agent, outlook, replies, keys, result, error)
+                logger.exception("the reply box could not be shown")
+                return UNAVAILABLE
+        return reply_section(post, link, agent or link.agent, view, keys)
 
     return render

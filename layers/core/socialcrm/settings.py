@@ -242,7 +242,7 @@ READERS: dict[str, Callable[[Environment], object]] = {
     "webhook": read_webhook, "processor": read_processor, "customer_sync": read_customer_sync,
     "match_review": read_match_review, "contact_push": read_contact_push, "erasure": read_erasure,
     "poller": read_poller, "metrics_rollup": read_metrics_rollup, "contact_lookup": read_contact_lookup,
-    "agent_page": lambda env: (read_agent_page(env), read_reply(env)), "reply": read_reply,
+    "agent_page": read_agent_page, "reply": read_reply,
 }
 
 

@@ -26,6 +26,7 @@ from socialcrm.replies.contract import (
     ReplyPublisher,
     ReplyTarget,
     TemplateMessage,
+    WindowRule,
 )
 from socialcrm.replies.model import ReplyRecord, ReplyStatus, Sender, checked_reply_id, clean_text, derived_reply_id
 from socialcrm.replies.policy import ReplyPolicy, WindowDecision, decide_window
@@ -165,15 +166,8 @@ def reply_outlook(post_key: PostKey, deps: ReplyDeps) -> Outlook:
     target = target_of(stored)
     if isinstance(target, str):
         return Outlook(None, target, None)
-    refusal, window = _refusal(target, stored, None, deps)
-    template_outside = False
-    if target.kind == "message":
-        try:
-            rule = deps.publisher_for(target.platform).window(target)
-        except PublisherUnavailable:
-            rule = None
-        template_outside = bool(rule and rule.template_outside)
-    return Outlook(target.kind, refusal, window, template_outside,
+    refusal, window, rule = _gates(target, stored, None, deps)
+    return Outlook(target.kind, refusal, window, bool(rule and rule.template_outside),
                    target.kind in PUBLIC_KINDS and deps.policy.approval == "public")
 
 
@@ -226,22 +220,30 @@ def _checked(record: ReplyRecord, stored: StoredPost, now: str, deps: ReplyDeps)
 
 def _refusal(target: ReplyTarget, stored: StoredPost, template: TemplateMessage | None,
              deps: ReplyDeps) -> tuple[str | None, WindowDecision | None]:
+    refusal, window, _rule = _gates(target, stored, template, deps)
+    return refusal, window
+
+
+def _gates(target: ReplyTarget, stored: StoredPost, template: TemplateMessage | None,
+           deps: ReplyDeps) -> tuple[str | None, WindowDecision | None, WindowRule | None]:
+    """Why a reply would be refused now, the window decision and the platform's window rule (messages only;
+    the publisher is asked for its rule once)."""
     refusal = deps.policy.account_refusal(target)
     if refusal is not None:
-        return refusal, None
+        return refusal, None, None
     try:
         publisher = deps.publisher_for(target.platform)
     except PublisherUnavailable as error:
-        return error.message, None
+        return error.message, None, None
     if target.kind not in publisher.capabilities.kinds:
-        return f"{target.platform} replies of kind {target.kind} cannot be published", None
+        return f"{target.platform} replies of kind {target.kind} cannot be published", None, None
     if target.kind != "message":
-        return None, None
+        return None, None, None
     last = deps.posts.last_post_at(stored.author_key) if stored.author_key else None
     last = max(filter(None, (last, stored.created_at)))
-    window = decide_window(publisher.window(target), target.platform, last, deps.clock(),
-                           deps.policy.tag_platforms, template)
-    return window.refusal, window
+    rule = publisher.window(target)
+    window = decide_window(rule, target.platform, last, deps.clock(), deps.policy.tag_platforms, template)
+    return window.refusal, window, rule
 
 
 def _expiry(stored: StoredPost, deps: ReplyDeps) -> int:
