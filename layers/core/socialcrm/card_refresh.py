@@ -25,10 +25,14 @@ CARD_SOURCE_POSTS = 200
 
 def refresh_card(customer_id: str, posts: PostRepository, customers: CustomerDirectory, cards: CardStore,
                  now: datetime, just_linked: Sequence[StoredPost] = (), just_unlinked: Collection[PostKey] = (), *,
-                 settle_others: bool = True) -> bool:
+                 settle_others: bool = True, in_place: bool = False) -> bool:
     """Rebuild a customer's card from their stored posts and write it under every lookup key (write_card).
 
     `just_linked` and `just_unlinked` are changes made a moment ago, which the customer index may not show yet.
+    `in_place` (the posts changed, not the record): the card is renewed where it stands, under the customer key
+    and, on condition, each phone and email key that holds the customer's own card (a key shared or taken since is
+    left to the write that changed its holders), reading no holders; only a key that holds nothing is placed from
+    its holders (write_card).
     """
     customer = customers.get(customer_id)
     if customer is None:
@@ -36,6 +40,9 @@ def refresh_card(customer_id: str, posts: PostRepository, customers: CustomerDir
     recent = [p for p in posts.recent_for_customer(customer_id, CARD_SOURCE_POSTS)
               if p.key not in just_unlinked]
     card = build_card(customer, [*recent, *just_linked], utc_iso(now))
+    if in_place and cards.put_in_place(customer_lookup_key(customer_id), [key for key, _ in contact_keys(customer)],
+                                       card):
+        return True
     write_card(customer, card, posts, customers, cards, now, settle_others=settle_others)
     return True
 

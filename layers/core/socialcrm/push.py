@@ -89,7 +89,7 @@ class RetryPolicy:
     base_delay: float = 0.5
     max_delay: float = 8.0
     attempt_budget: float = 14.0  # seconds one attempt may take (connect + read timeouts, rounded up)
-    safety_margin: float = 2.0  # seconds kept for acknowledging the batch
+    safety_margin: float = 2.0  # seconds kept for recording the batch's deliveries and acknowledging it
 
     def backoff(self, attempt: int, rng: Callable[[], float]) -> float:
         """Full-jitter exponential backoff before attempt number `attempt + 1`."""

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import hashlib
 
+from socialcrm.answer_worth import asked_batch_partition as asked_batch_partition
 from socialcrm.answer_worth import asked_partition as asked_partition
 from socialcrm.answer_worth import asked_partitions as asked_partitions
 from socialcrm.answer_worth import called_partition as called_partition
