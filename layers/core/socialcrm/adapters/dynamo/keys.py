@@ -28,7 +28,6 @@ CODE_PREFIX = "CODE#"
 # MetricsTable
 BASE_PARTITION = "BASE"  # customers by segment, kept by customer sync and erasure
 BASE_SHARDS = 8
-MARKER_SHARDS = 16
 HOURLY, DAILY = "HOURLY", "DAILY"
 ROLLUP_PREFIX = "ROLLUP#"
 
@@ -110,11 +109,6 @@ def base_sort_key(segment: str, customer_id: str) -> str:
 def base_shard_sort_key(segment: str, shard: int) -> str:
     """A segment's customer-base counter in one shard (the base is the sum over shards, whoever counted where)."""
     return counter_sort_key(f"Customers|Segment={segment}", shard)
-
-
-def seen_partition(day: str, marker: str) -> str:
-    """The partition of a first-sighting marker item (written before the per-batch sightings; they expire)."""
-    return f"SEEN#{day}#{int(marker[:8], 16) % MARKER_SHARDS}"
 
 
 # ASKED#<day>#<n> and CALLED#<day> (what answering is worth) are written by answer_worth.py, which the contact
