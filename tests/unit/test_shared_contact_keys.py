@@ -89,3 +89,24 @@ def test_a_card_placed_by_a_post_after_another_record_took_the_number_is_replace
 
     process_post(a_post(), deps)
     assert is_shared(deps.cards.cards[ADA_PHONE])
+
+
+def test_a_card_is_not_rewritten_when_a_post_changes_nothing_the_lookup_shows(world):
+    """Ada's card shows her newest posts and the times of her newest 200: a late delivery of an older one (a
+    poller catching up) changes neither, so no card is written; a newer post is."""
+    from socialcrm.cards import CARD_TIMES
+    from socialcrm.processing import Delivery, process_batch, process_post
+
+    deps, _ = world
+    newer = [Delivery(a_post(f"n{n}", created=f"2026-11-2{n // 100}T{n % 100 // 4:02d}:{n % 4 * 15:02d}:00Z"),
+                      f"m-n{n}") for n in range(CARD_TIMES)]
+    assert {r.status for r in process_batch(newer, deps)} == {"stored"}
+    card = deps.cards.cards["CUSTOMER#c-1"]
+    written = []
+    put, put_in_place = deps.cards.put, deps.cards.put_in_place
+    deps.cards.put = lambda keys, card, **condition: (written.append(list(keys)), put(keys, card, **condition))[1]
+    deps.cards.put_in_place = lambda *args: (written.append(args[0]), put_in_place(*args))[1]
+    assert process_post(a_post("old", created="2026-11-01T09:00:00Z"), deps).status == "stored"
+    assert written == [] and deps.cards.cards["CUSTOMER#c-1"] == card
+    assert process_post(a_post("new", created="2026-11-23T09:00:00Z"), deps).status == "stored"
+    assert written and deps.cards.cards["CUSTOMER#c-1"]["posts"][0]["post_key"] == "facebook#new"
