@@ -166,6 +166,8 @@ class FakePosts:
         self.review_notes: dict[tuple[str, PostKey], dict[str, str]] = {}
         self.base: dict[str, int] = defaultdict(int)  # the customer base, when a FakeCustomers feeds it
         self.asked: dict[tuple[str, str], dict[str, Any]] = {}  # (day, marker) -> ASKED item (answer_worth.py)
+        # (day, batch) -> {marker: first inbound post time}: each batch's ASKED item
+        self.asked_in_batch: dict[tuple[str, str], dict[str, str]] = {}
         self.called: dict[tuple[str, str], answer_worth.Called] = {}  # (day, marker) -> CALLED item
 
     def store_new(self, analyzed: AnalyzedPost, batch: str, delivery: str) -> StoredPost | None:
@@ -195,9 +197,12 @@ class FakePosts:
         return True
 
     # Ledger
-    def record_sightings(self, batch: str, day: str, seen, expires_at: int) -> None:
+    def record_sightings(self, batch: str, day: str, seen, expires_at: int, asked=None, asked_expires_at=None) -> None:
         self.sightings[(day, batch)] = {hour: {counter: sorted(markers) for counter, markers in families.items()}
                                         for hour, families in seen.items()}
+        if asked:
+            self.asked_in_batch[(day, batch)] = {answer_worth.marker(day, customer_id): posted_at
+                                                 for customer_id, posted_at in asked.items()}
 
     def record_counts(self, batch: str, hour: str, counts, posts) -> None:
         self.batch_counts[(hour, batch)] = (dict(counts), frozenset(p.text for p in posts))
@@ -208,11 +213,6 @@ class FakePosts:
 
     def note_for_review(self, day: str, post_key: PostKey, role: str, platform: str, expires_at: int) -> None:
         self.review_notes[(day, post_key)] = {"role": role, "platform": platform}
-
-    def note_asked(self, day: str, customer_id: str, posted_at: str, expires_at: int) -> None:
-        item = self.asked.setdefault((day, answer_worth.marker(day, customer_id)), {})
-        if item.get("first_post_at") is None or item["first_post_at"] > posted_at:
-            item["first_post_at"] = posted_at
 
     def note_answered(self, day: str, customer_id: str, expires_at: int) -> None:
         self.asked.setdefault((day, answer_worth.marker(day, customer_id)), {})["answered"] = True
@@ -288,8 +288,15 @@ class FakePosts:
         self.rollups[period] = dict(figures)
 
     def read_cohort(self, day: str) -> answer_worth.CohortFacts:
-        asked = tuple(answer_worth.Asked(marker, item["first_post_at"], bool(item.get("answered")))
-                      for (d, marker), item in sorted(self.asked.items()) if d == day and item.get("first_post_at"))
+        first: dict[str, str] = {}
+        noted = [(marker, posted_at) for (d, _), batch in self.asked_in_batch.items() if d == day
+                 for marker, posted_at in batch.items()]
+        noted += [(marker, item["first_post_at"]) for (d, marker), item in self.asked.items()  # written before
+                  if d == day and item.get("first_post_at")]
+        for marker, posted_at in noted:
+            first[marker] = min(posted_at, first.get(marker, posted_at))
+        asked = tuple(answer_worth.Asked(marker, posted_at, bool(self.asked.get((day, marker), {}).get("answered")))
+                      for marker, posted_at in sorted(first.items()))
         return answer_worth.CohortFacts(
             asked, tuple(c for (d, _), c in self.called.items() if d == day),
             tuple(c for (d, _), c in self.called.items() if d == answer_worth.day_after(day)))
@@ -299,9 +306,18 @@ class FakeCards:
     def __init__(self) -> None:
         self.cards: dict[str, dict[str, Any]] = {}
 
-    def put(self, lookup_keys, card) -> None:
+    def put(self, lookup_keys, card, only_where=None) -> None:
+        """`only_where`: a customer id; a key is written only if it holds that customer's card as the write lands
+        (the condition of put_in_place's writes)."""
         for key in lookup_keys:
-            self.cards[key] = copy.deepcopy(card)
+            if only_where is None or self.cards.get(key, {}).get("customer_id") == only_where:
+                self.cards[key] = copy.deepcopy(card)
+
+    def put_in_place(self, customer_key, own_keys, card) -> bool:
+        self.put([customer_key], card)
+        for key in own_keys:
+            self.put([key], card, only_where=card["customer_id"])
+        return all(key in self.cards for key in own_keys)
 
     def delete(self, lookup_keys) -> None:
         for key in lookup_keys:

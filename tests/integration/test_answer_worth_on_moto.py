@@ -22,6 +22,10 @@ def message(post_id: str, user_id: str, when: datetime, reply_to: str | None = N
     return json.dumps(post.to_message())
 
 
+def stamp(moment: datetime) -> str:
+    return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
 def items(aws, prefix: str) -> list[dict]:
     """The test's own look at the facts (a Scan of moto's table, never a function's request)."""
     table = aws.resources.table_names["MetricsTable"]
@@ -43,11 +47,14 @@ def test_a_customer_answered_who_called_and_one_unanswered_who_did_not(aws):
     answer = [message("aw-r1", PAGE, posted + timedelta(minutes=30), reply_to="aw-q1"),
               message("aw-q0", "6104420001", posted - timedelta(minutes=1))]  # an earlier post arrives late
     assert processor.lambda_handler(sqs_event(answer), LambdaContext()) == {"batchItemFailures": []}
+    # Each batch's customers of the day in one item (written with its sightings); the answer in the customer's.
     asked = items(aws, f"ASKED#{day}#")
-    assert len(asked) == 2 and all("aw-" not in item["sk"]["S"] for item in asked)  # hashed, no customer id
-    assert sorted((item["first_post_at"]["S"], "answered" in item) for item in asked) == [
-        ((posted - timedelta(minutes=1)).strftime("%Y-%m-%dT%H:%M:%SZ"), True),
-        ((posted + timedelta(minutes=5)).strftime("%Y-%m-%dT%H:%M:%SZ"), False)]
+    noted = [json.loads(item["asked"]["S"]) for item in asked if item["sk"]["S"].startswith("BATCH#")]
+    assert sorted(sorted(batch.values()) for batch in noted) == [
+        [stamp(posted - timedelta(minutes=1))], [stamp(posted), stamp(posted + timedelta(minutes=5))]]
+    answered = [item for item in asked if not item["sk"]["S"].startswith("BATCH#")]
+    assert [("answered" in item, "first_post_at" in item) for item in answered] == [(True, False)]
+    assert "aw-" not in json.dumps(asked)  # hashed, no customer id
 
     aws.use("ContactLookupFunction")  # its policy may write CALLED#* in MetricsTable, nothing else
     lookup = load_handler("contact_lookup")
@@ -85,3 +92,25 @@ def test_a_customer_answered_who_called_and_one_unanswered_who_did_not(aws):
     assert [result["Values"] for result in read["MetricDataResults"]] == [[1.0], [1.0], [0.0], [1.0]]
     again = roll_up_day(day, counters, wiring.call_figures(), publisher, closed)
     assert again.published == {} and again.figures == result.figures
+
+
+def test_the_cohort_still_reads_the_first_posts_kept_per_customer_before_the_batch_items(aws):
+    from socialcrm import answer_worth
+    from socialcrm.adapters.dynamo import DynamoCounterStore, DynamoLedger
+
+    aws.use("ProcessorFunction")
+    day, table, until = "2026-11-20", aws.resources.table_names["MetricsTable"], 4102444800
+    old, new, both = (answer_worth.marker(day, customer) for customer in ("c-old", "c-new", "c-both"))
+    aws.put_items(table, [
+        {"pk": {"S": answer_worth.asked_partition(day, old)}, "sk": {"S": old},
+         "first_post_at": {"S": f"{day}T08:00:00Z"}, "answered": {"N": "1"}},
+        {"pk": {"S": answer_worth.asked_partition(day, both)}, "sk": {"S": both},
+         "first_post_at": {"S": f"{day}T07:00:00Z"}}])
+    ledger = DynamoLedger(table_name=table)
+    ledger.record_sightings("b1", day, {}, until, {"c-new": f"{day}T09:00:00Z", "c-both": f"{day}T06:00:00Z"})
+    ledger.record_sightings("b2", day, {}, until, {"c-new": f"{day}T10:00:00Z"})
+    aws.use("MetricsRollupFunction")
+    cohort = DynamoCounterStore(table_name=table).read_cohort(day)
+    assert sorted(cohort.asked, key=lambda a: a.first_post_at) == [
+        answer_worth.Asked(both, f"{day}T06:00:00Z", False), answer_worth.Asked(old, f"{day}T08:00:00Z", True),
+        answer_worth.Asked(new, f"{day}T09:00:00Z", False)]

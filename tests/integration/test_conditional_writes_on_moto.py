@@ -38,15 +38,14 @@ def test_a_push_is_recorded_as_delivered_for_as_long_as_the_queue_keeps_it(aws):
     aws.use("ContactPushFunction")
     clock = [float(NOW)]
     log = DynamoDeliveryLog(table_name=os.environ["CONTACT_STATE_TABLE"], keep_seconds=600, clock=lambda: clock[0])
-    assert not log.delivered("push-a", "https")
-    assert log.record("push-a", "https") is True
-    assert log.delivered("push-a", "https")
-    assert not log.delivered("push-a", "connect-tasks")  # each connector is recorded on its own
-    assert not log.delivered("push-b", "https")
+    asked = [("push-a", "https"), ("push-a", "connect-tasks"), ("push-b", "https")]
+    assert log.delivered_among(asked) == frozenset()
+    assert log.record([("push-a", "https")]) == frozenset()  # nothing left unrecorded
+    assert log.delivered_among(asked) == {("push-a", "https")}  # each connector is recorded on its own
     clock[0] = NOW + 599
-    assert log.delivered("push-a", "https")
+    assert log.delivered_among(asked) == {("push-a", "https")}
     clock[0] = NOW + 600
-    assert not log.delivered("push-a", "https")
+    assert log.delivered_among(asked) == frozenset()
 
 
 @pytest.fixture

@@ -154,3 +154,28 @@ def test_a_queued_push_with_an_unsafe_link_is_delivered_without_it(pusher, url):
     assert module.lambda_handler(sqs_event([json.dumps(message)]), LambdaContext()) == {"batchItemFailures": []}
     [(_, received)] = receiver.requests
     assert json.loads(received)["url"] in (None, "")
+
+
+def test_a_redelivered_push_batch_delivers_each_push_once_with_three_requests_a_batch(pusher, monkeypatch):
+    """The batch reads its erasure markers and delivery records once and records its deliveries with one write;
+    the queue delivering the whole batch again sends nothing twice."""
+    import botocore.client
+
+    aws, receiver, module = pusher
+    bodies = [json.dumps(a_push(f"push-b{i}").to_message()) for i in range(5)]
+    requests: list[str] = []
+    underlying = botocore.client.BaseClient._make_api_call
+
+    def recording(client, operation, params):
+        if client.meta.service_model.service_name == "dynamodb" and not getattr(client, "test_inspection", False):
+            requests.append(f"{operation} {next(iter(params.get('RequestItems') or {'': 0}))}")
+        return underlying(client, operation, params)
+
+    monkeypatch.setattr(botocore.client.BaseClient, "_make_api_call", recording)
+    tables = aws.specs["ContactPushFunction"].environment
+    for _ in range(2):
+        assert module.lambda_handler(sqs_event(bodies), LambdaContext()) == {"batchItemFailures": []}
+    assert [json.loads(sent)["push_id"] for _, sent in receiver.requests] == [f"push-b{i}" for i in range(5)]
+    customers, state = tables["CUSTOMERS_TABLE"], tables["CONTACT_STATE_TABLE"]
+    assert requests == [f"BatchGetItem {customers}", f"BatchGetItem {state}", f"BatchWriteItem {state}",
+                        f"BatchGetItem {customers}", f"BatchGetItem {state}"]  # the second time: nothing to record

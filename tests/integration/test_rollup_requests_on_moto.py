@@ -33,6 +33,7 @@ def write_day(put_items, posts: int) -> None:
     named: dict[tuple[str, int], list[str]] = defaultdict(list)
     seen: dict[int, dict[str, dict[str, set[str]]]] = defaultdict(lambda: defaultdict(lambda: defaultdict(set)))
     asked: dict[str, str] = {}
+    asked_in: dict[int, dict[str, str]] = defaultdict(dict)  # each batch's customers of the day (its ASKED item)
     post_items = []
     for n in range(posts):
         platform, sentiment = PLATFORMS[n % 4], SENTIMENTS[n // 4 % 3]
@@ -43,9 +44,11 @@ def write_day(put_items, posts: int) -> None:
                              f"{DAY}T{n % 24:02d}:{n % 60:02d}:00Z")
         analyzed = AnalyzedPost(post, sentiment, 0.0, customer, f"id:{platform}:u{n}" if customer else None)
         topics = [TOPICS[n % 2]]
+        batch = n // 240 * 24 + n % 24  # ten posts of one hour
         if customer:
             asked[customer] = min(asked.get(customer, post.created_at), post.created_at)
-        batch = n // 240 * 24 + n % 24  # ten posts of one hour
+            marker = answer_worth.marker(DAY, customer)
+            asked_in[batch][marker] = min(asked_in[batch].get(marker, post.created_at), post.created_at)
         counts[(hour, batch)].update(counters_for(analyzed, segment, sentiment == "negative", False, topics))
         named[(hour, batch)].append(post.key.text)
         for marker, counter in distinct_markers(post, customer, segment, topics, DAY):
@@ -59,11 +62,13 @@ def write_day(put_items, posts: int) -> None:
     metric_items += [{"pk": {"S": f"SEEN#{DAY}"}, "sk": {"S": f"BATCH#b{batch}"}, "seen": {"S": json.dumps(
         {hour: {counter: sorted(markers) for counter, markers in families.items()}
          for hour, families in by_hour.items()})}} for batch, by_hour in seen.items()]
-    for customer, first_post_at in asked.items():
+    metric_items += [{"pk": {"S": answer_worth.asked_batch_partition(DAY, f"b{batch}")}, "sk": {"S": f"BATCH#b{batch}"},
+                      "asked": {"S": json.dumps(noted)}} for batch, noted in asked_in.items()]
+    for customer in asked:
         marker = answer_worth.marker(DAY, customer)
-        metric_items.append({"pk": {"S": answer_worth.asked_partition(DAY, marker)}, "sk": {"S": marker},
-                             "first_post_at": {"S": first_post_at}, **({"answered": {"N": "1"}}
-                                                                      if int(customer[1:]) % 3 == 0 else {})})
+        if int(customer[1:]) % 3 == 0:
+            metric_items.append({"pk": {"S": answer_worth.asked_partition(DAY, marker)}, "sk": {"S": marker},
+                                 "answered": {"N": "1"}})
         if int(customer[1:]) % 4 == 0:
             metric_items.append({"pk": {"S": answer_worth.called_partition(DAY)}, "sk": {"S": marker},
                                  "previous": {"S": answer_worth.marker("2026-11-19", customer)},

@@ -222,3 +222,38 @@ def test_another_delivery_of_a_post_is_neither_stored_nor_counted_nor_pushed_aga
     twice, once = hour_counts(synced, day, single_day)
     assert twice == once
     assert pushed(synced) == Counter(dict.fromkeys(expected_pushes("d") | expected_pushes("s"), 1))
+
+
+def test_a_customer_s_new_post_renews_their_cards_in_place_without_reading_their_keys_holders(synced, monkeypatch):
+    """Ada's phone and email hold her card (the sync placed it): a post rewrites each copy on condition, one
+    PutItem per key, and reads no holders; a key that another record shares keeps the marker."""
+    aws = synced
+    table = os.environ["CARDS_TABLE"]
+    dynamodb = aws.client("dynamodb")
+    email = {"pk": {"S": "EMAIL#ada@example.org"}}
+    dynamodb.put_item(TableName=table, Item={**email, "customer_id": {"S": ""}, "updated_at": {"S": "then"},
+                                             "card": {"S": json.dumps({"shared": True, "customer_id": ""})}})
+    handler = load_handler("processor")
+    post = CanonicalPost("facebook", "card-1", "comment", Author("facebook", "6104410001", None, "Ada Lovelace"),
+                         "Where is my parcel?", (TODAY - timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M:%SZ"))
+    requests: list[dict] = []
+    underlying = botocore.client.BaseClient._make_api_call
+
+    def recording(client, operation, params):
+        if not getattr(client, "test_inspection", False):
+            requests.append({"operation": operation, **params})
+        return underlying(client, operation, params)
+
+    with monkeypatch.context() as patch:
+        patch.setattr(botocore.client.BaseClient, "_make_api_call", recording)
+        event = sqs_event([(str(uuid.uuid4()), json.dumps(post.to_message()))])
+        assert handler.lambda_handler(event, LambdaContext()) == {"batchItemFailures": []}
+    card_writes = sorted((r["operation"], r["Item"]["pk"]["S"], "ConditionExpression" in r) for r in requests
+                         if r.get("TableName") == table)
+    assert card_writes == [("PutItem", "CUSTOMER#cust-ada", False), ("PutItem", "EMAIL#ada@example.org", True),
+                           ("PutItem", "PHONE#+447911123456", True)]
+    assert not [r for r in requests if r["operation"] == "Query" and r.get("ConsistentRead")]  # no holders read
+    for key, shared in (("CUSTOMER#cust-ada", False), ("PHONE#+447911123456", False), ("EMAIL#ada@example.org", True)):
+        card = json.loads(dynamodb.get_item(TableName=table, Key={"pk": {"S": key}})["Item"]["card"]["S"])
+        assert card.get("shared", False) is shared
+        assert shared or card["posts"][0]["text"] == "Where is my parcel?"

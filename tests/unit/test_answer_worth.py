@@ -153,6 +153,7 @@ def test_a_day_past_the_facts_lifetime_keeps_the_figures_stored_when_it_was_roll
     post(deps, "q1", "1001", "2026-11-20T09:00:00Z")
     stored = worth(deps)
     deps.posts.asked.clear()  # the facts expired (TTL)
+    deps.posts.asked_in_batch.clear()
     later = datetime(2026, 12, 10, tzinfo=UTC)
     assert worth(deps, now=later) == stored
     assert worth(deps, now=CLOSED) == {"AnsweredCustomers": 0, "AnsweredCustomersCalled": 0,
@@ -195,35 +196,40 @@ def test_at_most_two_published_families_without_dimensions_carry_the_figure():
                                         "UnansweredCustomersCalled": "UnansweredCustomers"}
 
 
-def test_a_batch_notes_each_customer_of_a_day_once_with_their_earliest_post(deps):
+def test_a_batch_notes_each_customer_of_a_day_once_with_their_earliest_post_in_its_day_s_item(deps):
     from socialcrm.processing import Delivery, process_batch
 
-    noted = []
-    note_asked = deps.posts.note_asked
-    deps.posts.note_asked = lambda *args: (noted.append(args[:3]), note_asked(*args))
+    written = []
+    record_sightings = deps.posts.record_sightings
+    deps.posts.record_sightings = lambda batch, day, seen, expires_at, asked=None, asked_expires_at=None: (
+        written.append((day, dict(asked or {}))), record_sightings(batch, day, seen, expires_at, asked))
     batch = [Delivery(a_post(p, user_id=u, created=t, text="Where is my refund"), f"m-{p}")
              for p, u, t in (("q2", "1001", "2026-11-20T15:00:00Z"), ("q1", "1001", "2026-11-20T09:00:00Z"),
                              ("q3", "2002", "2026-11-20T10:00:00Z"), ("q4", "1001", "2026-11-21T08:00:00Z"))]
     assert [r.status for r in process_batch(batch, deps)] == ["stored"] * 4
-    assert sorted(noted) == [(DAY, "c-1", "2026-11-20T09:00:00Z"), (DAY, "c-2", "2026-11-20T10:00:00Z"),
-                             ("2026-11-21", "c-1", "2026-11-21T08:00:00Z")]
+    assert sorted(written) == [  # one write per day, with the sightings: no request of its own
+        (DAY, {"c-1": "2026-11-20T09:00:00Z", "c-2": "2026-11-20T10:00:00Z"}),
+        ("2026-11-21", {"c-1": "2026-11-21T08:00:00Z"})]
 
 
 def test_a_failed_cohort_note_fails_its_posts_and_their_retry_notes_them(deps):
     from socialcrm.processing import Delivery, process_batch
 
-    note_asked = deps.posts.note_asked
+    record_sightings = deps.posts.record_sightings
 
-    def unavailable(*args):
-        raise RuntimeError("throttled")
+    def unavailable_on_the_20th(batch, day, seen, expires_at, asked=None, asked_expires_at=None):
+        if day == DAY:
+            raise RuntimeError("throttled")
+        record_sightings(batch, day, seen, expires_at, asked, asked_expires_at)
 
-    deps.posts.note_asked = unavailable
+    deps.posts.record_sightings = unavailable_on_the_20th
     batch = [Delivery(a_post("q1", user_id="1001", created="2026-11-20T09:00:00Z"), "m-q1"),
-             Delivery(a_post("s1", user_id="5555", created="2026-11-20T09:10:00Z"), "m-s1")]  # a stranger
+             Delivery(a_post("s1", user_id="5555", created="2026-11-21T09:10:00Z"), "m-s1")]  # a stranger, next day
     results = process_batch(batch, deps)
     assert isinstance(results[0], RuntimeError) and results[1].status == "stored"
-    assert deps.posts.asked == {}
-    deps.posts.note_asked = note_asked
+    assert worth(deps)["UnansweredCustomers"] == 0
+    deps.posts.record_sightings = record_sightings
     assert process_batch(batch[:1], deps)[0].status == "stored"  # the message again: its post is finished
     assert worth(deps)["UnansweredCustomers"] == 1
-    assert deps.posts.read_hour("2026-11-20T09:00:00Z")["Posts|Platform=facebook|Kind=comment"] == 2
+    assert deps.posts.read_hour("2026-11-20T09:00:00Z")["Posts|Platform=facebook|Kind=comment"] == 1
+    assert deps.posts.read_hour("2026-11-21T09:00:00Z")["Posts|Platform=facebook|Kind=comment"] == 1

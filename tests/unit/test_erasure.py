@@ -54,7 +54,7 @@ def test_a_queued_post_by_an_erased_author_is_dropped(erasure):
 def test_a_queued_push_for_an_erased_customer_is_dropped():
     connector = ScriptedConnector()
     deps, _ = deps_for(connector)
-    deps.erased = lambda customer_id: customer_id == json.loads(BODY)["customer_id"]
+    deps.erased = lambda customer_ids: frozenset(customer_ids) & {json.loads(BODY)["customer_id"]}
     assert deliver_push(BODY, deps, plenty).status == "dropped"
     assert connector.attempts == 0
 

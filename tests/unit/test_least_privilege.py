@@ -27,9 +27,9 @@ EXPECTED_DYNAMODB = {
         "CustomersTable": {"GetItem", "BatchGetItem", "Query", "PutItem", "UpdateItem", "BatchWriteItem"},
         "PostsTable": {"GetItem", "BatchGetItem", "PutItem", "UpdateItem", "DeleteItem"},
         "PostsTable/index": {"Query"},
-        "CardsTable": {"BatchWriteItem"},
-        "MetricsTable": {"PutItem", "UpdateItem", "BatchGetItem"},  # a batch's counts and sightings (read back),
-        # what answering is worth (ASKED)
+        "CardsTable": {"BatchWriteItem", "PutItem"},  # PutItem: a card renewed in place, on condition
+        # a batch's counts and sightings (read back), with its ASKED item (BatchWriteItem); an answer's ASKED flag
+        "MetricsTable": {"PutItem", "UpdateItem", "BatchGetItem", "BatchWriteItem"},
         "RepliesTable": {"GetItem"},  # a reply's echo: PUBLISHED#* pointers only (test below)
     },
     "CustomerSyncFunction": {
@@ -59,7 +59,8 @@ EXPECTED_DYNAMODB = {
     },
     "ContactPushFunction": {
         "CustomersTable": {"BatchGetItem"},  # erasure markers
-        "ContactStateTable": {"GetItem", "PutItem", "UpdateItem"},  # UpdateItem: the task's contact id
+        # UpdateItem: the task's contact id; BatchGetItem, BatchWriteItem: a push batch's delivery records
+        "ContactStateTable": {"GetItem", "PutItem", "UpdateItem", "BatchGetItem", "BatchWriteItem"},
     },
     "ContactLookupFunction": {"CardsTable": {"GetItem"}, "MetricsTable": {"UpdateItem"}},  # CALLED#* only (below)
     "AgentPageFunction": {"CardsTable": {"GetItem"}},  # the card; its reply box is ReplyFunction's (invoked)

@@ -7,7 +7,7 @@ import json
 import pytest
 
 from socialcrm.errors import PermanentDeliveryError, TransientDeliveryError
-from socialcrm.push import PushDeps, RetryPolicy, deliver_push
+from socialcrm.push import PushDeps, RetryPolicy, deliver_push, deliver_pushes
 from tests.unit.test_https_connector import a_push
 
 BODY = json.dumps(a_push("push-7").to_message())
@@ -136,13 +136,18 @@ class MemoryLog:
         self.entries: set[tuple[str, str]] = set()
         self.writable = writable
 
-    def delivered(self, push_id: str, connector: str) -> bool:
-        return (push_id, connector) in self.entries
+        self.reads = self.writes = 0
 
-    def record(self, push_id: str, connector: str) -> bool:
+    def delivered_among(self, deliveries) -> frozenset[tuple[str, str]]:
+        self.reads += 1
+        return frozenset(deliveries) & self.entries
+
+    def record(self, deliveries) -> frozenset[tuple[str, str]]:
+        self.writes += 1
         if self.writable:
-            self.entries.add((push_id, connector))
-        return self.writable
+            self.entries |= set(deliveries)
+            return frozenset()
+        return frozenset(deliveries)
 
 
 def test_a_copy_of_a_delivered_push_is_not_sent_to_the_same_connector_again():
@@ -167,3 +172,44 @@ def test_a_delivery_that_cannot_be_recorded_still_counts_as_delivered():
     outcome = deliver_push(BODY, deps, plenty)
     assert (outcome.status, outcome.reason) == ("delivered", "delivery not recorded: scripted")
     assert connector.delivered == ["push-7"]
+
+
+def test_a_redelivered_push_batch_delivers_each_push_once_with_one_read_and_one_write_per_batch():
+    connector = ScriptedConnector()
+    deps, _ = deps_for(connector)
+    deps.log = log = MemoryLog()
+    bodies = [json.dumps(a_push(f"push-{n}").to_message()) for n in range(4)]
+    first = deliver_pushes([*bodies, bodies[1]], deps, plenty)  # a copy of push-1 in the same batch too
+    assert [r.status for r in first] == ["delivered"] * 4 + ["duplicate"]
+    assert (log.reads, log.writes) == (1, 1)
+    again = deliver_pushes(bodies, deps, plenty)  # the queue delivers the batch again
+    assert [r.status for r in again] == ["duplicate"] * 4
+    assert connector.delivered == ["push-0", "push-1", "push-2", "push-3"]
+    assert (log.reads, log.writes) == (2, 1)  # nothing new to record
+
+
+def test_a_push_that_fails_in_a_batch_is_retried_alone_and_the_batchs_deliveries_are_recorded():
+    first, second = ScriptedConnector(), ScriptedConnector(None, *[TransientDeliveryError("503")] * 3)
+    second.name = "other"
+    deps, _ = deps_for(first, second)
+    deps.log = MemoryLog()
+    bodies = [json.dumps(a_push(f"push-{n}").to_message()) for n in range(2)]
+    results = deliver_pushes(bodies, deps, plenty)
+    assert results[0].status == "delivered" and isinstance(results[1], TransientDeliveryError)
+    assert deps.log.entries == {("push-0", "scripted"), ("push-0", "other"), ("push-1", "scripted")}
+    assert deliver_pushes(bodies[1:], deps, plenty)[0].status == "delivered"  # the retry: the second only
+    assert (first.delivered, second.delivered) == (["push-0", "push-1"], ["push-0", "push-1"])
+
+
+def test_a_batch_whose_reads_fail_is_retried_whole_and_nothing_is_sent():
+    connector = ScriptedConnector()
+    deps, _ = deps_for(connector)
+
+    def unavailable(_deliveries):
+        raise RuntimeError("throttled")
+
+    deps.log = MemoryLog()
+    deps.log.delivered_among = unavailable
+    bodies = [json.dumps(a_push(f"push-{n}").to_message()) for n in range(2)]
+    assert all(isinstance(r, RuntimeError) for r in deliver_pushes(bodies, deps, plenty))
+    assert connector.attempts == 0

@@ -10,7 +10,6 @@ from socialcrm.adapters.dynamo import keys
 from socialcrm.adapters.dynamo.posts import PostItem
 from socialcrm.adapters.dynamo.tables import bind
 from socialcrm.errors import BadRequest
-from socialcrm.metric_counters import shard_of
 from socialcrm.model import AnalyzedPost, Author, CanonicalPost, ContactPush, PostKey, push_id_for
 from socialcrm.stored import StoredPost
 
@@ -37,11 +36,10 @@ def test_the_keys_of_a_post_its_reply_parent_and_its_push_are_the_same_key():
     assert push.post_key == post.key
 
 
-def test_push_ids_and_counter_shards_hash_the_written_out_key_as_before():
-    """Push ids and shards already in queues and tables were hashed from "<platform>#<id>": they must not move."""
+def test_push_ids_hash_the_written_out_key_as_before():
+    """Push ids already in queues and tables were hashed from "<platform>#<id>": they must not move."""
     key = PostKey("facebook", "p1")
     assert push_id_for(key) == hashlib.sha256(b"facebook#p1").hexdigest()[:32]
-    assert shard_of(key) == int(hashlib.sha256(b"facebook#p1").hexdigest(), 16) % 8
 
 
 def test_a_stored_post_of_an_analyzed_post():
@@ -65,8 +63,6 @@ def test_item_keys_keep_the_formats_of_the_items_already_stored():
     assert keys.counter_name("Posts|Platform=x#3") == "Posts|Platform=x"
     shard = int(hashlib.sha256(b"c-1").hexdigest()[:8], 16) % 8
     assert keys.base_sort_key("gold", "c-1") == f"Customers|Segment=gold#{shard}"
-    marker = "ab" * 20
-    assert keys.seen_partition("2026-11-20", marker) == f"SEEN#2026-11-20#{int(marker[:8], 16) % 16}"
     assert (keys.rollup_partition("2026-11-20"), keys.rollup_kind("2026-11-20")) == ("ROLLUP#2026-11-20", "DAILY")
     assert keys.rollup_kind("2026-11-20T10:00:00Z") == "HOURLY"
     assert keys.period_of_rollup("ROLLUP#2026-11-20") == "2026-11-20"

@@ -8,7 +8,8 @@ They *called* when a contact-lookup call found them between their first inbound 
 (both ends included), measured from the post for both groups so how fast we answered does not move the window.
 
 Two facts per customer and day, written where they happen and read back by key by the daily rollup (no Scan):
-- `ASKED#<D>#<n>` / `<marker>`: the first inbound post's time and the answered flag (processor);
+- `ASKED#<D>#<n>`: the first inbound post's time (`BATCH#<token>`: each processor batch's customers of D with
+  their first post in it, the earliest over the batches counts) and the answered flag (`<marker>`, processor);
 - `CALLED#<C>` / `<marker>`: the first and last call of day C from a customer who had posted in the 24 h before
   (contact lookup), with `previous`, the customer's marker for C - 1, so a call joins the posts of the day before.
 A call in the window of a post written at p on D is a call on D at or after p (the last call of D is at or after
@@ -65,6 +66,11 @@ def marker(day: str, customer_id: str) -> str:
 
 def asked_partition(day: str, customer_marker: str) -> str:
     return f"ASKED#{day}#{int(customer_marker[:8], 16) % ASKED_SHARDS}"
+
+
+def asked_batch_partition(day: str, batch: str) -> str:
+    """Where a processor batch keeps its customers of the day (spread like the customers' own items)."""
+    return asked_partition(day, hashlib.sha256(batch.encode()).hexdigest())
 
 
 def asked_partitions(day: str) -> list[str]:

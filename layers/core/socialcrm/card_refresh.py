@@ -25,10 +25,15 @@ CARD_SOURCE_POSTS = 200
 
 def refresh_card(customer_id: str, posts: PostRepository, customers: CustomerDirectory, cards: CardStore,
                  now: datetime, just_linked: Sequence[StoredPost] = (), just_unlinked: Collection[PostKey] = (), *,
-                 settle_others: bool = True) -> bool:
+                 settle_others: bool = True, in_place: bool = False) -> bool:
     """Rebuild a customer's card from their stored posts and write it under every lookup key (write_card).
 
     `just_linked` and `just_unlinked` are changes made a moment ago, which the customer index may not show yet.
+    `in_place` (the posts changed, not the record): nothing is written when the new posts change nothing the card
+    shows (unchanged_by); else the card is renewed where it stands, under the customer key
+    and, on condition, each phone and email key that holds the customer's own card (a key shared or taken since is
+    left to the write that changed its holders), reading no holders; only a key that holds nothing is placed from
+    its holders (write_card).
     """
     customer = customers.get(customer_id)
     if customer is None:
@@ -36,8 +41,22 @@ def refresh_card(customer_id: str, posts: PostRepository, customers: CustomerDir
     recent = [p for p in posts.recent_for_customer(customer_id, CARD_SOURCE_POSTS)
               if p.key not in just_unlinked]
     card = build_card(customer, [*recent, *just_linked], utc_iso(now))
+    if in_place and just_linked and unchanged_by(just_linked, customer, recent, card):
+        return True
+    if in_place and cards.put_in_place(customer_lookup_key(customer_id), [key for key, _ in contact_keys(customer)],
+                                       card):
+        return True
     write_card(customer, card, posts, customers, cards, now, settle_others=settle_others)
     return True
+
+
+def unchanged_by(just_linked: Sequence[StoredPost], customer: Customer, recent: Sequence[StoredPost],
+                 card: dict[str, Any]) -> bool:
+    """Whether the card is the same without these posts (and without whatever the index shows of them): they
+    change nothing the lookup or the page shows (an old post past the card's newest, an answer to one), so the
+    card stored already is this one, but for its `updated_at`."""
+    linked = {post.key for post in just_linked}
+    return build_card(customer, [p for p in recent if p.key not in linked], card["updated_at"]) == card
 
 
 # Phone and email card keys: a household shares a number, a family a mailbox. Such a key shows nobody.

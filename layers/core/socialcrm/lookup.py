@@ -215,11 +215,6 @@ def answer_from_card(card: dict[str, Any], now: datetime, lookback_days: int,
     return fit_budget(answer)
 
 
-# Every `outcome` the lookup reports: "found", or the reason it found nothing.
-LOOKUP_OUTCOMES = ("found", "no_caller_number", "withheld_or_invalid_number", "not_authenticated", "no_customer",
-                   "shared_number", "shared_email", "lookup_unavailable", "internal_error")
-
-
 def channel_signals(answer: dict[str, str], now: datetime) -> dict[str, int]:
     """Whether the caller posted within 24 hours or 7 days, and whether the agent sees social context."""
     last = answer.get("last_post_at") or ""

@@ -13,9 +13,8 @@ from datetime import UTC, datetime
 from socialcrm import identity
 from socialcrm import metric_catalogue as catalogue
 from socialcrm.engagement import PUBLIC, UNOFFICIAL_BRAND, fold, response_bucket
-from socialcrm.model import AnalyzedPost, CanonicalPost, PostKey, segment_label, utc_iso
+from socialcrm.model import AnalyzedPost, CanonicalPost, segment_label, utc_iso
 
-COUNTER_SHARDS = 8
 VOICES = (PUBLIC, UNOFFICIAL_BRAND)  # people speaking for themselves, not for the company
 MARKER_DAYS = 8  # first-sighting markers outlive the day they count
 MARKER_CHARS = 20  # hex digits of a marker (80 bits): at a million voices a day, a shared one has odds below 1e-12
@@ -84,10 +83,6 @@ def distinct_markers(post: CanonicalPost, customer_id: str | None, segment: str 
               for topic in topics]
     return [(hashlib.sha256(f"{day}|{scope}|{voice}".encode()).hexdigest()[:MARKER_CHARS], counter)
             for scope, counter in pairs]
-
-
-def shard_of(post_key: PostKey) -> int:
-    return int(hashlib.sha256(post_key.text.encode()).hexdigest(), 16) % COUNTER_SHARDS
 
 
 def counters_for(analyzed: AnalyzedPost, segment: str | None, actionable: bool, peer_reply: bool = False,

@@ -199,6 +199,12 @@ class BulkCustomerStore(Protocol):
 class CardStore(Protocol):
     def put(self, lookup_keys: Sequence[str], card: dict[str, Any]) -> None: ...
 
+    def put_in_place(self, customer_key: str, own_keys: Sequence[str], card: dict[str, Any]) -> bool:
+        """The card under `customer_key`, and under each of `own_keys` on the condition that the key holds this
+        customer's own card now (a key holding the shared marker or another's card is left as it is): a write per
+        key, no read. False when a key holds nothing (never placed): the caller places the card."""
+        ...
+
     def delete(self, lookup_keys: Sequence[str]) -> None: ...
 
 
@@ -251,9 +257,13 @@ class Ledger(Protocol):
     hours whose counts do not name it (docs/architecture.md, "Write path")."""
 
     def record_sightings(self, batch: str, day: str, seen: Mapping[str, Mapping[str, Collection[str]]],
-                         expires_at: int) -> None:
+                         expires_at: int, asked: Mapping[str, str] | None = None,
+                         asked_expires_at: int | None = None) -> None:
         """The hashed voices the batch saw in the day: {hour: {distinct counter: [marker]}}. Distinct counts are
-        counted from the union of every batch's sightings, so a voice written again is not counted again."""
+        counted from the union of every batch's sightings, so a voice written again is not counted again.
+        `asked`: {customer id: earliest inbound post time} of the day's cohort in the batch (answer_worth.py),
+        kept hashed until `asked_expires_at`, in the same request; the cohort takes each customer's earliest over
+        the batches, so writing it again is harmless."""
         ...
 
     def record_counts(self, batch: str, hour: str, counts: Mapping[str, int], posts: Sequence[PostKey]) -> None:
@@ -266,10 +276,6 @@ class Ledger(Protocol):
         ...
 
     def note_for_review(self, day: str, post_key: PostKey, role: str, platform: str, expires_at: int) -> None: ...
-
-    def note_asked(self, day: str, customer_id: str, posted_at: str, expires_at: int) -> None:
-        """The customer is in the day's cohort: keep the earliest inbound post time (answer_worth.py)."""
-        ...
 
     def note_answered(self, day: str, customer_id: str, expires_at: int) -> None:
         """One of the customer's inbound posts of the day got its first official answer within 24 h."""

@@ -395,7 +395,7 @@ def _finish(deliveries: Sequence[Delivery], deps: ProcessorDeps, now: datetime, 
     for customer_id, stored in sorted(tally.cards.items()):
         try:
             refresh_card(customer_id, deps.posts, deps.customers, deps.cards, now,
-                         just_linked=[post for _, post in stored])
+                         just_linked=[post for _, post in stored], in_place=True)
         except Exception as error:  # these posts are retried
             fail([index for index, _ in stored], error)
     for index, push in tally.pushes:
@@ -405,25 +405,26 @@ def _finish(deliveries: Sequence[Delivery], deps: ProcessorDeps, now: datetime, 
             except Exception as error:
                 fail([index], error)
     by_day: dict[str, dict[str, dict[str, set[str]]]] = defaultdict(lambda: defaultdict(lambda: defaultdict(set)))
-    sighted: dict[str, list[int]] = defaultdict(list)
+    in_day: dict[str, list[int]] = defaultdict(list)  # the posts each day's notes are written for
     for index, seen in tally.seen.items():
         if isinstance(results[index], Outcome):
             for hour, families in seen.items():
-                sighted[hour[:10]].append(index)
+                in_day[hour[:10]].append(index)
                 for counter, markers in families.items():
                     by_day[hour[:10]][hour][counter] |= markers
+    asked: dict[str, dict[str, str]] = defaultdict(dict)
+    for (day, customer_id), (posted_at, indexes) in tally.asked.items():
+        noted = [index for index in indexes if isinstance(results[index], Outcome)]
+        if noted:
+            asked[day][customer_id] = posted_at
+            in_day[day].extend(noted)
     expires = int((now + timedelta(days=MARKER_DAYS)).timestamp())
-    for day, seen_in_day in sorted(by_day.items()):
-        try:  # before the counts: a post whose counts are written has its sightings written too
-            deps.ledger.record_sightings(tally.token, day, seen_in_day, expires)
+    for day in sorted(set(by_day) | set(asked)):
+        try:  # before the counts: a post whose counts are written has its sightings and cohort note written too
+            deps.ledger.record_sightings(tally.token, day, by_day.get(day, {}), expires, asked.get(day),
+                                         answer_worth.expiry(now))
         except Exception as error:
-            fail(sighted[day], error)
-    for (day, customer_id), (posted_at, indexes) in sorted(tally.asked.items()):
-        if any(isinstance(results[index], Outcome) for index in indexes):
-            try:  # one UpdateItem per customer and day in the batch, keeping the earliest post (before the counts)
-                deps.ledger.note_asked(day, customer_id, posted_at, answer_worth.expiry(now))
-            except Exception as error:
-                fail(indexes, error)
+            fail(in_day[day], error)
     for hour, by_post in sorted(tally.counts.items()):
         counted = [index for index in by_post if isinstance(results[index], Outcome)]
         if not counted:
@@ -443,7 +444,7 @@ def _edit(post: CanonicalPost, state: StoredPost, deps: ProcessorDeps, now: date
     label, score = deps.sentiment.analyze(post.text)
     deps.posts.update_text(post.key, post.text, label, score)
     if state.customer_id:
-        refresh_card(state.customer_id, deps.posts, deps.customers, deps.cards, now)
+        refresh_card(state.customer_id, deps.posts, deps.customers, deps.cards, now, in_place=True)
     return Outcome("updated", matched=bool(state.customer_id))
 
 
@@ -470,6 +471,6 @@ def _remove(post: CanonicalPost, deps: ProcessorDeps, now: datetime) -> Outcome:
         return Outcome("refused", matched=bool(state.customer_id))
     deps.posts.delete(post.key)
     if state.customer_id:
-        refresh_card(state.customer_id, deps.posts, deps.customers, deps.cards, now)
+        refresh_card(state.customer_id, deps.posts, deps.customers, deps.cards, now, in_place=True)
     return Outcome("deleted", matched=bool(state.customer_id))
 

@@ -6,18 +6,19 @@
   moves it to the push DLQ after maxReceiveCount receives.
 - A permanent failure (4xx other than 429, or a message that is not a push) can never succeed:
   it goes to the push DLQ at once, with the reason, and the message is acknowledged.
-Each connector that accepts a push is recorded (`DeliveryLog`), and a later copy of the same push
-(a processor retry after a failure past its enqueue, a queue redelivery) skips it: delivered once.
-Receivers still deduplicate on the push id (Idempotency-Key) for what the log cannot see: two copies
-at the same moment, or a record that failed to be written.
+Each connector that accepts a push is recorded (`DeliveryLog`: one read and one write per push batch), and a
+later copy of the same push (a processor retry after a failure past its enqueue, a queue redelivery, a copy in
+the same batch) skips it: delivered once. Receivers still deduplicate on the push id (Idempotency-Key) for what
+the log cannot see: two copies at the same moment, a record that failed to be written, or an invocation that
+died between a delivery and its batch's record.
 """
 
 from __future__ import annotations
 
 import json
 import random
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Collection, Sequence
+from dataclasses import dataclass, field, replace
 from typing import Protocol
 
 from socialcrm.errors import BadRequest, PermanentDeliveryError, TransientDeliveryError
@@ -58,22 +59,28 @@ class DeadLetterSink(Protocol):
     def send(self, body: str, reason: str, connector: str) -> None: ...
 
 
-class DeliveryLog(Protocol):
-    def delivered(self, push_id: str, connector: str) -> bool: ...
+Delivery = tuple[str, str]  # (push id, connector name)
 
-    def record(self, push_id: str, connector: str) -> bool:
-        """False when it could not be recorded; never raises, as the connector has accepted the push."""
+
+class DeliveryLog(Protocol):
+    def delivered_among(self, deliveries: Collection[Delivery]) -> frozenset[Delivery]:
+        """Those of the deliveries recorded before (one read for a push batch)."""
+        ...
+
+    def record(self, deliveries: Collection[Delivery]) -> frozenset[Delivery]:
+        """Record the deliveries (one write for a push batch); returns those that could not be recorded. Never
+        raises, as the connectors have accepted the pushes."""
         ...
 
 
 class NoDeliveryLog:
     @staticmethod
-    def delivered(_push_id: str, _connector: str) -> bool:
-        return False
+    def delivered_among(_deliveries: Collection[Delivery]) -> frozenset[Delivery]:
+        return frozenset()
 
     @staticmethod
-    def record(_push_id: str, _connector: str) -> bool:
-        return True
+    def record(_deliveries: Collection[Delivery]) -> frozenset[Delivery]:
+        return frozenset()
 
 
 @dataclass(frozen=True)
@@ -82,7 +89,7 @@ class RetryPolicy:
     base_delay: float = 0.5
     max_delay: float = 8.0
     attempt_budget: float = 14.0  # seconds one attempt may take (connect + read timeouts, rounded up)
-    safety_margin: float = 2.0  # seconds kept for acknowledging the batch
+    safety_margin: float = 2.0  # seconds kept for recording the batch's deliveries and acknowledging it
 
     def backoff(self, attempt: int, rng: Callable[[], float]) -> float:
         """Full-jitter exponential backoff before attempt number `attempt + 1`."""
@@ -96,7 +103,8 @@ class PushDeps:
     sleep: Callable[[float], None]
     policy: RetryPolicy = field(default_factory=RetryPolicy)
     rng: Callable[[], float] = random.random  # jitter, not security
-    erased: Callable[[str], bool] = lambda _customer_id: False  # erasure markers (socialcrm.erasure)
+    # the customers among these with an erasure marker (socialcrm.erasure), one read for a push batch
+    erased: Callable[[Collection[str]], frozenset[str]] = lambda _customer_ids: frozenset()
     log: DeliveryLog = field(default_factory=NoDeliveryLog)
 
 
@@ -130,21 +138,71 @@ def deliver_with_retries(connector: ContactConnector, push: ContactPush, deps: P
 
 
 def deliver_push(body: str, deps: PushDeps, seconds_left: Callable[[], float]) -> PushOutcome:
-    """Deliver one push-queue message to every connector. Raises TransientDeliveryError to retry later."""
+    """Deliver one push-queue message to every connector (a batch of one). Raises TransientDeliveryError to retry
+    later."""
+    [result] = deliver_pushes([body], deps, seconds_left)
+    if isinstance(result, Exception):
+        raise result
+    return result
+
+
+def _read(body: str) -> ContactPush | str:
+    """The push, or why the message is not one."""
     try:
-        push = ContactPush.from_message(json.loads(body))
+        return ContactPush.from_message(json.loads(body))
     except (ValueError, BadRequest) as error:
-        reason = f"not a contact push: {type(error).__name__}"
-        deps.dead_letters.send(body, reason, "none")
-        return PushOutcome("dead-lettered", 0, None, reason)
-    if deps.erased(push.customer_id):
+        return f"not a contact push: {type(error).__name__}"
+
+
+def deliver_pushes(bodies: Sequence[str], deps: PushDeps,
+                   seconds_left: Callable[[], float]) -> list[PushOutcome | Exception]:
+    """Deliver a push-queue batch: each message's outcome, or the error to retry it with (that message alone).
+
+    Reads first, once for the batch: the erasure markers of its customers and which connectors took which push
+    before. Each push goes to every connector that wants it and has not taken it (a copy later in the batch
+    neither); the connectors that accepted are recorded with one write at the end, also for the pushes that
+    failed on another connector, so a redelivered batch sends each push to each connector once.
+    """
+    read = [_read(body) for body in bodies]
+    pushes = [push for push in read if isinstance(push, ContactPush)]
+    wanted = {(push.push_id, connector.name) for push in pushes for connector in deps.connectors
+              if connector.wants(push)}
+    try:
+        erased = deps.erased(sorted({push.customer_id for push in pushes})) if pushes else frozenset()
+        done = deps.log.delivered_among(sorted(wanted)) if wanted else frozenset()
+    except Exception as error:  # every message is retried
+        return [error] * len(bodies)
+    accepted: list[Delivery] = []
+    sent: set[tuple[str, int]] = set()
+    results: list[PushOutcome | Exception] = []
+    for body, push in zip(bodies, read, strict=True):
+        try:
+            results.append(_deliver(body, push, deps, seconds_left, erased, done, sent, accepted))
+        except Exception as error:  # that message is retried; the rest goes on
+            results.append(error)
+    unrecorded = deps.log.record(accepted) if accepted else frozenset()
+    for index, (push, result) in enumerate(zip(read, results, strict=True)):
+        missed = sorted(connector for push_id, connector in unrecorded
+                        if isinstance(push, ContactPush) and push_id == push.push_id)
+        if missed and isinstance(result, PushOutcome):
+            results[index] = replace(result, reason=f"delivery not recorded: {', '.join(missed)}")
+    return results
+
+
+def _deliver(body: str, push: ContactPush | str, deps: PushDeps, seconds_left: Callable[[], float],
+             erased: frozenset[str], done: frozenset[Delivery], sent: set[tuple[str, int]],
+             accepted: list[Delivery]) -> PushOutcome:
+    """`done`: recorded before the batch; `sent`: (push id, connector) delivered earlier in this batch."""
+    if isinstance(push, str):
+        deps.dead_letters.send(body, push, "none")
+        return PushOutcome("dead-lettered", 0, None, push)
+    if push.customer_id in erased:
         return PushOutcome("dropped", 0, None, "customer erased")
     attempts = repeated = 0
-    unrecorded: list[str] = []
     for connector in deps.connectors:
         if not connector.wants(push):
             continue
-        if deps.log.delivered(push.push_id, connector.name):
+        if (push.push_id, connector.name) in done or (push.push_id, id(connector)) in sent:
             repeated += 1
             continue
         try:
@@ -152,7 +210,6 @@ def deliver_push(body: str, deps: PushDeps, seconds_left: Callable[[], float]) -
         except PermanentDeliveryError as error:
             deps.dead_letters.send(body, error.message, connector.name)
             return PushOutcome("dead-lettered", attempts + 1, connector.name, error.message)
-        if not deps.log.record(push.push_id, connector.name):
-            unrecorded.append(connector.name)
-    not_recorded = f"delivery not recorded: {', '.join(unrecorded)}" if unrecorded else None
-    return PushOutcome("duplicate" if repeated and not attempts else "delivered", attempts, reason=not_recorded)
+        sent.add((push.push_id, id(connector)))
+        accepted.append((push.push_id, connector.name))
+    return PushOutcome("duplicate" if repeated and not attempts else "delivered", attempts)

@@ -189,7 +189,9 @@ def push_deps() -> PushDeps:
         connectors=build_connectors(chosen.connectors, context),
         dead_letters=SqsDeadLetterSink(chosen.push_dlq_url),
         sleep=time.sleep,
-        erased=lambda customer_id: directory.erased([f"customer:{customer_id}"], int(time.time())),
+        erased=lambda customer_ids: frozenset(
+            key.removeprefix("customer:")
+            for key in directory.erased_among([f"customer:{c}" for c in customer_ids], int(time.time()))),
         log=DynamoDeliveryLog(table_name=chosen.tables.contact_state),
     )
 

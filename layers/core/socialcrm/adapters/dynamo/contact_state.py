@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 
 from pynamodb.attributes import NumberAttribute, UnicodeAttribute
 from pynamodb.exceptions import DoesNotExist, PutError, PynamoDBException, UpdateError
@@ -11,6 +11,8 @@ from pynamodb.models import Model
 
 from socialcrm.adapters.dynamo import keys
 from socialcrm.adapters.dynamo.tables import bind
+
+Delivery = tuple[str, str]  # (push id, connector name), as socialcrm.push names it
 
 
 class TaskWindowItem(Model):
@@ -76,21 +78,27 @@ class DynamoDeliveryLog:
         self.keep_seconds = keep_seconds
         self.clock = clock or time.time
 
-    def delivered(self, push_id: str, connector: str) -> bool:
-        try:
-            item = bind(DeliveryItem, self.table_name).get(keys.delivery_key(push_id, connector), consistent_read=True)
-        except DoesNotExist:
-            return False
-        return item.expires_at > self.clock()
+    def delivered_among(self, deliveries: Collection[Delivery]) -> frozenset[Delivery]:
+        """One strongly consistent BatchGetItem (PynamoDB splits it by 100 keys)."""
+        by_key = {keys.delivery_key(push_id, connector): (push_id, connector) for push_id, connector in deliveries}
+        if not by_key:
+            return frozenset()
+        now = self.clock()
+        found = bind(DeliveryItem, self.table_name).batch_get(sorted(by_key), consistent_read=True)
+        return frozenset(by_key[item.pk] for item in found if item.expires_at > now)
 
-    def record(self, push_id: str, connector: str) -> bool:
-        item = bind(DeliveryItem, self.table_name)(pk=keys.delivery_key(push_id, connector), push_id=push_id,
-                                                   expires_at=int(self.clock()) + self.keep_seconds)
+    def record(self, deliveries: Collection[Delivery]) -> frozenset[Delivery]:
+        """One BatchWriteItem (PynamoDB splits it by 25 items and retries what DynamoDB left unprocessed)."""
+        delivery_item = bind(DeliveryItem, self.table_name)
+        until = int(self.clock()) + self.keep_seconds
         try:
-            item.save()
-        except PynamoDBException:  # the push went through: failing now would only send it again
-            return False
-        return True
+            with delivery_item.batch_write() as batch:
+                for push_id, connector in sorted(set(deliveries)):
+                    batch.save(delivery_item(pk=keys.delivery_key(push_id, connector), push_id=push_id,
+                                             expires_at=until))
+        except PynamoDBException:  # the pushes went through: failing now would only send them again
+            return frozenset(deliveries)
+        return frozenset()
 
 
 class DynamoContactState:

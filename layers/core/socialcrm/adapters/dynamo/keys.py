@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import hashlib
 
+from socialcrm.answer_worth import asked_batch_partition as asked_batch_partition
 from socialcrm.answer_worth import asked_partition as asked_partition
 from socialcrm.answer_worth import asked_partitions as asked_partitions
 from socialcrm.answer_worth import called_partition as called_partition
@@ -27,7 +28,6 @@ CODE_PREFIX = "CODE#"
 # MetricsTable
 BASE_PARTITION = "BASE"  # customers by segment, kept by customer sync and erasure
 BASE_SHARDS = 8
-MARKER_SHARDS = 16
 HOURLY, DAILY = "HOURLY", "DAILY"
 ROLLUP_PREFIX = "ROLLUP#"
 
@@ -109,11 +109,6 @@ def base_sort_key(segment: str, customer_id: str) -> str:
 def base_shard_sort_key(segment: str, shard: int) -> str:
     """A segment's customer-base counter in one shard (the base is the sum over shards, whoever counted where)."""
     return counter_sort_key(f"Customers|Segment={segment}", shard)
-
-
-def seen_partition(day: str, marker: str) -> str:
-    """The partition of a first-sighting marker item (written before the per-batch sightings; they expire)."""
-    return f"SEEN#{day}#{int(marker[:8], 16) % MARKER_SHARDS}"
 
 
 # ASKED#<day>#<n> and CALLED#<day> (what answering is worth) are written by answer_worth.py, which the contact

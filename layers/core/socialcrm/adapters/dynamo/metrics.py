@@ -3,7 +3,8 @@ what answering is worth (ASKED / CALLED facts, answer_worth.py).
 
 A processor batch writes one item per hour it counts in (`COUNTER#<hour>` / `BATCH#<token>`: the summed counts
 and the posts they are for) and one per day it saw voices in (`SEEN#<day>` / `BATCH#<token>`: the hashed
-voices of each distinct-count family). Each is written whole with one PutItem and never changed, so writing it
+voices of each distinct-count family), with, in the same request, its customers of the day's cohort
+(`ASKED#<day>#<n>` / `BATCH#<token>`). Each is written whole with one PutItem and never changed, so writing it
 again is harmless; the rollup sums the counts and counts the distinct voices (docs/architecture.md,
 "Write path").
 """
@@ -15,7 +16,7 @@ from collections import Counter
 from collections.abc import Collection, Mapping, Sequence
 
 from pynamodb.attributes import NumberAttribute, UnicodeAttribute
-from pynamodb.exceptions import DoesNotExist, UpdateError
+from pynamodb.exceptions import DoesNotExist
 from pynamodb.models import Model
 from pynamodb.transactions import TransactWrite
 
@@ -62,6 +63,18 @@ class BatchSightingsItem(Model):
     expires_at = NumberAttribute(null=True)
 
 
+class BatchNotesItem(Model):
+    """What a batch writes before its counts, in one BatchWriteItem per day: its sightings (SEEN#<day> /
+    BATCH#<token>) and its customers of the day's cohort (ASKED#<day>#<n> / BATCH#<token>, `asked`: {marker: first
+    inbound post time in the batch}; TTL)."""
+
+    pk = UnicodeAttribute(hash_key=True)
+    sk = UnicodeAttribute(range_key=True)
+    seen = UnicodeAttribute(null=True)
+    asked = UnicodeAttribute(null=True)
+    expires_at = NumberAttribute(null=True)
+
+
 class GovernanceNoteItem(Model):
     """GOVERNANCE#<day> / <post key>: a reply from an employee or an account posing as the brand (TTL)."""
 
@@ -72,12 +85,14 @@ class GovernanceNoteItem(Model):
 
 
 class AskedItem(Model):
-    """ASKED#<day>#<n> / <marker>: a customer of the day's cohort (answer_worth.py; TTL)."""
+    """ASKED#<day>#<n> / <marker>: a customer of the day's cohort whose post got an answer (answer_worth.py; TTL);
+    under the same partitions, BATCH#<token>: a batch's customers of the day (`asked`, BatchNotesItem)."""
 
     pk = UnicodeAttribute(hash_key=True)
     sk = UnicodeAttribute(range_key=True)
-    first_post_at = UnicodeAttribute(null=True)  # absent until the post is noted (an answer can come first)
+    first_post_at = UnicodeAttribute(null=True)  # one customer's, written by processors before the batch items
     answered = NumberAttribute(null=True)
+    asked = UnicodeAttribute(null=True)  # a batch item's JSON {marker: first inbound post time}
     expires_at = NumberAttribute(null=True)
 
 
@@ -143,10 +158,19 @@ class DynamoCounterStore:
 
     def read_cohort(self, day: str) -> answer_worth.CohortFacts:
         """One Query per ASKED partition of the day, one of CALLED for the day and for the next."""
-        asked = tuple(answer_worth.Asked(item.sk, item.first_post_at, bool(item.answered))
-                      for partition in keys.asked_partitions(day)
-                      for item in bind(AskedItem, self.table_name).query(partition, consistent_read=True)
-                      if item.first_post_at)
+        first: dict[str, str] = {}
+        answered: set[str] = set()
+        for partition in keys.asked_partitions(day):
+            for item in bind(AskedItem, self.table_name).query(partition, consistent_read=True):
+                noted = json.loads(item.asked or "{}") if keys.is_batch_sort_key(item.sk) else {}
+                if item.first_post_at:  # one customer's item
+                    noted[item.sk] = item.first_post_at
+                if item.answered:
+                    answered.add(item.sk)
+                for marker, posted_at in noted.items():
+                    first[marker] = min(posted_at, first.get(marker, posted_at))
+        asked = tuple(answer_worth.Asked(marker, posted_at, marker in answered)
+                      for marker, posted_at in sorted(first.items()))
         return answer_worth.CohortFacts(asked, self._calls(day), self._calls(answer_worth.day_after(day)))
 
     def _calls(self, day: str) -> tuple[answer_worth.Called, ...]:
@@ -162,11 +186,23 @@ class DynamoLedger:
         self.table_name = table_name
 
     def record_sightings(self, batch: str, day: str, seen: Mapping[str, Mapping[str, Collection[str]]],
-                         expires_at: int) -> None:
-        sightings = bind(BatchSightingsItem, self.table_name)
+                         expires_at: int, asked: Mapping[str, str] | None = None,
+                         asked_expires_at: int | None = None) -> None:
+        """One PutItem, or with cohort notes one BatchWriteItem of both items (PynamoDB resends what DynamoDB
+        leaves unprocessed, and raises if some is still left)."""
+        notes = bind(BatchNotesItem, self.table_name)
         body = json.dumps({hour: {counter: sorted(markers) for counter, markers in sorted(families.items())}
                            for hour, families in sorted(seen.items())}, separators=(",", ":"))
-        sightings(keys.sightings_partition(day), keys.batch_sort_key(batch), seen=body, expires_at=expires_at).save()
+        sightings = notes(keys.sightings_partition(day), keys.batch_sort_key(batch), seen=body, expires_at=expires_at)
+        if not asked:
+            sightings.save()
+            return
+        cohort = {answer_worth.marker(day, customer_id): posted_at for customer_id, posted_at in asked.items()}
+        with notes.batch_write() as both:
+            both.save(sightings)
+            both.save(notes(keys.asked_batch_partition(day, batch), keys.batch_sort_key(batch),
+                            asked=json.dumps(dict(sorted(cohort.items())), separators=(",", ":")),
+                            expires_at=asked_expires_at or expires_at))
 
     def record_counts(self, batch: str, hour: str, counts: Mapping[str, int], posts: Sequence[PostKey]) -> None:
         counts_item = bind(BatchCountsItem, self.table_name)
@@ -185,17 +221,6 @@ class DynamoLedger:
         note_item = bind(GovernanceNoteItem, self.table_name)
         note = json.dumps({"role": role, "platform": platform})
         note_item(keys.governance_partition(day), post_key.text, figures=note, expires_at=expires_at).save()
-
-    def note_asked(self, day: str, customer_id: str, posted_at: str, expires_at: int) -> None:
-        asked_item = bind(AskedItem, self.table_name)
-        marker = answer_worth.marker(day, customer_id)
-        try:
-            asked_item(keys.asked_partition(day, marker), marker).update(
-                actions=[asked_item.first_post_at.set(posted_at), asked_item.expires_at.set(expires_at)],
-                condition=asked_item.first_post_at.does_not_exist() | (asked_item.first_post_at > posted_at))
-        except UpdateError as error:
-            if error.cause_response_code != "ConditionalCheckFailedException":
-                raise  # an earlier post of the day is kept
 
     def note_answered(self, day: str, customer_id: str, expires_at: int) -> None:
         asked_item = bind(AskedItem, self.table_name)
