@@ -86,3 +86,13 @@ def test_a_token_signed_by_another_key_or_unsigned_is_refused(verify, google_key
         verify(unsigned)
     with pytest.raises(SignatureInvalid):
         google_business.ADAPTER.verify(WebhookRequest("POST", body=b"{}"), CREDENTIALS)
+
+
+@pytest.mark.parametrize("claim", ["exp", "iat"])
+def test_a_token_without_an_expiry_or_an_issue_time_is_refused(verify, google_keys, claim):
+    now = int(time.time())
+    body = {"iss": "https://accounts.google.com", "aud": AUDIENCE, "email": EMAIL, "email_verified": True,
+            "iat": now, "exp": now + 3600, "sub": "1234567890"}
+    del body[claim]  # a token that never expires, or whose age cannot be told
+    with pytest.raises(SignatureInvalid):
+        verify(jwt.encode(body, google_keys[0], algorithm="RS256", headers={"kid": "k1"}))
