@@ -82,3 +82,10 @@ def test_a_decision_on_a_post_or_customer_not_there_says_which(world, post_key, 
     held_posts(deps, sync, 1)
     with pytest.raises(NotFound, match=f"^{named}$"):
         handle({"action": "reject", "post_key": post_key, "customer_id": customer_id}, sync.linking)
+
+
+def test_a_review_request_that_is_not_an_object_says_so(world):
+    _, sync = world
+    with pytest.raises(InvalidRecord) as refused:
+        handle(["confirm"], sync.linking)
+    assert (refused.value.field, refused.value.problem) == ("request", "must be an object")
