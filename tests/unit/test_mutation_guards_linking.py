@@ -5,8 +5,9 @@ from __future__ import annotations
 import pytest
 
 from socialcrm.errors import InvalidRecord, NotFound
+from socialcrm.model import PostKey
 from socialcrm.processing import process_post
-from socialcrm.review import handle
+from socialcrm.review import MAX_PENDING, handle
 from tests.unit.test_matching import card_post_keys
 from tests.unit.test_processing import a_post
 from tests.unit.test_review_requests import held_posts
@@ -89,3 +90,26 @@ def test_a_review_request_that_is_not_an_object_says_so(world):
     with pytest.raises(InvalidRecord) as refused:
         handle(["confirm"], sync.linking)
     assert (refused.value.field, refused.value.problem) == ("request", "must be an object")
+
+
+def test_the_review_queue_shows_50_held_posts_when_no_limit_is_asked(world):
+    deps, sync = world
+    for n in range(MAX_PENDING):
+        deps.reviews.hold(PostKey("instagram", f"h{n}"), "2026-11-20T09:00:00Z", [])
+
+    assert len(handle({"action": "pending"}, sync.linking).posts) == 50
+
+
+@pytest.mark.parametrize("customer_id", [None, "  "])
+def test_a_link_code_request_without_a_customer_says_the_customer_id_is_required(world, customer_id):
+    _, sync = world
+    with pytest.raises(InvalidRecord) as refused:
+        handle({"action": "issue_code", "customer_id": customer_id}, sync.linking)
+    assert (refused.value.field, refused.value.problem) == ("customer_id", "is required")
+
+
+def test_a_review_queue_limit_out_of_range_names_the_limit(world):
+    _, sync = world
+    with pytest.raises(InvalidRecord) as refused:
+        handle({"action": "pending", "limit": 0}, sync.linking)
+    assert refused.value.field == "limit"
