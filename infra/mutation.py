@@ -151,7 +151,6 @@ class ModuleScore:
     equivalent: int = 0
     survivors: list[str] = field(default_factory=list)
     timeouts: list[str] = field(default_factory=list)  # counted as killed, listed to be looked at
-    seconds: float = 0.0  # the wall time of its mutants' test runs, added up
     not_run: int = 0  # mutants an interrupted run did not reach: not scored
 
     @property
@@ -184,7 +183,7 @@ def score(targets: list[Target], equivalents: dict[str, Equivalent]) -> tuple[li
         if not meta.exists():
             raise SystemExit(f"no results for {target.path}: run without --report-only first")
         results = json.loads(meta.read_text(encoding="utf-8"))
-        exit_codes, durations = results["exit_code_by_key"], results["durations_by_key"]
+        exit_codes = results["exit_code_by_key"]
         for mutant, exit_code in sorted(exit_codes.items()):
             if not target.covers(mutant) or mutant in seen:
                 continue
@@ -193,7 +192,6 @@ def score(targets: list[Target], equivalents: dict[str, Equivalent]) -> tuple[li
             if status == "not checked":
                 module_score.not_run += 1
                 continue
-            module_score.seconds += durations.get(mutant) or 0.0
             entry = equivalents.get(mutant)
             if entry is not None:
                 diff = get_diff_for_mutant(mutant, path=target.path)
@@ -208,24 +206,25 @@ def score(targets: list[Target], equivalents: dict[str, Equivalent]) -> tuple[li
                 module_score.timeouts.append(mutant)
             if status not in KILLED:
                 module_score.survivors.append(f"{mutant} ({status})\n{get_diff_for_mutant(mutant, path=target.path)}")
-    stale += [f"{name}: no such mutant in scope" for name in equivalents if name not in seen]
+    modules = {target.module for target in targets}  # a run of some modules judges only their entries
+    stale += [f"{name}: no such mutant in scope" for name in equivalents
+              if name not in seen and name.rsplit(".", 1)[0] in modules]
     return scores, stale
 
 
 def render(scores: list[ModuleScore], stale: list[str], seconds: float | None) -> str:
     width = max(len(s.module) for s in scores)
-    lines = [f"{'module':<{width}}  mutants  equivalent  killed  survived   score  test time"]
+    lines = [f"{'module':<{width}}  mutants  equivalent  killed  survived   score"]
     for s in scores:
         lines.append(f"{s.module:<{width}}  {s.counted + s.equivalent:7}  {s.equivalent:10}  {s.killed:6}  "
-                     f"{s.counted - s.killed:8}  {s.score:6.1%}  {s.seconds:7.0f} s"
+                     f"{s.counted - s.killed:8}  {s.score:6.1%}"
                      f"{'' if s.score >= GOAL else '  < 90 %'}{f'  ({s.not_run} not run)' if s.not_run else ''}")
     counted, killed = sum(s.counted for s in scores), sum(s.killed for s in scores)
-    equivalent, seconds_all = sum(s.equivalent for s in scores), sum(s.seconds for s in scores)
+    equivalent = sum(s.equivalent for s in scores)
     lines.append(f"{'all':<{width}}  {counted + equivalent:7}  {equivalent:10}  {killed:6}  {counted - killed:8}  "
-                 f"{killed / counted if counted else 1:6.1%}  {seconds_all:7.0f} s")
-    lines.append("test time: the wall time of each mutant's test run, added up (two run at once)")
+                 f"{killed / counted if counted else 1:6.1%}")
     if seconds is not None:
-        lines.append(f"mutmut run: {seconds / 60:.1f} min")
+        lines.append(f"mutmut run: {seconds / 60:.1f} min (generation, test map unless reused, clean run, mutants)")
     if stale:
         lines += ["", "Stale entries in tests/mutation/equivalent.txt (not excluded):", *stale]
     timeouts = [mutant for s in scores for mutant in s.timeouts]

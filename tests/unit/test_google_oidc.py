@@ -86,3 +86,25 @@ def test_a_token_signed_by_another_key_or_unsigned_is_refused(verify, google_key
         verify(unsigned)
     with pytest.raises(SignatureInvalid):
         google_business.ADAPTER.verify(WebhookRequest("POST", body=b"{}"), CREDENTIALS)
+
+
+@pytest.mark.parametrize("claim", ["exp", "iat"])
+def test_a_token_without_an_expiry_or_an_issue_time_is_refused(verify, google_keys, claim):
+    now = int(time.time())
+    body = {"iss": "https://accounts.google.com", "aud": AUDIENCE, "email": EMAIL, "email_verified": True,
+            "iat": now, "exp": now + 3600, "sub": "1234567890"}
+    del body[claim]  # a token that never expires, or whose age cannot be told
+    with pytest.raises(SignatureInvalid):
+        verify(jwt.encode(body, google_keys[0], algorithm="RS256", headers={"kid": "k1"}))
+
+
+def test_a_token_expired_within_the_30_second_clock_leeway_is_accepted(verify, google_keys):
+    verify(token(google_keys[0], exp=int(time.time()) - 10))
+
+
+@pytest.mark.parametrize(("claims", "reason"), [
+    ({"aud": "https://elsewhere.example"}, "the bearer token is not a valid Google ID token for this endpoint"),
+    ({"email": "someone@evil.example"}, "the bearer token was issued to another service account")])
+def test_a_refused_token_says_whether_it_is_invalid_or_another_accounts(verify, google_keys, claims, reason):
+    with pytest.raises(SignatureInvalid, match=f"^{reason}$"):
+        verify(token(google_keys[0], **claims))

@@ -1,0 +1,26 @@
+"""make mutation's own set-up (infra/mutation.py, infra/mutation_pytest.py)."""
+
+from __future__ import annotations
+
+import ast
+
+from infra.mutation import LAYER, read_scope
+from infra.mutation_pytest import cheapest_first
+
+
+def test_a_mutants_unit_tests_run_before_its_integration_tests_each_fastest_first():
+    durations = {"tests/integration/test_a.py::fast": 0.01, "tests/unit/test_b.py::slow": 2.0,
+                 "tests/unit/test_c.py::fast": 0.1, "tests/integration/test_d.py::slow": 5.0}
+    assert cheapest_first(list(durations), durations) == [
+        "tests/unit/test_c.py::fast", "tests/unit/test_b.py::slow",
+        "tests/integration/test_a.py::fast", "tests/integration/test_d.py::slow"]
+
+
+def test_every_function_the_scope_names_exists_in_its_module():
+    for target in read_scope():
+        tree = ast.parse((LAYER.parent / target.path).read_text(encoding="utf-8"))
+        defined = {node.name for node in tree.body if isinstance(node, ast.FunctionDef)}
+        defined |= {f"{node.name}.{item.name}" for node in tree.body if isinstance(node, ast.ClassDef)
+                    for item in node.body if isinstance(item, ast.FunctionDef)}
+        missing = set(target.functions) - defined
+        assert not missing, f"{target.path}: {sorted(missing)}"
