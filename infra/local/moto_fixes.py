@@ -193,9 +193,31 @@ def sqs_without_rescanning_the_queue() -> None:
     models.SQSBackend.send_message = send_without_counting
 
 
+def serialize_without_re_deriving_keys() -> None:
+    """An answer's serializer looks each member up under the names its alias rules give (6 rules, each
+    member of each AttributeValue of each item); for a dict those names follow from the shape and the
+    member alone, so they are worked out once per shape and member and remembered."""
+    from moto.core import serialize
+
+    derive = serialize.XFormedAttributePicker.get_possible_keys
+    remembered: dict[tuple[Any, Any, str], tuple[str, ...]] = {}
+
+    def get_possible_keys(self: Any, context: Any) -> Any:
+        if type(context.obj) is not dict or self.alias_providers is not serialize.DEFAULT_ALIAS_PROVIDERS:
+            return derive(self, context)  # an object's own class, or its Meta, may name other keys
+        shape = context.shape
+        key = (shape, getattr(shape, "parent", None), context.key)
+        if key not in remembered:
+            remembered[key] = tuple(derive(self, context))
+        return remembered[key]
+
+    serialize.XFormedAttributePicker.get_possible_keys = get_possible_keys
+
+
 def apply() -> None:
     back_up_items_not_tables()
     serialize_dynamodb_writes()  # after the transaction's own fix: it wraps the final method
     query_without_sorting_the_table()
     route_without_listing_the_package()
     sqs_without_rescanning_the_queue()
+    serialize_without_re_deriving_keys()
