@@ -20,8 +20,9 @@ from infra.local import moto_fixes
 from tests.iam import dynamodb_grants, dynamodb_needs
 
 # The local stack's fixes to moto's own cost (infra/local/moto_fixes.py: the same answers, checked by
-# tests/e2e/test_local_aws.py), here too: without them a Query sorts the whole table and a transaction copies
-# every table it touches, so a test's cost grew with what earlier steps of it had stored.
+# tests/e2e/test_local_aws.py), here too: without them a Query sorts the whole table, a transaction copies every
+# table it touches (a test's cost grew with what its earlier steps had stored) and every answer's items are
+# serialized attribute by attribute, member by member.
 moto_fixes.apply()
 
 ROOT = Path(__file__).resolve().parents[2]
