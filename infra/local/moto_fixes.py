@@ -1,4 +1,5 @@
-"""Fixes to moto's cost model, applied only inside the local stack's moto server process.
+"""Fixes to moto's cost model, applied inside the local stack's moto server process (and in the integration
+tests' own process, tests/integration/conftest.py).
 
 Measured under the load test (10,000 deliveries, about 8,000 posts stored, queues thousands deep):
 - TransactWriteItems deep-copied every table it touched, to roll back on failure: each transaction
@@ -9,6 +10,8 @@ Measured under the load test (10,000 deliveries, about 8,000 posts stored, queue
 - SQS read the clock through datetime arithmetic (about 5 us) twice per queued message, and counted the
   queue three times over for every message sent or received: with a few thousand messages queued each
   call took 0.1 to 1 s.
+- DynamoDB's answers went through moto's generic serializer, every member of every AttributeValue of every
+  item looked up under several names: about half of moto's DynamoDB time in the write path's integration tests.
 Answers are unchanged (tests/e2e/test_local_aws.py); only the work done to produce them is.
 
 One fix is about correctness, not cost: DynamoDB applies each write and each transaction atomically, moto
@@ -193,9 +196,74 @@ def sqs_without_rescanning_the_queue() -> None:
     models.SQSBackend.send_message = send_without_counting
 
 
+def serialize_without_re_deriving_keys() -> None:
+    """An answer's serializer looks each member up under the names its alias rules give (6 rules, each
+    member of each AttributeValue of each item); for a dict those names follow from the shape and the
+    member alone, so they are worked out once per shape and member and remembered."""
+    from moto.core import serialize
+
+    derive = serialize.XFormedAttributePicker.get_possible_keys
+    remembered: dict[tuple[Any, Any, str], tuple[str, ...]] = {}
+
+    def get_possible_keys(self: Any, context: Any) -> Any:
+        if type(context.obj) is not dict or self.alias_providers is not serialize.DEFAULT_ALIAS_PROVIDERS:
+            return derive(self, context)  # an object's own class, or its Meta, may name other keys
+        shape = context.shape
+        key = (shape, getattr(shape, "parent", None), context.key)
+        if key not in remembered:
+            remembered[key] = tuple(derive(self, context))
+        return remembered[key]
+
+    serialize.XFormedAttributePicker.get_possible_keys = get_possible_keys
+
+
+class _NotPlain(Exception):
+    """An attribute value the generic serializer must handle (binary, or not in DynamoDB's own form)."""
+
+
+def _plain_attribute_value(value: Any) -> dict[str, Any]:
+    """A DynamoDB AttributeValue as moto stores it, already in its wire form: a copy of it."""
+    if type(value) is not dict or len(value) != 1:
+        raise _NotPlain
+    ((kind, inner),) = value.items()
+    if kind in ("S", "N") and type(inner) is str:
+        return {kind: inner}
+    if kind in ("BOOL", "NULL") and type(inner) is bool:
+        return {kind: inner}
+    if kind in ("SS", "NS") and type(inner) is list and all(type(member) is str for member in inner):
+        return {kind: list(inner)}
+    if kind == "M" and type(inner) is dict:
+        return {"M": {name: _plain_attribute_value(member) for name, member in inner.items()}}
+    if kind == "L" and type(inner) is list:
+        return {"L": [_plain_attribute_value(member) for member in inner]}
+    raise _NotPlain
+
+
+def serialize_attribute_values_as_stored() -> None:
+    """DynamoDB's answers hold items as AttributeValues, which moto keeps in their wire form already; the
+    generic serializer walked each one member by member (ten members, each looked up under several names).
+    A value in that plain form is copied as it is; anything else (binary, sets of binary) takes the generic way."""
+    from moto.core import serialize
+
+    generic = serialize.BaseJSONSerializer._serialize_type_structure
+
+    def structure(self: Any, serialized: Any, value: Any, shape: Any, key: str) -> None:
+        if key and shape.name == "AttributeValue" and self.operation_model.service_model.service_name == "dynamodb":
+            try:
+                serialized[self.get_serialized_name(shape, key)] = _plain_attribute_value(value)
+                return
+            except _NotPlain:
+                pass
+        generic(self, serialized, value, shape, key)
+
+    serialize.BaseJSONSerializer._serialize_type_structure = structure
+
+
 def apply() -> None:
     back_up_items_not_tables()
     serialize_dynamodb_writes()  # after the transaction's own fix: it wraps the final method
     query_without_sorting_the_table()
     route_without_listing_the_package()
     sqs_without_rescanning_the_queue()
+    serialize_without_re_deriving_keys()
+    serialize_attribute_values_as_stored()

@@ -94,6 +94,25 @@ def test_queries_find_their_partition_in_order_and_scans_still_page(table):
     assert len(scanned) == len(set(scanned)) >= 9
 
 
+def test_every_kind_of_attribute_value_comes_back_as_written(endpoint):
+    """Answers copy plain AttributeValues as stored and take moto's own serializer for binary ones: both exact."""
+    dynamodb = client(endpoint, "dynamodb")
+    dynamodb.create_table(TableName="kinds", BillingMode="PAY_PER_REQUEST", AttributeDefinitions=[
+        {"AttributeName": "pk", "AttributeType": "S"}], KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}])
+    item = {"pk": {"S": "every kind"}, "text": {"S": "tëxt 😡"}, "number": {"N": "-1.5"}, "bytes": {"B": b"\x00\xff"},
+            "texts": {"SS": ["a", "b"]}, "numbers": {"NS": ["1", "2"]}, "byte_sets": {"BS": [b"\x01", b"\x02"]},
+            "plain": {"M": {"list": {"L": [{"S": "x"}, {"NULL": True}, {"BOOL": False}, {"N": "7"},
+                                           {"M": {"deeper": {"BOOL": True}}}]}, "empty": {"M": {}}}},
+            "with_bytes": {"L": [{"S": "y"}, {"M": {"b": {"B": b"\x03"}, "s": {"SS": ["z"]}}}]}}
+    try:
+        dynamodb.put_item(TableName="kinds", Item=item)
+        assert dynamodb.get_item(TableName="kinds", Key={"pk": item["pk"]}, ConsistentRead=True)["Item"] == item
+        assert dynamodb.query(TableName="kinds", KeyConditionExpression="pk = :p",
+                              ExpressionAttributeValues={":p": item["pk"]})["Items"] == [item]
+    finally:
+        dynamodb.delete_table(TableName="kinds")  # the other tests see table t alone
+
+
 def test_queue_counts_visibility_and_deletes(endpoint):
     sqs = client(endpoint, "sqs")
     url = sqs.create_queue(QueueName="q")["QueueUrl"]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import copy
+import functools
 import json
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -14,11 +16,26 @@ import botocore.client
 import pytest
 from moto import mock_aws
 
+from infra.local import moto_fixes
 from tests.iam import dynamodb_grants, dynamodb_needs
+
+# The local stack's fixes to moto's own cost (infra/local/moto_fixes.py: the same answers, checked by
+# tests/e2e/test_local_aws.py), here too: without them a Query sorts the whole table, a transaction copies every
+# table it touches (a test's cost grew with what its earlier steps had stored) and every answer's items are
+# serialized attribute by attribute, member by member.
+moto_fixes.apply()
 
 ROOT = Path(__file__).resolve().parents[2]
 PARAMETERS = {name: value.format(api_url="http://127.0.0.1:3000") if isinstance(value, str) else value
               for name, value in json.loads((ROOT / "infra/local/parameters.json").read_text()).items()}
+
+
+@functools.cache
+def parsed_template() -> dict:
+    """template.yaml parsed once per process; each test gets its own deep copy (a few milliseconds)."""
+    from infra.local.cfn import load_template
+
+    return load_template(str(ROOT / "template.yaml"))
 
 
 def reset_cached_clients() -> None:
@@ -40,22 +57,25 @@ def aws(monkeypatch):
     monkeypatch.setenv("POWERTOOLS_TRACE_DISABLED", "true")
     monkeypatch.setenv("POWERTOOLS_SERVICE_NAME", "socialcrm")
     monkeypatch.setenv("POWERTOOLS_METRICS_NAMESPACE", "SocialCRM")
-    from infra.local.cfn import create_resources, function_specs, load_template
+    from infra.local.cfn import create_resources, function_specs
 
     with mock_aws():
         reset_cached_clients()
-        template = load_template(str(ROOT / "template.yaml"))
+        template = copy.deepcopy(parsed_template())
         resources = create_resources(boto3.Session(region_name="us-east-1"), template, PARAMETERS,
                                      str(ROOT / "infra/local/secrets.json"))
         specs = function_specs(template, resources)
         in_use: list[str] = []  # the function whose environment is set: its IAM policy is the one that counts
         refused: set[tuple] = set()
+        grants_of: dict[str, set] = {}
         real_call = botocore.client.BaseClient._make_api_call
 
         def within_policy(client, operation, params):
             inspecting = getattr(client, "test_inspection", False)  # the test's own look at the tables
             if in_use and not inspecting and client.meta.service_model.service_name == "dynamodb":
-                granted = dynamodb_grants(template, in_use[-1])
+                if in_use[-1] not in grants_of:
+                    grants_of[in_use[-1]] = dynamodb_grants(template, in_use[-1])
+                granted = grants_of[in_use[-1]]
                 refused.update((in_use[-1], *need) for need in dynamodb_needs(operation, params)
                                if need not in granted)
             return real_call(client, operation, params)

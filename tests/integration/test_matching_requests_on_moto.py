@@ -1,4 +1,5 @@
-"""Matching one post costs the same DynamoDB requests at 100 and at 10,000 customers (key reads, no scan)."""
+"""Matching one post costs the same DynamoDB requests at 100 and at 2,000 customers (key reads, no scan). Twenty
+times the customers shows a request that grows with them as well as 10,000 would; the seeding costs a fifth."""
 
 from __future__ import annotations
 
@@ -50,7 +51,7 @@ POST = CanonicalPost("instagram", "dm-1", "message", Author("instagram", "ig-424
                      "It's me, +44 7911 200042 or user42@example.org", "2026-11-20T09:00:00Z", source="meta")
 
 
-@pytest.mark.parametrize("customers", [100, 10_000])
+@pytest.mark.parametrize("customers", [100, 2_000])
 def test_matching_one_post_makes_the_same_requests_at_any_customer_count(aws, monkeypatch, customers):
     aws.use("ProcessorFunction")
     table = aws.resources.table_names["CustomersTable"]

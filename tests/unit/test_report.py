@@ -52,8 +52,10 @@ def summed(prefix: str) -> float:
     return sum(value for figures in DAYS.values() for name, value in figures.items() if name.startswith(prefix))
 
 
-@pytest.fixture
-def rendered(tmp_path):
+@pytest.fixture(scope="module")
+def rendered(tmp_path_factory):
+    """Rendered once for the tests that only read the page and the picture."""
+    tmp_path = tmp_path_factory.mktemp("report")
     source = tmp_path / "rollups.json"
     source.write_text(json.dumps({"daily": DAYS, "hourly": HOURLY}), encoding="utf-8")
     assert report.main(["--from-file", str(source), "--out", str(tmp_path / "out")]) == 0
