@@ -6,7 +6,8 @@ Budgets (issue 16): the contact lookup and the agent page load at most 10 MB (th
 load); every other function's layers at most 40 MB; no layer holds boto3, botocore or s3transfer (the python3.13
 runtime's are used). A build takes a minute or more, so its figures are kept in layers/sizes.json under a key: the
 hash of the layers' requirements.txt and Makefiles and of the template's layer assignments. While the key matches,
-the budgets are checked against the kept figures, with the size of the socialcrm code measured now; a change to
+the budgets are checked against the kept figures, with the size of the socialcrm code (and its bytecode, compiled
+here as the build compiles it) measured now; a change to
 any of those files rebuilds (and rewrites layers/sizes.json, to be committed with the change).
 """
 
@@ -15,6 +16,7 @@ from __future__ import annotations
 import argparse
 import hashlib
 import json
+import marshal
 import os
 import shutil
 import subprocess
@@ -52,8 +54,20 @@ def build_key(template: dict[str, Any]) -> str:
 
 
 def tree_bytes(path: Path) -> int:
-    return sum(entry.stat().st_size for entry in path.rglob("*")
-               if entry.is_file() and "__pycache__" not in entry.parts)
+    """The files under `path` as built, bytecode included (the layers ship it: layers/*/Makefile)."""
+    return sum(entry.stat().st_size for entry in path.rglob("*") if entry.is_file())
+
+
+def bytecode_bytes(source: Path) -> int:
+    """The size of a module's .pyc as compileall writes it for this interpreter (16-byte header, marshalled code)."""
+    return 16 + len(marshal.dumps(compile(source.read_bytes(), str(source), "exec", dont_inherit=True)))
+
+
+def _without_bytecode(package: Path) -> list[Path]:
+    """The package's modules that ship no python3.13 bytecode (each would be compiled on every cold start)."""
+    tag = "cpython-313"
+    return [source for source in package.rglob("*.py")
+            if not (source.parent / "__pycache__" / f"{source.stem}.{tag}.pyc").is_file()]
 
 
 def measure_build(build_dir: Path, template: dict[str, Any]) -> dict[str, Any]:
@@ -63,7 +77,8 @@ def measure_build(build_dir: Path, template: dict[str, Any]) -> dict[str, Any]:
         packages = {entry.name: (tree_bytes(entry) if entry.is_dir() else entry.stat().st_size)
                     for entry in sorted((build_dir / name / "python").iterdir())}
         packages.pop(CODE_PACKAGE, None)
-        layers[name] = {"library_bytes": sum(packages.values()), "packages": packages}
+        layers[name] = {"library_bytes": sum(packages.values()), "packages": packages,
+                        "modules_without_bytecode": len(_without_bytecode(build_dir / name / "python" / CODE_PACKAGE))}
     code = {name: tree_bytes(build_dir / name) for name in _resources_of(template, "AWS::Serverless::Function")}
     return {"layers": layers, "function_code_bytes": code}
 
@@ -85,7 +100,9 @@ def sam_build(sam: str, template_path: Path) -> dict[str, Any]:
 
 def code_bytes(template: dict[str, Any]) -> int:
     core = _resources_of(template, "AWS::Serverless::LayerVersion")["CoreLayer"]["Properties"]["ContentUri"]
-    return tree_bytes(ROOT / core / CODE_PACKAGE)
+    files = [entry for entry in (ROOT / core / CODE_PACKAGE).rglob("*")
+             if entry.is_file() and "__pycache__" not in entry.parts]  # a local run's bytecode is not what ships
+    return sum(entry.stat().st_size + (bytecode_bytes(entry) if entry.suffix == ".py" else 0) for entry in files)
 
 
 def check(figures: dict[str, Any], template: dict[str, Any]) -> tuple[list[str], list[str]]:
@@ -99,6 +116,9 @@ def check(figures: dict[str, Any], template: dict[str, Any]) -> tuple[list[str],
                           if not package.endswith(".dist-info")), key=lambda item: -item[1])[:4]
         lines.append(f"  {name:16} {layer_bytes[name] / MB:6.1f} MB   largest: "
                      + ", ".join(f"{package} {size / MB:.1f}" for package, size in largest))
+        if layer.get("modules_without_bytecode"):
+            failures.append(f"{name} ships {layer['modules_without_bytecode']} {CODE_PACKAGE} modules without "
+                            "python3.13 bytecode")
         for package in RUNTIME_PACKAGES:
             if package in layer["packages"]:
                 failures.append(f"{name} holds {package}: the python3.13 runtime's must be used")

@@ -248,3 +248,13 @@ def test_the_size_check_fails_over_a_budget_or_with_botocore_in_a_layer():
     loading = [name for name, layers in layer_sizes.function_layers(TEMPLATE).items() if "LibrariesLayer" in layers]
     assert len(loading) >= 8
     assert len(layer_sizes.check(heavier, TEMPLATE)[1]) == 3 + len(loading)  # and every function that loads it
+
+
+def test_the_core_layer_ships_bytecode_for_every_socialcrm_module():
+    """/opt is read-only: a module without bytecode in the layer is compiled on every cold start."""
+    figures = json.loads((ROOT / "layers/sizes.json").read_text(encoding="utf-8"))
+    assert figures["layers"]["CoreLayer"]["modules_without_bytecode"] == 0
+    uncompiled = copy.deepcopy(figures)
+    uncompiled["layers"]["CoreLayer"]["modules_without_bytecode"] = 3
+    assert layer_sizes.check(uncompiled, TEMPLATE)[1] == [
+        "CoreLayer ships 3 socialcrm modules without python3.13 bytecode"]

@@ -13,7 +13,8 @@ from dataclasses import replace
 import pytest
 
 from socialcrm.connectors.connect_tasks import ConnectTasksConnector
-from socialcrm.model import Author, CanonicalPost, safe_link
+from socialcrm.links import safe_link
+from socialcrm.model import Author, CanonicalPost
 from socialcrm.processing import process_post
 from tests.fakes import FakeIngestQueue
 from tests.signers import fixture, sign

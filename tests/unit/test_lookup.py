@@ -65,6 +65,43 @@ def test_national_format_caller_is_normalized_with_the_region():
     assert run("07911 123456", reader)["found"] == "true"
 
 
+def test_a_caller_number_written_as_e164_is_read_as_written_then_normalized_when_that_finds_nobody():
+    reader = CardReader({"PHONE#+447911123456": card([])})
+    assert run("+4407911123456", reader)["found"] == "true"  # a trunk zero after the country code
+    assert reader.reads == ["PHONE#+4407911123456", "PHONE#+447911123456"]
+
+
+def test_an_unknown_caller_already_in_normal_form_costs_one_read():
+    reader = CardReader({})
+    assert run("+447911123456", reader)["reason"] == "no_customer"
+    assert reader.reads == ["PHONE#+447911123456"]
+
+
+def test_an_invalid_caller_number_still_lets_the_verified_customer_id_identify_the_contact():
+    event = contact_event("+10000000000")  # E.164 in form, but no such number
+    event["Details"]["Parameters"]["verified_customer_id"] = "c-1"
+    reader = CardReader({"CUSTOMER#c-1": card([])})
+    answer = lookup_contact(event, reader, now=NOW, lookback_days=7, default_region="GB")
+    assert answer["found"] == "true"
+    assert reader.reads == ["PHONE#+10000000000", "CUSTOMER#c-1"]
+
+
+def test_a_known_caller_written_as_e164_is_answered_without_loading_phonenumbers():
+    code = (
+        "import sys\n"
+        "from datetime import UTC, datetime\n"
+        "from socialcrm.lookup import lookup_contact\n"
+        "event = {'Details': {'ContactData': {'CustomerEndpoint': {'Address': '+447911123456'}}, 'Parameters': {}}}\n"
+        "card = {'customer_id': 'c-1', 'customer_name': 'Ada', 'posts': []}\n"
+        "answer = lookup_contact(event, {'PHONE#+447911123456': card}.get, now=datetime.now(UTC), lookback_days=7,\n"
+        "                        default_region='GB')\n"
+        "print(answer['found'], 'phonenumbers' in sys.modules)\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                            env={"PYTHONPATH": "layers/core", "PATH": "/usr/bin:/bin"})
+    assert result.stdout.split() == ["true", "False"]
+
+
 @pytest.mark.parametrize(("address", "reason"), [
     (None, "no_caller_number"), ("", "no_caller_number"), ("anonymous", "withheld_or_invalid_number"),
     ("+0000000000", "withheld_or_invalid_number"), ("+14155552671", "no_customer"),
@@ -103,7 +140,8 @@ def test_lookup_handler_import_loads_no_heavy_modules():
         "import importlib.util, json, sys\n"
         "spec = importlib.util.spec_from_file_location('lookup_app', 'functions/contact_lookup/app.py')\n"
         "module = importlib.util.module_from_spec(spec); spec.loader.exec_module(module)\n"
-        "print(json.dumps(sorted(m for m in sys.modules if m.split('.')[0] in ('pydantic', 'pynamodb', 'requests'))))\n"
+        "heavy = ('pydantic', 'pynamodb', 'requests', 'phonenumbers')\n"
+        "print(json.dumps(sorted(m for m in sys.modules if m.split('.')[0] in heavy)))\n"
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
                             env={"PYTHONPATH": "layers/core", "PATH": "/usr/bin:/bin",

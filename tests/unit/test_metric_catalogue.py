@@ -6,6 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from socialcrm import call_signals
 from socialcrm import metric_catalogue as catalogue
 from socialcrm.lookup import channel_signals
 from socialcrm.metric_catalogue import Computed, Copy, Kind, Metric, Percentile, PostedWithin, Share, ShareWithin
@@ -57,10 +58,8 @@ def test_a_daily_family_declared_in_the_catalogue_alone_is_derived_by_the_rollup
     assert figures["HeldShare"] == 0.25 and figures["MatchRate"] == 0.75
 
 
-def test_a_call_signal_declared_in_the_catalogue_alone_is_emitted_by_the_lookup(monkeypatch):
-    within_hour = Metric("CallerPosted1h", Kind.CALL, derivation=PostedWithin(timedelta(hours=1)))
-    monkeypatch.setattr(catalogue, "CALL_SIGNALS", (*catalogue.CALL_SIGNALS, within_hour))
-    monkeypatch.setattr("socialcrm.lookup.CALL_SIGNALS", catalogue.CALL_SIGNALS)
+def test_a_call_signal_declared_in_call_signals_alone_is_emitted_by_the_lookup(monkeypatch):
+    monkeypatch.setitem(call_signals.WINDOWS, "CallerPosted1h", timedelta(hours=1))
     recent = {"found": "true", "last_post_at": "2026-11-20T11:30:00Z"}
     older = {"found": "true", "last_post_at": "2026-11-19T20:00:00Z"}
     assert channel_signals(recent, NOW) == {"CallerPosted24h": 1, "CallerPosted7d": 1, "CallWithSocialContext": 1,
@@ -68,3 +67,10 @@ def test_a_call_signal_declared_in_the_catalogue_alone_is_emitted_by_the_lookup(
     assert channel_signals(older, NOW) == {"CallerPosted24h": 1, "CallerPosted7d": 1, "CallWithSocialContext": 1,
                                            "CallerPosted1h": 0}
     assert set(channel_signals({"found": "false"}, NOW).values()) == {0}
+
+
+def test_the_catalogue_has_one_published_call_family_per_call_signal_with_its_window():
+    families = {metric.name: metric for metric in catalogue.CALL_SIGNALS}
+    assert set(families) == set(call_signals.WINDOWS)
+    for name, window in call_signals.WINDOWS.items():
+        assert families[name].published and families[name].derivation == PostedWithin(window)

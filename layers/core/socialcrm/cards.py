@@ -46,7 +46,8 @@ def is_shared(card: dict[str, Any]) -> bool:
 
 
 def build_card(customer: Customer, posts: Iterable[StoredPost], updated_at: str) -> dict[str, Any]:
-    from socialcrm.model import PLATFORM_HOSTS, safe_link  # here: the lookup's cold start never needs them
+    from socialcrm.links import safe_link
+    from socialcrm.platform_catalog import PLATFORM_HOSTS
 
     unique = {p.key.text: p for p in posts}
     newest_first = sorted(unique.values(), key=lambda p: (p.created_at, p.key.text), reverse=True)

@@ -1,8 +1,8 @@
 """The contact-centre lookup: who is calling (or chatting) -> flat string map, in one DynamoDB GetItem.
 
-Kept light for a fast cold start: boto3, phonenumbers and the standard library only (no PynamoDB,
-no requests, no pydantic, no X-Ray SDK). It never raises: any failure answers found="false" with a
-`reason`, well inside Amazon Connect's 8 s, so the caller never goes down the error branch.
+Kept light for a fast cold start: boto3 and the standard library only (phonenumbers only for a caller number
+not written as E.164; no PynamoDB, no requests, no pydantic, no X-Ray SDK). It never raises: any failure answers
+found="false" with a `reason`, well inside Amazon Connect's 8 s, so the caller never goes down the error branch.
 
 Identification, first that applies: the caller's phone number (E.164, national numbers read with the
 block parameter `default_country`, else DEFAULT_PHONE_REGION); for chat and task contacts, or a
@@ -28,11 +28,9 @@ from datetime import UTC, datetime, timedelta
 from functools import cache
 from typing import TYPE_CHECKING, Any
 
-from socialcrm import answer_worth
+from socialcrm import answer_worth, call_signals
 from socialcrm.cards import CARD_POSTS, customer_lookup_key, email_lookup_key, is_shared, phone_lookup_key
-from socialcrm.metric_catalogue import CALL_SIGNALS, PostedWithin
 from socialcrm.names import PLATFORM_NAMES
-from socialcrm.phones import to_e164
 
 if TYPE_CHECKING:  # types only: the lookup's cold start imports none of these
     from mypy_boto3_dynamodb import DynamoDBClient
@@ -54,6 +52,7 @@ _SPACES = re.compile(r"\s+")
 _URLS = re.compile(r"https?://\S+|www\.\S+")
 _UNSPEAKABLE = re.compile(r"[^\w\s.,!?'\u2019:;%-]")
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+_WRITTEN_AS_E164 = re.compile(r"\+[1-9][0-9]{6,14}")
 
 
 class LookupUnavailable(Exception):
@@ -113,14 +112,20 @@ def _parameters(event: Any) -> dict[str, Any]:
     return params if isinstance(params, dict) else {}
 
 
-def lookup_key_for(event: Any, default_region: str) -> tuple[str | None, str]:
-    """(card key, reason when None)."""
+def lookup_key_for(event: Any, default_region: str, *, as_written: bool = False) -> tuple[str | None, str]:
+    """(card key, reason when None). `as_written`: a caller number already written as E.164 (as Amazon Connect
+    writes it) is taken as it is, without phonenumbers and its cold start; lookup_contact reads the normalized key
+    too when that one finds no card."""
     data = _contact_data(event)
     region = str(_parameters(event).get("default_country") or default_region).upper()[:2]
     endpoint = data.get("CustomerEndpoint")
     address = endpoint.get("Address") if isinstance(endpoint, dict) else None
     reason = "no_caller_number"
     if isinstance(address, str) and address.strip():
+        if as_written and _WRITTEN_AS_E164.fullmatch(address):
+            return phone_lookup_key(address), ""
+        from socialcrm.phones import to_e164  # phonenumbers: about a tenth of the cold start, off the usual path
+
         e164 = to_e164(address, region)
         if e164:
             return phone_lookup_key(e164), ""
@@ -172,7 +177,8 @@ def spoken_summary(name: str, recent: int, lookback_days: int, last: dict[str, A
 def card_link(post: dict[str, Any]) -> str:
     """The post's link if it is safe (https, on its platform's hosts): a card built before links were checked
     may still hold a javascript:, data: or foreign one."""
-    from socialcrm.model import PLATFORM_HOSTS, safe_link  # standard library only, kept off the import path
+    from socialcrm.links import safe_link
+    from socialcrm.platform_catalog import PLATFORM_HOSTS
 
     return safe_link(post.get("url"), PLATFORM_HOSTS.get(str(post.get("platform")))) or ""
 
@@ -219,9 +225,8 @@ def channel_signals(answer: dict[str, str], now: datetime) -> dict[str, int]:
     """Whether the caller posted within 24 hours or 7 days, and whether the agent sees social context."""
     last = answer.get("last_post_at") or ""
     has_post = answer.get("found") == "true" and bool(last)
-    return {signal.name: int(has_post and (signal.derivation.window is None
-                                          or _after(last, now - signal.derivation.window)))
-            for signal in CALL_SIGNALS if isinstance(signal.derivation, PostedWithin)}
+    return {name: int(has_post and (window is None or _after(last, now - window)))
+            for name, window in call_signals.WINDOWS.items()}
 
 
 def fit_budget(answer: dict[str, str]) -> dict[str, str]:
@@ -241,7 +246,7 @@ def lookup_contact(event: dict[str, Any], read_card: Callable[[str], dict[str, A
                    now: datetime, lookback_days: int, default_region: str,
                    screen_pop: Callable[[str], str] | None = None, retention_days: int | None = None,
                    record_call: Callable[[str, datetime], None] | None = None) -> dict[str, str]:
-    key, reason = lookup_key_for(event, default_region)
+    key, reason = lookup_key_for(event, default_region, as_written=True)
     if key is None:
         return not_found(reason)
     params = _parameters(event)
@@ -249,6 +254,12 @@ def lookup_contact(event: dict[str, Any], read_card: Callable[[str], dict[str, A
     max_text = _bounded_int(params.get("max_text"), 20, 1000, DEFAULT_MAX_TEXT)
     try:
         card = read_card(key)
+        if card is None:  # the number as written found nobody: the key as normalized, when that differs
+            normalized, reason = lookup_key_for(event, default_region)
+            if normalized is None:
+                return not_found(reason)
+            if normalized != key:
+                card = read_card(normalized)
     except LookupUnavailable:
         return not_found("lookup_unavailable")
     if card is None:

@@ -3,9 +3,9 @@
 A family has a name, dimensions, a kind (who writes it and whether it sums), whether the rollup sends it to
 CloudWatch, how it is derived, and where the dashboard shows it. Everything else takes its names from here:
 the processor's counters (`counter_name`), the rollup's daily figures (`rollup.daily_figures` evaluates each
-daily family's derivation), the lookup's call signals (`lookup.channel_signals`) and the calls the rollup reads
-back (`adapters.cloudwatch`), `make report` (`infra/report.py`) and the dashboard test, which checks
-template.yaml's `SocialDashboard` against `Metric.shown`.
+daily family's derivation), the calls the rollup reads back (`adapters.cloudwatch`; the lookup emits them from
+`call_signals.py`, whose windows the Kind.CALL families carry), `make report` (`infra/report.py`) and the
+dashboard test, which checks template.yaml's `SocialDashboard` against `Metric.shown`.
 
 A name with its dimensions is 'Metric|Dim=value|...' (dimensions in the declared order).
 
@@ -25,7 +25,9 @@ from datetime import timedelta
 from enum import StrEnum
 from typing import TYPE_CHECKING
 
-if TYPE_CHECKING:  # types only: the lookup imports this module on its cold start
+from socialcrm import call_signals
+
+if TYPE_CHECKING:
     from mypy_boto3_cloudwatch.literals import StandardUnitType
 
 
@@ -154,9 +156,10 @@ DAILY_TOPIC_AUTHORS = Metric("DailyTopicAuthors", Kind.FIRST_SIGHTING, ("Topic",
 CUSTOMERS = Metric("Customers", Kind.BASE, ("Segment",))
 
 # -- emitted by the contact lookup per call that found a card (EMF), read back by the daily rollup -----------
-CALLER_POSTED_24H = Metric("CallerPosted24h", Kind.CALL, published=True, derivation=PostedWithin(timedelta(hours=24)))
-CALLER_POSTED_7D = Metric("CallerPosted7d", Kind.CALL, published=True, derivation=PostedWithin(timedelta(days=7)))
-CALL_WITH_SOCIAL_CONTEXT = Metric("CallWithSocialContext", Kind.CALL, published=True, derivation=PostedWithin(None))
+# (names and windows from call_signals.py, which the lookup imports without this module; one name here each)
+CALLER_POSTED_24H, CALLER_POSTED_7D, CALL_WITH_SOCIAL_CONTEXT = (
+    Metric(name, Kind.CALL, published=True, derivation=PostedWithin(window))
+    for name, window in call_signals.WINDOWS.items())
 CALLS_SOURCE = "Calls"  # the day's lookups of any outcome, as the call figures source gives them
 
 # -- derived once a day by the rollup -----------------------------------------------------------------------

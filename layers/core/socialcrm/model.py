@@ -11,9 +11,9 @@ import re
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from typing import Any, ClassVar
-from urllib.parse import urlsplit
 
 from socialcrm.errors import BadRequest
+from socialcrm.links import safe_link
 
 # The hosts of each platform's own links; a platform not listed (generic/<source>) may link to any https host, or
 # to the hosts its mapping declares (url_hosts), checked by the generic adapter. Its readers import it from here.
@@ -33,32 +33,6 @@ class Author:
     name: str | None = None
     phone: str | None = None  # E.164, when the platform identifies people by phone (WhatsApp)
     location: str | None = None  # free text from the profile, when the platform gives it
-
-
-MAX_LINK_LENGTH = 2048
-
-
-def safe_link(url: object, hosts: tuple[str, ...] | None = None) -> str | None:
-    """`url` if it is an absolute https link (on one of `hosts` or their subdomains, when given), else None.
-
-    Refused: other schemes (javascript:, data:, http:), user info, ports, control characters and spaces,
-    backslashes (browsers read them as slashes), and links longer than MAX_LINK_LENGTH.
-    """
-    if not isinstance(url, str) or not url or len(url) > MAX_LINK_LENGTH:
-        return None
-    if any(ord(ch) <= 0x20 or 0x7F <= ord(ch) <= 0x9F or ch == "\\" for ch in url):
-        return None
-    try:
-        parts = urlsplit(url)
-        port = parts.port
-    except ValueError:
-        return None
-    host = (parts.hostname or "").rstrip(".")
-    if parts.scheme != "https" or not host or "@" in parts.netloc or port is not None:
-        return None
-    if hosts is not None and not any(host == allowed or host.endswith("." + allowed) for allowed in hosts):
-        return None
-    return url
 
 
 @dataclass(frozen=True, order=True)

@@ -18,9 +18,8 @@ import hashlib
 import hmac
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, NamedTuple
 from urllib.parse import quote
 
 from socialcrm.errors import ConfigurationError
@@ -35,8 +34,7 @@ _EXPIRY = re.compile(r"[0-9]{1,12}")  # ASCII digits only, bounded (int() accept
 _SIGNATURE = re.compile(r"[0-9a-f]{64}")
 
 
-@dataclass(frozen=True)
-class SigningKeys:
+class SigningKeys(NamedTuple):
     """Links are signed with `current`; `previous` is also accepted until `previous_until` (unix seconds)."""
 
     current: bytes

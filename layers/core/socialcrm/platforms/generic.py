@@ -18,7 +18,8 @@ from pathlib import Path
 from typing import Any
 
 from socialcrm.errors import BadRequest, ConfigurationError, HandshakeRefused, SignatureInvalid, UnknownPlatform
-from socialcrm.model import POST_KINDS, Author, CanonicalPost, parse_time, safe_link
+from socialcrm.links import safe_link
+from socialcrm.model import POST_KINDS, Author, CanonicalPost, parse_time
 from socialcrm.platforms.base import Entries, SetAside, WebhookRequest, WebhookResponse
 from socialcrm.platforms.shapes import an_id, text_of
 from socialcrm.platforms.signing import ALGORITHMS, ascii_integer, matches_any, secrets_in_force, with_rotation
