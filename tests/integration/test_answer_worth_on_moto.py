@@ -6,6 +6,9 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime, timedelta
 
+import botocore.client
+import pytest
+
 from socialcrm.model import Author, CanonicalPost
 from tests.integration.test_pipeline_on_moto import contact_event, sqs_event
 from tests.support.functions import LambdaContext, load_handler
@@ -114,3 +117,37 @@ def test_the_cohort_still_reads_the_first_posts_kept_per_customer_before_the_bat
     assert sorted(cohort.asked, key=lambda a: a.first_post_at) == [
         answer_worth.Asked(both, f"{day}T06:00:00Z", False), answer_worth.Asked(old, f"{day}T08:00:00Z", True),
         answer_worth.Asked(new, f"{day}T09:00:00Z", False)]
+
+
+def test_a_batch_tells_in_which_hours_it_already_counted_a_post_and_no_other_batch_or_post_borrows_that(aws):
+    """What keeps a redelivered post from being counted twice: DynamoLedger.counted names the hours whose counts
+    this batch wrote with this post in them, read consistently, and nothing for another batch or post."""
+    from socialcrm.adapters.dynamo.metrics import DynamoLedger
+    from socialcrm.model import PostKey
+
+    aws.use("ProcessorFunction")
+    ledger = DynamoLedger(table_name=aws.resources.table_names["MetricsTable"])
+    counted, other = PostKey("facebook", "p-1"), PostKey("facebook", "p-2")
+    ledger.record_counts("b-1", "2026-11-20T10", {"Posts|Platform=facebook|Kind=comment": 1}, [counted])
+    ledger.record_counts("b-1", "2026-11-20T11", {"Posts|Platform=facebook|Kind=comment": 1}, [other])
+    ledger.record_counts("b-2", "2026-11-20T12", {"Posts|Platform=facebook|Kind=comment": 1}, [counted])
+
+    hours = ["2026-11-20T10", "2026-11-20T11", "2026-11-20T12", "2026-11-20T10"]
+    requests: list[dict] = []
+    underlying = botocore.client.BaseClient._make_api_call
+
+    def recording(client, operation, params):
+        requests.append({"operation": operation, **params})
+        return underlying(client, operation, params)
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(botocore.client.BaseClient, "_make_api_call", recording)
+        assert ledger.counted("b-1", hours, counted) == frozenset({"2026-11-20T10"})
+    [read] = requests  # one BatchGetItem of the three hours (the repeated one read once), strongly consistent
+    [wanted] = read["RequestItems"].values()
+    assert read["operation"] == "BatchGetItem" and wanted["ConsistentRead"] is True
+    assert sorted(key["pk"]["S"] for key in wanted["Keys"]) == [
+        "COUNTER#2026-11-20T10", "COUNTER#2026-11-20T11", "COUNTER#2026-11-20T12"]
+    assert ledger.counted("b-1", hours, other) == frozenset({"2026-11-20T11"})
+    assert ledger.counted("b-2", hours, counted) == frozenset({"2026-11-20T12"})
+    assert ledger.counted("b-3", hours, counted) == frozenset()

@@ -139,3 +139,38 @@ def test_a_record_reads_back_as_it_was_written(aws):
     assert store.replace(record, stale)
     assert not store.replace(record, record.moved("sent", "2026-11-20T10:30:06Z"))  # moved on since it was read
     assert store.for_post(PostKey("whatsapp", "wamid.1")) == [stale]
+
+
+def test_two_workers_sending_one_reply_record_it_sent_once_with_one_published_pointer(aws):
+    """The second worker's "sent" rests on a record that moved on: its transaction is refused on the reply's
+    condition, so it answers False and writes no second pointer; any other refusal is raised, not swallowed."""
+    from botocore.exceptions import ClientError
+    from pynamodb.exceptions import TransactWriteError
+
+    from socialcrm.adapters.dynamo import DynamoReplyStore
+    from socialcrm.model import PostKey
+    from socialcrm.replies.contract import ReplyTarget
+    from socialcrm.replies.model import ReplyRecord
+
+    aws.use("ReplyFunction")
+    store = DynamoReplyStore(table_name=aws.specs["ReplyFunction"].environment["REPLIES_TABLE"])
+    target = ReplyTarget("instagram", "comment_reply", "17890000000000001", ACCOUNT)
+    record = ReplyRecord("r-race-1", PostKey("instagram", "17890000000000001"), target, "On its way", "sending",
+                         f"iam:{ADA}", "2026-11-20T10:30:00Z", "2026-11-20T10:30:00Z", customer_id="cust-1",
+                         expires_at=1900000000)
+    assert store.claim(record)
+    first = record.moved("sent", "2026-11-20T10:30:02Z", platform_id="ig-1", published_at="2026-11-20T10:30:01Z")
+    second = record.moved("sent", "2026-11-20T10:30:03Z", platform_id="ig-2", published_at="2026-11-20T10:30:02Z")
+    assert store.replace(record, first)
+    assert not store.replace(record, second)
+    assert store.get("r-race-1") == first
+    assert store.published(PostKey("instagram", "ig-1")) is not None
+    assert store.published(PostKey("instagram", "ig-2")) is None
+
+    throttled = TransactWriteError("throttled", cause=ClientError(
+        {"Error": {"Code": "ThrottlingException", "Message": "slow down"}}, "TransactWriteItems"))
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr("socialcrm.adapters.dynamo.replies.TransactWrite.__exit__",
+                      lambda *_args: (_ for _ in ()).throw(throttled))
+        with pytest.raises(TransactWriteError):
+            store.replace(first, first.moved("sent", "2026-11-20T10:30:04Z", platform_id="ig-3"))
