@@ -161,3 +161,13 @@ def test_a_configured_signature_puts_the_body_where_the_payload_first_names_it()
     adapter = generic(signature={"header": "X-Sig", "payload": "{body}.{body}"})
     signature = mac(SECRET, b'{"hello": "world"}' + b".{body}").hex()
     adapter.verify(post({"x-sig": signature}), {"secret": SECRET})
+
+
+def test_a_configured_platforms_delivery_without_its_signature_header_is_refused_before_its_secret_is_read():
+    adapter = generic(signature={"header": "X-Sig", "prefix": "X"})
+    assert refusal(lambda: adapter.verify(post({}), {})) == (401, {"error": "X-Sig missing or wrong"})
+
+
+def test_a_youtube_signature_of_a_known_algorithm_needs_the_hub_secret_even_when_its_value_is_odd():
+    with pytest.raises(ConfigurationError, match="hub_secret"):
+        YouTubeAdapter().verify(post({"x-hub-signature": "sha256=" + mac(SECRET).hex() + "="}), {})
