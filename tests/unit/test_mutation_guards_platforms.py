@@ -128,6 +128,12 @@ def test_a_meta_verification_without_a_token_or_a_challenge_is_refused_with_403_
             (403, {"error": "verify token or mode does not match"})
 
 
+def test_a_meta_delivery_signed_with_another_secret_or_unsigned_is_refused_naming_the_header():
+    for headers in ({"x-hub-signature-256": "sha256=" + mac("another-secret").hex()}, {}):
+        assert refusal(lambda headers=headers: MetaAdapter().verify(post(headers), rotating("app_secret"))) == \
+            (401, {"error": "X-Hub-Signature-256 missing or wrong"})
+
+
 def test_meta_without_a_verify_token_tells_the_operator_which_setting_is_missing():
     with pytest.raises(ConfigurationError) as missing:
         MetaAdapter().handshake(get(**{"hub.mode": "subscribe", "hub.challenge": "c"}), {"app_secret": SECRET})
