@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import threading
 import time
+from datetime import datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import jwt
@@ -100,6 +101,21 @@ def test_a_token_without_an_expiry_or_an_issue_time_is_refused(verify, google_ke
 
 def test_a_token_expired_within_the_30_second_clock_leeway_is_accepted(verify, google_keys):
     verify(token(google_keys[0], exp=int(time.time()) - 10))
+
+
+def test_the_clock_leeway_ends_at_30_seconds_after_expiry(verify, google_keys, monkeypatch):
+    moment = int(time.time())
+
+    class Frozen(datetime):
+        @classmethod
+        def now(cls, tz=None):
+            return datetime.fromtimestamp(moment, tz)
+
+    late, too_late = token(google_keys[0], exp=moment - 29), token(google_keys[0], exp=moment - 30)
+    monkeypatch.setattr(jwt.api_jwt, "datetime", Frozen)  # PyJWT's clock, from here on
+    verify(late)
+    with pytest.raises(SignatureInvalid):
+        verify(too_late)
 
 
 @pytest.mark.parametrize(("claims", "reason"), [
