@@ -36,6 +36,30 @@ def test_an_account_rejected_and_then_confirmed_for_a_customer_is_linked_to_it(w
     assert deps.posts.items["instagram#g2"].customer_id == "c-1"
 
 
+def test_an_account_with_a_handle_rejected_and_then_confirmed_for_a_customer_is_linked_to_it(world):
+    """The rejection was written under the platform id and the handle: the confirmation lifts both."""
+    deps, sync = world
+    process_post(a_post("g1", user_id="ig-7", handle="grace.h", platform="instagram", name="Grace Hopper"), deps)
+    handle({"action": "reject", "post_key": "instagram#g1", "customer_id": "c-1"}, sync.linking)
+    handle({"action": "confirm", "post_key": "instagram#g1", "customer_id": "c-1"}, sync.linking)
+
+    process_post(a_post("g2", user_id="ig-7", handle="grace.h", platform="instagram", name="Grace Hopper"), deps)
+
+    assert deps.posts.items["instagram#g1"].customer_id == "c-1"
+    assert deps.posts.items["instagram#g2"].customer_id == "c-1"
+
+
+def test_confirming_an_account_keeps_the_links_its_handle_already_had(world):
+    deps, sync = world
+    process_post(a_post("g1", user_id="ig-7", handle="grace.h", platform="instagram", name="Grace Hopper"), deps)
+    handle_key = deps.posts.items["instagram#g1"].author_handle_key
+    deps.customers.add_link(handle_key, "c-1", "verified")
+    handle({"action": "confirm", "post_key": "instagram#g1", "customer_id": "c-1"}, sync.linking)
+
+    assert [(link.customer_id, link.source) for link in deps.customers.identity_links(handle_key)] == [
+        ("c-1", "verified")]
+
+
 def test_a_post_confirmed_alone_carries_the_full_score_of_an_agents_confirmation(world):
     deps, sync = world
     process_post(a_post("n1", user_id=None, name="Ada Lovelace"), deps)
