@@ -4,13 +4,29 @@ from __future__ import annotations
 
 import pytest
 
+from socialcrm import linking
+from socialcrm.customers import sync_customers
+from socialcrm.erasure import ErasureDeps, erase
 from socialcrm.errors import InvalidRecord, NotFound
 from socialcrm.model import PostKey
 from socialcrm.processing import process_post
 from socialcrm.review import MAX_PENDING, handle
-from tests.unit.test_matching import card_post_keys
+from tests.unit.test_erasure import ContactState
+from tests.unit.test_matching import ADA, card_post_keys
 from tests.unit.test_processing import a_post
 from tests.unit.test_review_requests import held_posts
+
+
+def index_stays_as_it_is_now(posts) -> None:
+    """The customer index answers from now on as it stands now: a Query right after a write may not show it."""
+    shown = dict(posts.items)
+    posts.recent_for_customer = lambda customer_id, limit: sorted(
+        (p for p in shown.values() if p.customer_id == customer_id), key=lambda p: p.created_at, reverse=True)[:limit]
+
+
+def card_posts(deps, customer_id) -> dict[str, str]:
+    """post key -> what the card says the link rests on"""
+    return {p["post_key"]: p["matched_by"] for p in deps.cards.cards[f"CUSTOMER#{customer_id}"]["posts"]}
 
 
 def test_a_confirmed_accounts_later_post_under_a_new_handle_joins_the_customer(world):
@@ -137,3 +153,114 @@ def test_a_review_queue_limit_out_of_range_names_the_limit(world):
     with pytest.raises(InvalidRecord) as refused:
         handle({"action": "pending", "limit": 0}, sync.linking)
     assert refused.value.field == "limit"
+
+
+def test_a_post_confirmed_alone_shows_on_the_customers_card_as_the_agents_confirmation_before_the_index_shows_it(
+        world):
+    deps, sync = world
+    process_post(a_post("n1", user_id=None, name="Ada Lovelace"), deps)  # a review with only a display name
+    index_stays_as_it_is_now(deps.posts)
+
+    handle({"action": "confirm", "post_key": "facebook#n1", "customer_id": "c-1"}, sync.linking)
+
+    assert card_posts(deps, "c-1") == {"facebook#n1": "confirmed_by_agent"}
+
+
+def test_the_cards_are_rebuilt_from_the_post_as_the_agent_confirmed_it(world):
+    deps, sync = world
+    process_post(a_post("n1", user_id=None, name="Ada Lovelace"), deps)
+    process_post(a_post("g1", user_id="ig-7", handle="grace.h", platform="instagram", name="Grace Hopper"), deps)
+    handed = []
+
+    linking.confirm("facebook#n1", "c-1", sync.linking, handed.append)
+    linking.confirm("instagram#g1", "c-1", sync.linking, handed.append)
+
+    alone, account = handed
+    assert [(p.key.text, p.customer_id, p.evidence, p.match_basis) for p in alone.linked["c-1"]] == [
+        ("facebook#n1", "c-1", ("confirmed_by_agent",), "confirmed_by_agent")]
+    assert [(p.key.text, p.customer_id, p.match_basis) for p in account.linked["c-1"]] == [
+        ("instagram#g1", "c-1", "confirmed_by_agent")]
+    for [post] in (alone.linked["c-1"], account.linked["c-1"]):  # as the post store now holds them
+        stored = deps.posts.items[post.key.text]
+        assert (post.customer_id, post.evidence, post.match_basis) == (
+            stored.customer_id, stored.evidence, stored.match_basis)
+    assert alone.unlinked == account.unlinked == {}
+
+
+def test_an_agent_confirming_an_automatic_link_relabels_the_post_on_the_card_as_confirmed(world):
+    deps, sync = world
+    process_post(a_post("a1", user_id="ig-9", handle="ada.l", platform="instagram", name="Ada Lovelace"), deps)
+    assert card_posts(deps, "c-1") == {"instagram#a1": "handle_on_record"}
+
+    handle({"action": "confirm", "post_key": "instagram#a1", "customer_id": "c-1"}, sync.linking)
+
+    assert deps.posts.items["instagram#a1"].customer_id == "c-1"
+    assert card_posts(deps, "c-1") == {"instagram#a1": "confirmed_by_agent"}
+
+
+def test_a_post_an_agent_unlinked_leaves_the_customers_card_while_the_index_still_lists_it(world):
+    deps, sync = world
+    process_post(a_post("a1", user_id="ig-9", handle="ada.l", platform="instagram", name="Ada Lovelace"), deps)
+    process_post(a_post("p1", text="Ada's own complaint", created="2026-11-20T08:00:00Z"), deps)
+    assert set(card_posts(deps, "c-1")) == {"instagram#a1", "facebook#p1"}
+    index_stays_as_it_is_now(deps.posts)
+
+    handle({"action": "unlink", "post_key": "instagram#a1"}, sync.linking)
+
+    assert deps.posts.items["instagram#a1"].customer_id is None
+    assert set(card_posts(deps, "c-1")) == {"facebook#p1"}
+
+
+def test_rejecting_a_customer_for_an_account_with_a_linked_and_a_held_post_moves_both_off_it(world):
+    deps, sync = world
+    process_post(a_post("b1", user_id="ig-5", handle="ada.l", platform="instagram", name="Grace Hopper"), deps)
+    process_post(a_post("b2", user_id="ig-5", handle="ada.l", platform="instagram", name="Ada Lovelace",
+                        created="2026-11-20T09:05:00Z"), deps)
+    assert [deps.posts.items[k].match_status for k in ("instagram#b1", "instagram#b2")] == ["candidate", "linked"]
+
+    handle({"action": "reject", "post_key": "instagram#b2", "customer_id": "c-1"}, sync.linking)
+
+    assert [(deps.posts.items[k].customer_id, deps.posts.items[k].match_status)
+            for k in ("instagram#b1", "instagram#b2")] == [(None, "unmatched"), (None, "unmatched")]
+    assert deps.reviews.pending(10) == []
+    assert "instagram#b2" not in card_post_keys(deps, "c-1")
+
+
+def test_confirming_a_post_of_an_account_known_only_by_its_handle_links_the_accounts_other_posts(world):
+    deps, sync = world
+    for post_id in ("k1", "k2"):
+        process_post(a_post(post_id, user_id=None, handle="grace.h", platform="instagram", name="Grace Hopper"), deps)
+
+    handle({"action": "confirm", "post_key": "instagram#k1", "customer_id": "c-1"}, sync.linking)
+    process_post(a_post("k3", user_id=None, handle="grace.h", platform="instagram", name="Grace Hopper"), deps)
+
+    assert [deps.posts.items[f"instagram#k{n}"].customer_id for n in (1, 2, 3)] == ["c-1", "c-1", "c-1"]
+    assert set(card_post_keys(deps, "c-1")) == {"instagram#k1", "instagram#k2", "instagram#k3"}
+
+
+def test_erasing_a_customer_keeps_the_posts_of_an_account_an_agent_confirmed_and_then_rejected_for_them(world):
+    deps, sync = world
+    process_post(a_post("g1", user_id="ig-7", platform="instagram", name="Grace Hopper", text="Grace's words"), deps)
+    handle({"action": "confirm", "post_key": "instagram#g1", "customer_id": "c-1"}, sync.linking)
+    handle({"action": "reject", "post_key": "instagram#g1", "customer_id": "c-1"}, sync.linking)
+
+    erase({"customer_id": "c-1"}, ErasureDeps(deps.customers, deps.posts, deps.cards, ContactState(), deps.clock,
+                                              deps.reviews, deps.codes, "GB"))
+
+    assert deps.posts.items["instagram#g1"].text == "Grace's words"
+    assert process_post(a_post("g2", user_id="ig-7", platform="instagram", name="Grace Hopper"), deps).status == \
+        "stored"  # the account is not marked erased either
+
+
+def test_an_account_linked_for_more_than_the_handle_the_crm_drops_stays_linked(world):
+    """Matching reads a learned link's origin from its source ("linked:<asserted kind>"): only the ids learned
+    from the dropped handle go with it."""
+    deps, sync = world
+    process_post(a_post("a1", user_id="ig-9", handle="ada.l", platform="instagram", name="Ada Lovelace"), deps)
+    deps.customers.add_link("id:instagram:ig-9", "c-1", "linked:platform_phone_on_record")
+
+    sync_customers([{**ADA, "social": [{"platform": "facebook", "user_id": "1001"}]}], sync)
+
+    assert sorted(deps.customers.links["id:instagram:ig-9"]) == [
+        ("c-1", "linked:handle_on_record"), ("c-1", "linked:platform_phone_on_record")]
+    assert deps.posts.items["instagram#a1"].customer_id == "c-1"
