@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
 from socialcrm import linking
@@ -264,3 +266,88 @@ def test_an_account_linked_for_more_than_the_handle_the_crm_drops_stays_linked(w
     assert sorted(deps.customers.links["id:instagram:ig-9"]) == [
         ("c-1", "linked:handle_on_record"), ("c-1", "linked:platform_phone_on_record")]
     assert deps.posts.items["instagram#a1"].customer_id == "c-1"
+
+
+def test_a_confirmation_stores_what_the_account_is_now_matched_by_and_shows_it_on_the_card(world):
+    deps, sync = world
+    process_post(a_post("a1", user_id="ig-9", handle="ada.l", platform="instagram", name="Ada Lovelace"), deps)
+
+    handle({"action": "confirm", "post_key": "instagram#a1", "customer_id": "c-1"}, sync.linking)
+
+    stored = deps.posts.items["instagram#a1"]
+    assert (stored.match_status, stored.match_key, stored.match_score) == ("linked", "id:instagram:ig-9", 225)
+    [shown] = deps.cards.cards["CUSTOMER#c-1"]["posts"]
+    assert (shown["match"], shown["matched_by"]) == ("id:instagram:ig-9", "confirmed_by_agent")
+
+
+def test_an_issued_link_code_expires_30_minutes_after_it_is_issued(world):
+    deps, sync = world
+    issued = handle({"action": "issue_code", "customer_id": "c-1"}, sync.linking)
+    assert issued.expires_at == "2026-11-20T11:00:00Z"
+    [saved] = deps.codes.codes.values()
+    assert saved["expires_at"] == int(deps.clock().timestamp()) + 30 * 60
+
+
+def test_a_link_code_for_a_customer_not_there_names_them(world):
+    _, sync = world
+    with pytest.raises(NotFound, match=r"^no customer c-404$"):
+        handle({"action": "issue_code", "customer_id": "c-404"}, sync.linking)
+
+
+def a_direct_message(post_id, text, user_id="ig-5", handle_=None):
+    post = a_post(post_id, user_id=user_id, handle=handle_, platform="instagram", name="Grace Hopper", text=text)
+    return replace(post, kind="message")
+
+
+def test_a_link_code_written_in_a_public_comment_links_nobody(world):
+    deps, sync = world
+    code = handle({"action": "issue_code", "customer_id": "c-1"}, sync.linking).code
+    process_post(a_post("c1", user_id="ig-5", platform="instagram", name="Grace Hopper", text=f"my code {code}"), deps)
+
+    assert deps.posts.items["instagram#c1"].customer_id is None
+    assert deps.customers.links["id:instagram:ig-5"] == set()
+
+
+def test_a_link_code_sent_from_an_account_known_only_by_its_handle_links_the_handle(world):
+    deps, sync = world
+    code = handle({"action": "issue_code", "customer_id": "c-1"}, sync.linking).code
+    process_post(a_direct_message("m1", f"here you go {code}", user_id=None, handle_="grace.h"), deps)
+
+    assert deps.posts.items["instagram#m1"].customer_id == "c-1"
+    assert deps.customers.links["handle:instagram:grace.h"] == {("c-1", "verified")}
+
+
+def test_only_the_first_two_codes_in_a_message_are_tried(world):
+    deps, sync = world
+    code = handle({"action": "issue_code", "customer_id": "c-1"}, sync.linking).code
+    process_post(a_direct_message("m1", f"AAAA-AAAA BBBB-BBBB {code}"), deps)
+
+    assert deps.posts.items["instagram#m1"].customer_id is None
+    assert [saved["used_at"] for saved in deps.codes.codes.values()] == [None]
+
+
+def test_a_customer_who_sends_their_code_from_an_account_rejected_for_them_is_linked(world):
+    deps, sync = world
+    process_post(a_post("g1", user_id="ig-5", platform="instagram", name="Grace Hopper"), deps)
+    handle({"action": "reject", "post_key": "instagram#g1", "customer_id": "c-1"}, sync.linking)
+    code = handle({"action": "issue_code", "customer_id": "c-1"}, sync.linking).code
+
+    process_post(a_direct_message("m1", f"it is me: {code}"), deps)
+    process_post(a_post("g2", user_id="ig-5", platform="instagram", name="Grace Hopper"), deps)
+
+    assert deps.customers.links["id:instagram:ig-5"] == {("c-1", "verified")}
+    assert [deps.posts.items[k].customer_id for k in ("instagram#g1", "instagram#m1", "instagram#g2")] == \
+        ["c-1", "c-1", "c-1"]
+
+
+def test_a_held_post_confirmed_shows_on_the_card_with_its_new_match_before_the_index_shows_it(world):
+    deps, sync = world
+    held_posts(deps, sync, 1)  # instagram account ig-2, handle ada.l, held for review
+    index_stays_as_it_is_now(deps.posts)
+
+    handle({"action": "confirm", "post_key": "instagram#h0", "customer_id": "c-1"}, sync.linking)
+
+    [shown] = deps.cards.cards["CUSTOMER#c-1"]["posts"]
+    assert (shown["post_key"], shown["match"], shown["matched_by"]) == (
+        "instagram#h0", "id:instagram:ig-2", "confirmed_by_agent")
+    assert deps.reviews.pending(10) == []
