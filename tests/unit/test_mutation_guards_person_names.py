@@ -5,8 +5,10 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+import pytest
+
 from socialcrm.matching import resolve
-from socialcrm.person_names import name_similarity
+from socialcrm.person_names import name_similarity, name_verdict
 from tests.unit.test_processing import a_post
 
 
@@ -22,3 +24,16 @@ def test_a_profile_location_that_repeats_the_city_on_record_counts_for_the_custo
     post = replace(post, author=replace(post.author, location="Newcastle, Newcastle upon Tyne"))
 
     assert "location_match" in resolve(post, deps.customers, "GB").evidence
+
+
+@pytest.mark.parametrize(("shown", "recorded", "verdict"), [
+    ("Alan Smith", "Allan Smith", "agrees"),  # names of four letters or more may be misspelt
+    ("Ana Lima", "Anna Lima", "differs"),  # a name under four letters is compared exactly
+    ("J P", "Yelena Petrova", "similar"),  # initials as the name is written in another language (Jelena)
+    ("J S", "J. Smith", "similar"),  # initials that fit a record written with initials
+    ("Ivan Ivanov", "Sergei Ivanov", "differs"),  # one recorded name is matched once: a relative
+    ("Ana Julia Lima", "Lima Ana", "agrees"),  # a record written family name first, a middle name it lacks
+    ("Ada Lovelace", "Ada King", "differs"),  # the same given name, another family name
+])
+def test_name_verdicts_at_the_edges_of_each_rule(shown, recorded, verdict):
+    assert name_verdict(shown, recorded) == verdict
