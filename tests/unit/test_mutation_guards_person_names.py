@@ -28,6 +28,7 @@ def test_a_profile_location_that_repeats_the_city_on_record_counts_for_the_custo
 
 @pytest.mark.parametrize(("shown", "recorded", "verdict"), [
     ("Alan Smith", "Allan Smith", "agrees"),  # names of four letters or more may be misspelt
+    ("Kristina Smith", "Krystyna Smith", "agrees"),  # long names: three letters in four alike are enough (75)
     ("Ana Lima", "Anna Lima", "differs"),  # a name under four letters is compared exactly
     ("J P", "Yelena Petrova", "similar"),  # initials as the name is written in another language (Jelena)
     ("J S", "J. Smith", "similar"),  # initials that fit a record written with initials
