@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import threading
 import time
-from datetime import datetime
+from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import jwt
@@ -103,19 +103,26 @@ def test_a_token_expired_within_the_30_second_clock_leeway_is_accepted(verify, g
     verify(token(google_keys[0], exp=int(time.time()) - 10))
 
 
-def test_the_clock_leeway_ends_at_30_seconds_after_expiry(verify, google_keys, monkeypatch):
-    moment = int(time.time())
+NOW = datetime(2026, 11, 30, 12, 0, tzinfo=UTC)
 
-    class Frozen(datetime):
-        @classmethod
-        def now(cls, tz=None):
-            return datetime.fromtimestamp(moment, tz)
 
-    late, too_late = token(google_keys[0], exp=moment - 29), token(google_keys[0], exp=moment - 30)
-    monkeypatch.setattr(jwt.api_jwt, "datetime", Frozen)  # PyJWT's clock, from here on
-    verify(late)
-    with pytest.raises(SignatureInvalid):
-        verify(too_late)
+class StoppedClock(datetime):
+    """The time PyJWT checks a token's times against, stopped at NOW."""
+
+    @classmethod
+    def now(cls, tz=None):
+        return NOW.astimezone(tz)
+
+
+def test_the_clock_leeway_ends_at_30_seconds_either_side(verify, google_keys, monkeypatch):
+    monkeypatch.setattr(jwt.api_jwt, "datetime", StoppedClock)
+    now = int(NOW.timestamp())
+    verify(token(google_keys[0], iat=now - 3600, exp=now - 29))  # expired 29 seconds ago: our clock may be ahead
+    verify(token(google_keys[0], iat=now + 30, exp=now + 3600))  # issued 30 seconds ahead of our clock
+    for claims in ({"iat": now - 3600, "exp": now - 30}, {"iat": now + 31, "exp": now + 3600}):
+        with pytest.raises(SignatureInvalid) as refused:
+            verify(token(google_keys[0], **claims))
+        assert str(refused.value) == "the bearer token is not a valid Google ID token for this endpoint"
 
 
 @pytest.mark.parametrize(("claims", "reason"), [

@@ -227,6 +227,10 @@ def confirm(post_key: Any, customer_id: Any, deps: LinkingDeps,
                        customer_id)
     else:
         deps.customers.remove_link(key, customer_id)
+        other = state.author_handle_key if key == state.author_key else None
+        if other and any(link.customer_id == customer_id and link.source == "rejected"
+                         for link in deps.customers.identity_links(other, consistent=True)):
+            deps.customers.remove_link(other, customer_id)  # reject wrote the pair under the handle too
         deps.customers.add_link(key, customer_id, "confirmed")
         changes = rematch(posts_of_account(state, deps), deps)
     refresh(changes)

@@ -1,0 +1,40 @@
+"""Names and places compared as people write them (socialcrm.person_names): what `make mutation` showed no test
+noticing."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import pytest
+
+from socialcrm.matching import resolve
+from socialcrm.person_names import name_similarity, name_verdict
+from tests.unit.test_processing import a_post
+
+
+def test_a_name_or_place_that_repeats_one_of_its_words_scores_as_naming_the_recorded_one():
+    assert name_similarity("Newcastle, Newcastle upon Tyne", "Newcastle upon Tyne") == 95.0
+    assert name_similarity("Ada Lovelace (Ada)", "Ada Lovelace") == 95.0
+
+
+def test_a_profile_location_that_repeats_the_city_on_record_counts_for_the_customer(world):
+    deps, _ = world
+    deps.customers.records["c-1"] = replace(deps.customers.records["c-1"], city="Newcastle upon Tyne")
+    post = a_post("p1", name="Ada Lovelace")
+    post = replace(post, author=replace(post.author, location="Newcastle, Newcastle upon Tyne"))
+
+    assert "location_match" in resolve(post, deps.customers, "GB").evidence
+
+
+@pytest.mark.parametrize(("shown", "recorded", "verdict"), [
+    ("Alan Smith", "Allan Smith", "agrees"),  # names of four letters or more may be misspelt
+    ("Kristina Smith", "Krystyna Smith", "agrees"),  # long names: three letters in four alike are enough (75)
+    ("Ana Lima", "Anna Lima", "differs"),  # a name under four letters is compared exactly
+    ("J P", "Yelena Petrova", "similar"),  # initials as the name is written in another language (Jelena)
+    ("J S", "J. Smith", "similar"),  # initials that fit a record written with initials
+    ("Ivan Ivanov", "Sergei Ivanov", "differs"),  # one recorded name is matched once: a relative
+    ("Ana Julia Lima", "Lima Ana", "agrees"),  # a record written family name first, a middle name it lacks
+    ("Ada Lovelace", "Ada King", "differs"),  # the same given name, another family name
+])
+def test_name_verdicts_at_the_edges_of_each_rule(shown, recorded, verdict):
+    assert name_verdict(shown, recorded) == verdict
