@@ -3,16 +3,21 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 
 import pytest
 
+from socialcrm.customers import SyncResult, sync_customers
 from socialcrm.erasure import MARKER_DAYS, ErasureDeps, erase
-from socialcrm.model import PostKey
+from socialcrm.errors import InvalidRecord
+from socialcrm.model import Author, PostKey
 from socialcrm.processing import process_post
+from socialcrm.replies.service import Submission, submit_reply
 from socialcrm.review import handle
 from tests.unit.test_erasure_requests import ContactState
 from tests.unit.test_matching import card_post_keys
 from tests.unit.test_processing import a_post
+from tests.unit.test_reply_loop import AGENT, customer_comment, erasure_of, loop
 
 
 class RecordingEraser:
@@ -126,3 +131,91 @@ def test_an_erased_accounts_posts_leave_the_card_of_the_customer_they_were_linke
     erase({"platform": "instagram", "user_id": "ig-7"}, deps)
 
     assert card_post_keys(processor, "c-1") == ["facebook#p1"]
+
+
+@pytest.mark.parametrize(("request_", "field", "problem"), [
+    ("c-1", "request", "must be an object"),
+    ({"customer_id": 7}, "customer_id", "must be a non-empty string"),
+    ({"user_id": "1001"}, "platform", "is required when customer_id is not given"),
+    ({"platform": "facebook"}, "user_id", "or handle is required with platform")])
+def test_a_request_naming_nobody_tells_the_caller_what_is_missing(erasure, request_, field, problem):
+    _, _, deps = erasure
+    with pytest.raises(InvalidRecord) as refused:
+        erase(request_, deps)
+    assert (refused.value.field, refused.value.problem) == (field, problem)
+
+
+def test_erasing_a_customer_with_a_learned_account_marks_each_key_once_and_counts_exactly_what_went(erasure):
+    processor, _, deps = erasure
+    process_post(instagram_post("ig2", "ig-7"), processor)  # learned by Ada's handle; the handle notes ig-7 as holder
+    until = int(processor.clock().timestamp()) + MARKER_DAYS * 86400
+
+    receipt = erase({"customer_id": "c-1"}, deps)
+
+    marked = ("customer:c-1", "id:facebook:1001", "handle:instagram:ada.l", "phone:+447911123456", "id:instagram:ig-7")
+    assert processor.customers.markers == dict.fromkeys(marked, until)
+    assert receipt.counts == {
+        "customer_records": 1, "identity_keys": 5, "posts": 2, "replies": 0, "match_candidates": 0, "link_codes": 0,
+        "cards": 2, "task_windows": 0, "profile_objects": 0, "markers": 5, "tombstones": 0}
+    assert sorted(processor.posts.items) == ["facebook#anon"]
+
+
+def test_erasing_a_customer_erases_what_their_accounts_wrote_even_posts_an_agent_unlinked_or_holds(erasure):
+    processor, sync, deps = erasure
+    whatsapp = replace(a_post("w1", platform="whatsapp", kind="message"),
+                       author=Author("whatsapp", None, None, None, "+447911123456"))  # by the phone on the record
+    process_post(whatsapp, processor)
+    process_post(a_post("ig", user_id=None, handle="ada.l", platform="instagram", text="Ada on IG"), processor)
+    for post_key in ("facebook#p1", "whatsapp#w1"):
+        handle({"action": "unlink", "post_key": post_key}, sync.linking)
+    assert [processor.posts.items[key].customer_id for key in ("facebook#p1", "whatsapp#w1", "instagram#ig")] == \
+        [None, None, None]
+    assert list(processor.reviews.held) == ["instagram#ig"]
+
+    receipt = erase({"customer_id": "c-1"}, deps)
+
+    assert sorted(processor.posts.items) == ["facebook#anon"]
+    assert receipt.counts["posts"] == 3
+    assert processor.reviews.held == {}
+
+
+def test_erasing_a_customer_leaves_an_account_an_agent_said_is_not_theirs(erasure):
+    processor, sync, deps = erasure
+    process_post(a_post("g1", user_id="ig-9", platform="instagram", name="Grace Hopper"), processor)
+    handle({"action": "reject", "post_key": "instagram#g1", "customer_id": "c-1"}, sync.linking)
+    assert processor.customers.get("c-1").linked_keys == ("id:instagram:ig-9",)
+
+    erase({"customer_id": "c-1"}, deps)
+
+    assert "instagram#g1" in processor.posts.items
+    assert "id:instagram:ig-9" not in processor.customers.markers
+
+
+def test_erasing_a_customer_asks_each_connector_for_every_copy_it_holds_of_them(erasure):
+    _, _, deps = erasure
+    eraser = RecordingEraser("profile_objects", 1)
+    deps.erasers = (eraser,)
+    erase({"customer_id": "c-1"}, deps)
+    assert eraser.calls == [("c-1", None)]  # also copies of posts we no longer hold
+
+
+def test_erasing_a_customer_whose_post_was_deleted_on_the_platform_still_erases_our_reply_to_them(world):
+    processor, replies, _, _ = loop(world)
+    process_post(customer_comment(), processor)
+    sent = submit_reply(Submission(PostKey("facebook", "cm-1"), "So sorry, Ada"), AGENT, replies)
+    process_post(replace(customer_comment(), verb="remove"), processor)  # she deleted her comment
+    assert processor.posts.get_state(PostKey("facebook", "cm-1")) is None
+    assert replies.store.get(sent.reply_id).customer_id == "c-1"
+
+    receipt = erase({"customer_id": "c-1"}, erasure_of(processor, replies.store))
+
+    assert replies.store.get(sent.reply_id) is None  # it answered her by name
+    assert receipt.counts["replies"] == 1
+
+
+def test_erasing_a_customer_known_by_name_only_counts_their_record_and_no_identity_key(erasure):
+    processor, sync, deps = erasure
+    assert sync_customers([{"customer_id": "c-3", "name": "Cy Nobody"}], sync) == SyncResult(1)
+    receipt = erase({"customer_id": "c-3"}, deps)
+    assert (receipt.counts["customer_records"], receipt.counts["identity_keys"]) == (1, 0)
+    assert processor.customers.get("c-3") is None

@@ -152,6 +152,7 @@ def _erase_customer(customer_id: str, deps: ErasureDeps, now: int) -> Receipt:
     customer = deps.customers.get(customer_id)
     keys = list(customer.identity_keys) if customer else []
     keys += _accounts_linked_to(customer_id, customer.linked_keys if customer else (), deps)
+    keys = list(dict.fromkeys(keys))  # a handle on the record can also hold a learned link: one marker, counted once
     # Markers first: anything still in a queue for this customer is dropped from now on.
     deps.customers.mark_erased([customer_key(customer_id), *keys], now + MARKER_DAYS * 86400)
     receipt.counts["markers"] = 1 + len(keys)
