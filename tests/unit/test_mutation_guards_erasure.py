@@ -219,3 +219,22 @@ def test_erasing_a_customer_known_by_name_only_counts_their_record_and_no_identi
     receipt = erase({"customer_id": "c-3"}, deps)
     assert (receipt.counts["customer_records"], receipt.counts["identity_keys"]) == (1, 0)
     assert processor.customers.get("c-3") is None
+
+
+def test_erasing_a_customer_counts_every_reply_to_them_and_skips_one_the_index_lists_but_that_is_gone(world,
+                                                                                                   monkeypatch):
+    processor, replies, _, _ = loop(world)
+    for post_id in ("cm-1", "cm-2", "cm-3"):
+        process_post(customer_comment(post_id), processor)
+    sent = [submit_reply(Submission(PostKey("facebook", post_id), f"Sorry, Ada ({post_id})"), AGENT, replies)
+            for post_id in ("cm-1", "cm-2", "cm-3")]
+    gone = sent[2].reply_id  # deleted a moment ago (an earlier run); the reply indexes have not caught up yet
+    records = replies.store.records
+    monkeypatch.setattr(replies.store, "get", lambda reply_id: None if reply_id == gone else records.get(reply_id))
+    monkeypatch.setattr(replies.store, "delete",
+                        lambda reply_id: reply_id != gone and records.pop(reply_id, None) is not None)
+
+    receipt = erase({"customer_id": "c-1"}, erasure_of(processor, replies.store))
+
+    assert receipt.counts["replies"] == 2
+    assert [reply_id for reply_id in records if reply_id != gone] == []
