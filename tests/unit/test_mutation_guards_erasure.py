@@ -238,3 +238,16 @@ def test_erasing_a_customer_counts_every_reply_to_them_and_skips_one_the_index_l
 
     assert receipt.counts["replies"] == 2
     assert [reply_id for reply_id in records if reply_id != gone] == []
+
+
+def test_a_post_held_with_the_erased_customer_and_another_stays_on_the_review_list_naming_only_the_other(erasure):
+    processor, _, deps = erasure
+    process_post(a_post("h1", user_id="7777", kind="message", text="it's me, call 07911 123456 or 07912 345678"),
+                 processor)  # a stranger's message with Ada's and Bob's numbers
+    assert [c["customer_id"] for c in processor.reviews.held["facebook#h1"]["candidates"]] == ["c-1", "c-2"]
+
+    receipt = erase({"customer_id": "c-1"}, deps)
+
+    assert processor.posts.items["facebook#h1"].match_status == "candidate"
+    assert [c["customer_id"] for c in processor.reviews.held["facebook#h1"]["candidates"]] == ["c-2"]
+    assert receipt.counts["match_candidates"] == 1
