@@ -3,6 +3,8 @@ push delivered once, a customer counted once in their segment, links and erasure
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import os
 
 import pytest
@@ -95,3 +97,13 @@ def test_a_tombstone_tells_the_day_of_the_erasure_and_nothing_for_others(aws):
     assert tombstones.erased_on("c-1") == "2026-11-20"
     assert tombstones.erased_on("c-2") is None
     assert DynamoTombstones(table_name=table, key=b"j" * 32).erased_on("c-1") is None  # keyed: another key, no hit
+
+
+@pytest.mark.parametrize("details", [None, "{}"])
+def test_a_tombstone_kept_without_its_day_still_says_the_customer_was_erased(aws, details):
+    aws.use("ErasureFunction")
+    table, key = os.environ["CUSTOMERS_TABLE"], b"k" * 32
+    digest = hmac.new(key, b"customer:c-1", hashlib.sha256).hexdigest()
+    item = {"pk": {"S": f"TOMBSTONE#{digest}"}, "sk": {"S": "TOMBSTONE"}, "customer_id": {"S": ""}}
+    aws.put_items(table, [item if details is None else {**item, "details": {"S": details}}])
+    assert DynamoTombstones(table_name=table, key=key).erased_on("c-1") == "an earlier day"

@@ -91,3 +91,27 @@ def test_erasing_the_customer_forgets_every_code_issued_to_them(codes):
     assert deps_of("ErasureFunction").codes.forget_customer("cust-7") == 2
     processor = deps_of("ProcessorFunction")
     assert [redeem_code(direct_message("1001", code), processor) for code in issued] == [None, None]
+
+
+def stored(aws, partition: str, sort_key: str) -> dict:
+    """The item as the customers table holds it (the test's own read, outside every function's policy)."""
+    table = aws.specs["ProcessorFunction"].environment["CUSTOMERS_TABLE"]
+    return aws.client("dynamodb").get_item(TableName=table, Key={"pk": {"S": partition}, "sk": {"S": sort_key}},
+                                           ConsistentRead=True)["Item"]
+
+
+def test_a_code_and_its_pointer_under_the_customer_both_expire_with_the_code(aws, codes):
+    deps_of, _ = codes
+    code = issue_code("cust-7", deps_of("MatchReviewFunction")).code
+    expires_at = str(int((NOW + timedelta(minutes=CODE_MINUTES)).timestamp()))
+    partition = f"CODE#{code_hash(code)}"
+    assert stored(aws, partition, "CODE")["expires_at"] == {"N": expires_at}
+    assert stored(aws, "CUSTOMER#cust-7", partition)["expires_at"] == {"N": expires_at}  # no pointer outlives it
+
+
+def test_a_redeemed_code_records_the_second_it_was_used(aws, codes):
+    deps_of, clock = codes
+    code = issue_code("cust-7", deps_of("MatchReviewFunction")).code
+    clock.now = NOW + timedelta(seconds=42)
+    assert redeem_code(direct_message("1001", code), deps_of("ProcessorFunction")) == "cust-7"
+    assert stored(aws, f"CODE#{code_hash(code)}", "CODE")["used_at"] == {"N": str(int(NOW.timestamp()) + 42)}

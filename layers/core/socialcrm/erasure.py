@@ -24,6 +24,7 @@ from socialcrm import identity
 from socialcrm.cards import lookup_keys
 from socialcrm.errors import InvalidRecord
 from socialcrm.linking import LinkingDeps, rematch
+from socialcrm.matching import resolve
 from socialcrm.model import PostKey
 from socialcrm.ports import (
     CardStore,
@@ -147,11 +148,23 @@ def _accounts_linked_to(customer_id: str, keys: Sequence[str], deps: ErasureDeps
                                        for link in deps.customers.identity_links(key))]
 
 
+def _hold_again_if_still_candidate(post_keys: Sequence[PostKey], deps: ErasureDeps) -> None:
+    """A released post still waiting for review goes back on the list with the candidates left: rematch keeps a post
+    whose outcome did not change as it is, and it would otherwise wait for review without being listed."""
+    for post_key in dict.fromkeys(post_keys):
+        state = deps.posts.get_state(post_key)
+        if state is not None and state.match_status == "candidate":
+            match = resolve(state.author_post(), deps.customers, deps.default_region)
+            if match.outcome == "candidate":
+                deps.reviews.hold(post_key, state.created_at, match.candidates)
+
+
 def _erase_customer(customer_id: str, deps: ErasureDeps, now: int) -> Receipt:
     receipt = Receipt(f"customer {customer_id}")
     customer = deps.customers.get(customer_id)
     keys = list(customer.identity_keys) if customer else []
     keys += _accounts_linked_to(customer_id, customer.linked_keys if customer else (), deps)
+    keys = list(dict.fromkeys(keys))  # a handle on the record can also hold a learned link: one marker, counted once
     # Markers first: anything still in a queue for this customer is dropped from now on.
     deps.customers.mark_erased([customer_key(customer_id), *keys], now + MARKER_DAYS * 86400)
     receipt.counts["markers"] = 1 + len(keys)
@@ -181,6 +194,7 @@ def _erase_customer(customer_id: str, deps: ErasureDeps, now: int) -> Receipt:
     for post_key in held_naming_them:
         deps.reviews.release(post_key)
     rematch(held_naming_them, deps.linking)  # held again without them, or unmatched
+    _hold_again_if_still_candidate(held_naming_them, deps)
     receipt.counts["match_candidates"] = len(held_naming_them)
     receipt.counts["link_codes"] = deps.codes.forget_customer(customer_id)
     receipt.counts["task_windows"] = deps.contact_state.forget(customer_id)
