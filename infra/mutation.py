@@ -13,7 +13,8 @@ surviving. Equivalent mutants are listed in tests/mutation/equivalent.txt as
 and an entry whose line no longer appears in the mutant is stale: it is reported and not excluded.
 
     python -m infra.mutation                          # the whole scope (make mutation)
-    python -m infra.mutation --modules screen_pop lookup --keep   # some modules; reuse the last run's test map
+    python -m infra.mutation --modules screen_pop lookup      # some modules, from a fresh workspace
+    python -m infra.mutation --modules lookup --keep   # reuse the last run's map and results (code changed only)
     python -m infra.mutation --report-only            # score the last run again (after editing equivalent.txt)
 """
 
@@ -238,7 +239,8 @@ def render(scores: list[ModuleScore], stale: list[str], seconds: float | None) -
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--modules", nargs="*", help="only these modules (e.g. screen_pop platforms.meta)")
-    parser.add_argument("--keep", action="store_true", help="keep the workspace: reuse the last run's test map")
+    parser.add_argument("--keep", action="store_true",
+                        help="keep the workspace: reuse the last run's test map and results (new tests are not seen)")
     parser.add_argument("--report-only", action="store_true", help="score the last run again")
     parser.add_argument("--children", type=int, default=os.cpu_count() or 2, help="mutants tested at once")
     args = parser.parse_args(argv)
@@ -251,7 +253,8 @@ def main(argv: list[str] | None = None) -> int:
         targets = [target for target in targets if target.module in wanted]
     seconds = None
     if not args.report_only:
-        prepare(read_scope(), keep=args.keep or bool(args.modules))
+        # A kept workspace keeps mutmut's results too: a mutant that survived is not run again after new tests.
+        prepare(read_scope(), keep=args.keep)
         seconds = run_mutmut(targets, args.children)
     scores, stale = score(targets, read_equivalents())
     report = render(scores, stale, seconds)

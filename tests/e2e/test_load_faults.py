@@ -310,7 +310,8 @@ def test_deliveries_under_faults_are_all_accounted_for(load_stack, load_centre, 
     # The dead-letter queue holds exactly the poison, once each.
     assert sorted(dead) == sorted(plan.poison_keys)
     # Every actionable post accepted by the contact centre exactly once; nothing else pushed.
-    assert set(centre.accepted) == plan.actionable_push_ids
+    missing = plan.actionable_push_ids - set(centre.accepted)  # where they went: the summary's leftover, pushes
+    assert set(centre.accepted) == plan.actionable_push_ids, f"never accepted: {sorted(missing)}; {summary}"
     assert pushed_twice == {}
     # Nothing left anywhere: the stack went idle, queues drained, no push dead-lettered.
     assert idle
