@@ -11,6 +11,7 @@ import pytest
 from socialcrm.errors import ConfigurationError, SocialCrmError
 from socialcrm.ingest import error_response
 from socialcrm.platforms.base import WebhookRequest, WebhookResponse
+from socialcrm.platforms.google_business import GoogleBusinessAdapter
 from socialcrm.platforms.linkedin import LinkedInAdapter
 from socialcrm.platforms.meta import MetaAdapter
 from socialcrm.platforms.tiktok import TikTokAdapter, signature_parts
@@ -96,6 +97,11 @@ def tiktok_signed(moment: int, *signatures: str) -> WebhookRequest:
 def test_a_tiktok_handshake_is_refused_saying_tiktok_has_none():
     assert refusal(lambda: TikTokAdapter().handshake(get(), {})) == \
         (403, {"error": "TikTok has no subscription handshake"})
+
+
+def test_a_google_pub_sub_handshake_is_refused_saying_push_has_none():
+    assert refusal(lambda: GoogleBusinessAdapter().handshake(get(), {})) == \
+        (403, {"error": "Pub/Sub push has no handshake"})
 
 
 def test_a_tiktok_delivery_is_refused_naming_what_is_wrong_with_its_signature():
