@@ -1,8 +1,12 @@
 """The unit tests' shared world: two customers synced into fakes, and the processor's dependencies."""
 
+import io
+from collections.abc import Iterator
+
 import pytest
 
 from socialcrm.customers import SyncDeps, SyncResult, sync_customers
+from socialcrm.observability import logger
 from socialcrm.processing import ProcessorDeps
 from tests.fakes import (
     FakeCards,
@@ -32,3 +36,14 @@ def world():
     ], sync)
     assert answer == SyncResult(2)
     return deps, sync
+
+
+@pytest.fixture
+def log_output() -> Iterator[io.StringIO]:
+    """What the one Logger writes during the test, as JSON lines."""
+    buffer = io.StringIO()
+    previous = logger.registered_handler.setStream(buffer)
+    try:
+        yield buffer
+    finally:
+        logger.registered_handler.setStream(previous)

@@ -4,7 +4,6 @@ form's POST: its refusals, the answer lost on the way, and the page drawn after 
 
 from __future__ import annotations
 
-import io
 import json
 import time
 from collections.abc import Iterator
@@ -15,7 +14,6 @@ import pytest
 
 from socialcrm.agent_page import Page, page_for, render_message, respond
 from socialcrm.lookup import LookupUnavailable
-from socialcrm.observability import logger
 from socialcrm.reply_page import Link, csrf_token
 from socialcrm.screen_pop import signature
 
@@ -78,16 +76,6 @@ def post(body: str, card: dict = CARD, ask: Any = None, retention_days: int | No
              "requestContext": {"http": {"method": "POST"}}}
     return respond(event, (KEY,), NOW, lambda _key: card, "GB", retention_days,
                    ask if ask is not None else ReplyFunction())
-
-
-@pytest.fixture
-def log_output() -> Iterator[io.StringIO]:
-    buffer = io.StringIO()
-    previous = logger.registered_handler.setStream(buffer)
-    try:
-        yield buffer
-    finally:
-        logger.registered_handler.setStream(previous)
 
 
 @pytest.fixture

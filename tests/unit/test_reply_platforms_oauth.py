@@ -4,7 +4,6 @@ OAuth refresh (an expired token is refreshed and the call made once more; a rota
 
 from __future__ import annotations
 
-import io
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -12,7 +11,6 @@ from dataclasses import dataclass
 import pytest
 
 from socialcrm import reply_platforms
-from socialcrm.observability import logger
 from socialcrm.replies.contract import OutcomeUnknown, PublishFailed, PublishRefused
 from tests.support.fake_platform import FakePlatform, fake_platform
 from tests.support.platform_fakes import NOW, GoogleApis, LinkedInApi, OAuthServer, XApi
@@ -97,16 +95,6 @@ def test_the_x_token_is_refreshed_with_basic_auth_kept_in_memory_and_its_rotated
     assert refresh.form() == {"grant_type": "refresh_token", "refresh_token": "refresh-1", "client_id": "client-1"}
     assert refresh.headers["authorization"].startswith("Basic ")
     assert stored == [x_api.oauth.refresh_token] and stored != ["refresh-1"]
-
-
-@pytest.fixture
-def log_output() -> Iterator[io.StringIO]:
-    buffer = io.StringIO()
-    previous = logger.registered_handler.setStream(buffer)
-    try:
-        yield buffer
-    finally:
-        logger.registered_handler.setStream(previous)
 
 
 def test_a_rotated_refresh_token_that_cannot_be_stored_does_not_stop_the_reply_and_is_stored_later(

@@ -1,4 +1,5 @@
-"""The contact-centre lookup: who is calling (or chatting) -> flat string map, in one DynamoDB GetItem.
+"""The contact-centre lookup: who is calling (or chatting) -> flat string map, in one DynamoDB GetItem (a second
+only for a caller number written as E.164 that finds nobody and is written otherwise once normalized).
 
 Kept light for a fast cold start: boto3 and the standard library only (phonenumbers only for a caller number
 not written as E.164; no PynamoDB, no requests, no pydantic, no X-Ray SDK). It never raises: any failure answers
