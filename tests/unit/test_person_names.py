@@ -14,6 +14,7 @@ from socialcrm.person_names import is_pseudonym, name_similarity, name_verdict
     ("Zoë Müller", "Zoe Mueller"),  # diacritics and spellings
     ("Сергей Иванов", "Sergei Ivanov"),  # Cyrillic
     ("Yuri Gagarin", "Iouri Gagarine"),  # romanisations
+    ("Natalya Sokolova", "Natalia Sokolova"),  # ends in "a" both ways: not another sex
     ("Bob Smith", "Robert Smith"),  # a nickname
     ("Jonathon Smith", "Jonathan Smith"), ("Jon Smyth", "John Smith"),  # a misspelling
     ("J. Smith", "John Smith"), ("A. Lovelace", "Ada Lovelace"), ("Ada L.", "Ada Lovelace"),  # an initial
@@ -41,6 +42,9 @@ def test_one_name_alone_or_initials_that_fit_are_only_similar(shown, recorded):
     ("Al Smith", "Ali Smith"),  # short names must be written the same
     ("Ada Grace Hopper", "Ada Lovelace"), ("Grace Ada Lovelace", "Ada Lovelace"),
     ("Ada Lovelace Byron King Noel", "Ada Lovelace"),  # too many names the record does not hold
+    # the same names for the other sex: a sister, a wife, a daughter
+    ("Ivana Ivanova", "Ivan Ivanov"), ("Maria Rossi", "Mario Rossi"), ("Alexandra Smith", "Alexander Smith"),
+    ("Jan Kowalski", "Jana Kowalska"), ("Daniela Weber", "Daniel Weber"), ("Carla Bruni", "Carlo Bruni"),
 ])
 def test_a_name_like_display_name_that_does_not_fit_the_record_differs(shown, recorded):
     assert name_verdict(shown, recorded) == "differs"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 import unicodedata
 from functools import lru_cache
@@ -123,9 +124,16 @@ def name_tokens(name: str) -> tuple[str, ...]:
 def _same(one: str, other: str) -> bool:
     if one == other:
         return True
-    if min(len(one), len(other)) < 4:
+    if min(len(one), len(other)) < 4 or _other_gender(one, other):
         return False
     return fuzz.ratio(one, other) >= (75 if min(len(one), len(other)) >= 6 else 80)
+
+
+def _other_gender(one: str, other: str) -> bool:
+    """The same name for another sex: Ivan / Ivana, Ivanov / Ivanova, Mario / Maria, Kowalski / Kowalska,
+    Alexander / Alexandra. One of the two ends in "a" and they part only in their last two letters."""
+    stem = len(os.path.commonprefix([one, other]))
+    return stem >= 3 and max(len(one), len(other)) - stem <= 2 and one.endswith("a") != other.endswith("a")
 
 
 def _is_name_like(display_name: str) -> bool:
