@@ -31,6 +31,8 @@ def mapping(**changes):
     ({"signature": {"header": "X", "encoding": "base32"}}, "signature.encoding"),
     ({"signature": {"header": "X", "payload": "{timestamp}.{body}"}}, "timestamp_header"),
     ({"signature": {"header": "X", "colour": "red"}}, "signature"),
+    ({"signature": {"header": "X", "payload": "v0:"}}, "payload must contain .body. exactly once"),
+    ({"signature": {"header": "X", "payload": "{body}.{body}"}}, "payload must contain .body. exactly once"),
     ({"kind": "tweet"}, "kinds"),
 ])
 def test_a_bad_mapping_is_refused_naming_what_is_wrong(change, message):

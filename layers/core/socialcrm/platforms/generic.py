@@ -112,7 +112,7 @@ def parse_mapping(source: str, raw: Any) -> Mapping:
         raise ConfigurationError(f"generic mapping {source!r}: signature: {error}") from None
     _require(sig.algorithm in ALGORITHMS, source, f"signature.algorithm must be one of {sorted(ALGORITHMS)}")
     _require(sig.encoding in ("hex", "base64"), source, "signature.encoding must be hex or base64")
-    _require("{body}" in sig.payload, source, "signature.payload must contain {body}")
+    _require(sig.payload.count("{body}") == 1, source, "signature.payload must contain {body} exactly once")
     _require(("{timestamp}" in sig.payload) == bool(sig.timestamp_header), source,
              "signature.payload uses {timestamp} exactly when signature.timestamp_header is set")
     kind = raw.get("kind", "post")
