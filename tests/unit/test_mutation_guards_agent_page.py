@@ -204,11 +204,22 @@ def test_after_a_reply_the_next_form_is_already_signed_with_the_agents_login():
     assert 'autocomplete="username" value="ada"' in page.html
 
 
-def test_after_a_reply_to_a_post_no_longer_on_the_card_the_newest_posts_box_is_asked_for():
+def test_after_a_reply_to_a_post_no_longer_on_the_card_its_outcome_is_shown_above_the_timeline():
     ask = ReplyFunction()
     page = post(urlencode(form("facebook#gone")), ask=ask)
     assert page.status == 200
-    assert [(r["reply_box"], r["post_key"]) for r in ask.requests] == [("submit", "facebook#gone"),
-                                                                       ("show", NEWEST["post_key"])]
-    assert f'name="post" value="{NEWEST["post_key"]}"' in page.html
-    assert "Replies are not available right now." not in page.html
+    assert [(r["reply_box"], r["post_key"]) for r in ask.requests] == [("submit", "facebook#gone")]
+    notice = page.html.index("This post is no longer on the timeline.")
+    assert notice < page.html.index("Your reply: Sent") < page.html.index("<ol>")
+    assert 'name="post" value="facebook#gone"' in page.html
+    assert f'name="post" value="{NEWEST["post_key"]}"' not in page.html
+    assert page.html.count("answer</a>") == 2  # both posts still offer their own box
+    assert '<li class="selected">' not in page.html
+
+
+def test_a_link_naming_a_post_no_longer_on_the_card_opens_the_newest_posts_box():
+    ask = ReplyFunction()
+    page, _ = get({**valid_query(), "post": "facebook#gone"}, ask=ask)
+    assert page.status == 200
+    assert [(r["reply_box"], r["post_key"]) for r in ask.requests] == [("show", NEWEST["post_key"])]
+    assert "This post is no longer on the timeline." not in page.html

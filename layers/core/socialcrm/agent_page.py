@@ -63,8 +63,9 @@ when = _when
 
 
 def render_timeline(card: dict[str, Any], selected: str | None = None, link: Link | None = None,
-                    section: str = "") -> str:
-    """The timeline; with a link, each post offers "Answer" and the `selected` post carries `section`."""
+                    section: str = "", left_card: str = "") -> str:
+    """The timeline; with a link, each post offers "Answer" and the `selected` post carries `section`.
+    `left_card`: the reply box of a post answered after it left the card, shown above the timeline."""
     name = escape(clean_text(str(card.get("customer_name") or ""), 200) or "Customer")
     posts = [p for p in card.get("posts") or [] if isinstance(p, dict)]
     items = []
@@ -98,7 +99,10 @@ def render_timeline(card: dict[str, Any], selected: str | None = None, link: Lin
         '<meta name="viewport" content="width=device-width,initial-scale=1">'
         f"<title>{name}: social timeline</title><style>{STYLE}</style></head><body>"
         f'<h1>{name}</h1><p class="meta">{len(posts)} recent social post{plural}, newest first · customer '
-        f"{escape(str(card.get('customer_id', '')))}</p><ol>{body}</ol></body></html>")
+        f"{escape(str(card.get('customer_id', '')))}</p>"
+        + (f'<div class="selected"><p class="meta">This post is no longer on the timeline.</p>{left_card}</div>'
+           if left_card else "")
+        + f"<ol>{body}</ol></body></html>")
 
 
 def render_message(title: str, message: str) -> str:
@@ -171,7 +175,10 @@ def page_for(path: str, lookup_key: str | None, query: dict[str, str], keys: tup
     link = Link(path, str(query["exp"]), str(query["sig"]), _agent_hint(query.get("agent")))
     posts = [p for p in card.get("posts") or [] if isinstance(p, dict) and p.get("post_key")]
     wanted = selected or query.get("post")
-    post = next((p for p in posts if p.get("post_key") == wanted), posts[0] if posts else None)
+    post = next((p for p in posts if p.get("post_key") == wanted), None)
+    if post is None and selected:  # the post answered has left the card: its box, with the outcome, stands apart
+        return Page(200, render_timeline(card, None, link, left_card=reply_panel({"post_key": selected}, link)))
+    post = post or (posts[0] if posts else None)
     section = reply_panel(post, link) if post is not None else ""
     return Page(200, render_timeline(card, str(post.get("post_key")) if post else None, link, section))
 
