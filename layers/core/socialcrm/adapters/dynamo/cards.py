@@ -6,12 +6,10 @@ import json
 from collections.abc import Sequence
 from typing import Any
 
-from botocore.exceptions import ClientError
 from pynamodb.attributes import UnicodeAttribute
-from pynamodb.constants import ALL_OLD, ITEM, PUT_ITEM
 from pynamodb.models import Model
 
-from socialcrm.adapters.dynamo.tables import bind
+from socialcrm.adapters.dynamo.tables import bind, put_unless_refused
 
 
 class CardItem(Model):
@@ -40,23 +38,14 @@ class DynamoCardStore:
         customer_id = card["customer_id"]
         body = json.dumps(card, ensure_ascii=False, separators=(",", ":"))
         card_item(customer_key, customer_id=customer_id, card=body, updated_at=card["updated_at"]).save()
-        table = card_item._get_connection()
         placed = True
         for key in own_keys:
             item = card_item(key, customer_id=customer_id, card=body, updated_at=card["updated_at"])
-            args, kwargs = item._get_save_args(condition=card_item.customer_id == customer_id)
-            request = table.get_operation_kwargs(next(iter(args)), key=ITEM, attributes=kwargs.get("attributes"),
-                                                 condition=kwargs.get("condition"),
-                                                 return_values_on_condition_failure=ALL_OLD)
-            try:
-                table.connection.dispatch(PUT_ITEM, request)
-            except ClientError as error:
-                cause = error.__cause__ if isinstance(error.__cause__, ClientError) else error
-                if cause.response.get("Error", {}).get("Code") != "ConditionalCheckFailedException":
-                    raise
+            refused = put_unless_refused(item, card_item.customer_id == customer_id)
+            if refused is not None:
                 # shared, or another customer's: left to whoever changed its holders; nothing (or an endpoint
                 # that does not say): placed from the holders
-                placed = placed and bool(cause.response.get("Item"))
+                placed = placed and refused.held is not None
         return placed
 
     def delete(self, lookup_keys: Sequence[str]) -> None:

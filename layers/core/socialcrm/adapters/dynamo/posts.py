@@ -9,17 +9,14 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Callable, Sequence
-from typing import Any, cast
 
-from botocore.exceptions import ClientError
 from pynamodb.attributes import NumberAttribute, UnicodeAttribute
-from pynamodb.constants import ALL_OLD, ITEM, PUT_ITEM
 from pynamodb.exceptions import DoesNotExist, UpdateError
 from pynamodb.expressions.update import Action
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex, KeysOnlyProjection
 from pynamodb.models import Model
 
-from socialcrm.adapters.dynamo.tables import bind, epoch, live
+from socialcrm.adapters.dynamo.tables import bind, epoch, live, put_unless_refused
 from socialcrm.model import AnalyzedPost, PostKey
 from socialcrm.stored import StoredPost
 
@@ -163,20 +160,10 @@ class DynamoPostRepository:
             delivery=delivery,
             expires_at=epoch(post.created_at) + self.retention_seconds if self.retention_seconds else None,
         )
-        args, kwargs = item._get_save_args(condition=post_item.pk.does_not_exist())
-        table = post_item._get_connection()
-        request = table.get_operation_kwargs(next(iter(args)), key=ITEM, attributes=kwargs.get("attributes"),
-                                             condition=kwargs.get("condition"),
-                                             return_values_on_condition_failure=ALL_OLD)
-        try:
-            table.connection.dispatch(PUT_ITEM, request)
-        except ClientError as error:
-            cause = error.__cause__ if isinstance(error.__cause__, ClientError) else error
-            if cause.response.get("Error", {}).get("Code") != "ConditionalCheckFailedException":
-                raise
-            held = cause.response.get("Item")
-            if held:
-                return _stored(post_item.from_raw_data(cast(dict[str, Any], held)))
+        refused = put_unless_refused(item, post_item.pk.does_not_exist())
+        if refused is not None:
+            if refused.held is not None:
+                return _stored(post_item.from_raw_data(refused.held))
             # an endpoint that does not return the item: read it (strongly consistent)
             return self.get_state(stored.key) or StoredPost(stored.key, stored.kind, stored.created_at)
         return None

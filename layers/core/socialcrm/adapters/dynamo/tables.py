@@ -10,10 +10,13 @@ from __future__ import annotations
 import os
 from datetime import datetime
 from functools import cache
-from typing import TypeVar, cast
+from typing import Any, TypeVar, cast
 
+from botocore.exceptions import ClientError
 from pynamodb.connection import Connection
+from pynamodb.constants import ALL_OLD, ITEM, PUT_ITEM
 from pynamodb.exceptions import TransactWriteError
+from pynamodb.expressions.condition import Condition
 from pynamodb.models import Model
 
 M = TypeVar("M", bound=Model)
@@ -53,6 +56,30 @@ def condition_failed(error: TransactWriteError) -> bool:
     """Whether the transaction was cancelled because its first item's condition failed."""
     reasons = getattr(error, "cancellation_reasons", None) or []
     return bool(reasons) and reasons[0] is not None and reasons[0].code == "ConditionalCheckFailed"
+
+
+class Refused:
+    """A conditional PutItem the condition refused, with what the table holds (None: an endpoint that does not say)."""
+
+    def __init__(self, held: dict[str, Any] | None) -> None:
+        self.held = held
+
+
+def put_unless_refused(item: Model, condition: Condition) -> Refused | None:
+    """One conditional PutItem that asks for the item it collided with (ReturnValuesOnConditionCheckFailure)."""
+    args, kwargs = item._get_save_args(condition=condition)
+    table = type(item)._get_connection()
+    request = table.get_operation_kwargs(next(iter(args)), key=ITEM, attributes=kwargs.get("attributes"),
+                                         condition=kwargs.get("condition"),
+                                         return_values_on_condition_failure=ALL_OLD)
+    try:
+        table.connection.dispatch(PUT_ITEM, request)
+    except ClientError as error:
+        cause = error.__cause__ if isinstance(error.__cause__, ClientError) else error
+        if cause.response.get("Error", {}).get("Code") != "ConditionalCheckFailedException":
+            raise
+        return Refused(cast(dict[str, Any], cause.response.get("Item")) or None)
+    return None
 
 
 def live(expires_at: float | None, now: float) -> bool:
