@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import ast
+import gc
 
+import pytest
+
+from infra import mutation_pytest
 from infra.mutation import LAYER, read_scope
 from infra.mutation_pytest import cheapest_first
 
@@ -24,3 +28,16 @@ def test_every_function_the_scope_names_exists_in_its_module():
                     for item in node.body if isinstance(item, ast.FunctionDef)}
         missing = set(target.functions) - defined
         assert not missing, f"{target.path}: {sorted(missing)}"
+
+
+@pytest.mark.parametrize(("mutant_under_test", "frozen"), [("socialcrm.lookup.x_clean_text__mutmut_3", True),
+                                                           ("stats", False), ("", False)])
+def test_a_mutants_run_freezes_the_heap_it_was_forked_with_and_no_other_run_does(monkeypatch, mutant_under_test,
+                                                                                  frozen):
+    monkeypatch.setenv("MUTANT_UNDER_TEST", mutant_under_test)
+    gc.unfreeze()
+    try:
+        mutation_pytest.pytest_configure(None)
+        assert (gc.get_freeze_count() > 0) is frozen
+    finally:
+        gc.unfreeze()
