@@ -108,6 +108,12 @@ def read_equivalents(path: Path = EQUIVALENT) -> dict[str, Equivalent]:
     return entries
 
 
+def still_equivalent(entry: Equivalent, diff: str) -> bool:
+    """Whether the mutant still makes the change its entry lists (the `+` lines of its diff)."""
+    added = {line[1:].strip() for line in diff.splitlines() if line.startswith("+") and not line.startswith("+++")}
+    return entry.line in added
+
+
 def prepare(targets: list[Target], keep: bool) -> None:
     """The workspace: links to the repository, and a pyproject.toml for mutmut and for pytest inside it."""
     if WORKSPACE.exists() and not keep:
@@ -135,11 +141,10 @@ def prepare(targets: list[Target], keep: bool) -> None:
 
 
 def run_mutmut(targets: list[Target], children: int) -> float:
-    mutmut = Path(sys.executable).with_name("mutmut")
     globs = [glob for target in targets for glob in target.functions_glob()]
     started = time.monotonic()
-    done = subprocess.run([str(mutmut), "run", "--max-children", str(children), *globs],  # noqa: S603
-                          cwd=WORKSPACE, check=False)
+    done = subprocess.run([sys.executable, "-m", "infra.mutmut_run", "run", "--max-children", str(children),  # noqa: S603
+                           *globs], cwd=WORKSPACE, check=False)
     if done.returncode != 0:
         raise SystemExit(f"mutmut run failed (exit {done.returncode})")
     return time.monotonic() - started
@@ -189,19 +194,16 @@ def score(targets: list[Target], equivalents: dict[str, Equivalent]) -> tuple[li
             if not target.covers(mutant) or mutant in seen:
                 continue
             seen.add(mutant)
+            entry = equivalents.get(mutant)
+            if entry is not None:  # not run (infra/mutmut_run.py) unless the entry is stale
+                if still_equivalent(entry, get_diff_for_mutant(mutant, path=target.path)):
+                    module_score.equivalent += 1
+                    continue
+                stale.append(f"{mutant}: the mutant no longer changes the line '{entry.line}'")
             status = status_by_exit_code[exit_code]
             if status == "not checked":
                 module_score.not_run += 1
                 continue
-            entry = equivalents.get(mutant)
-            if entry is not None:
-                diff = get_diff_for_mutant(mutant, path=target.path)
-                added = {line[1:].strip() for line in diff.splitlines() if line.startswith("+ ") or
-                         (line.startswith("+") and not line.startswith("+++"))}
-                if entry.line in added:
-                    module_score.equivalent += 1
-                    continue
-                stale.append(f"{mutant}: the mutant no longer changes the line '{entry.line}'")
             module_score.statuses[status] += 1
             if status == "timeout":
                 module_score.timeouts.append(mutant)

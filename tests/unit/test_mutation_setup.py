@@ -8,7 +8,7 @@ import gc
 import pytest
 
 from infra import mutation_pytest
-from infra.mutation import LAYER, read_scope
+from infra.mutation import LAYER, Equivalent, read_scope, still_equivalent
 from infra.mutation_pytest import cheapest_first
 
 
@@ -41,3 +41,12 @@ def test_a_mutants_run_freezes_the_heap_it_was_forked_with_and_no_other_run_does
         assert (gc.get_freeze_count() > 0) is frozen
     finally:
         gc.unfreeze()
+
+
+def test_an_equivalent_entry_holds_only_while_the_mutant_still_makes_the_listed_change():
+    entry = Equivalent("socialcrm.x.x_f__mutmut_1", 'return text.split(":")[0]', "the same first part")
+    diff = ('--- socialcrm/x.py\n+++ socialcrm/x.py\n@@ -1,2 +1,2 @@\n def f(text):\n'
+            '-    return text.split(":", 1)[0]\n+    return text.split(":")[0]\n')
+    assert still_equivalent(entry, diff)
+    assert not still_equivalent(entry, diff.replace('split(":")', 'split(";")'))
+    assert not still_equivalent(Equivalent(entry.mutant, "socialcrm/x.py", "a header"), diff)
