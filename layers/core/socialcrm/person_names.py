@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import re
 import unicodedata
 from functools import lru_cache
@@ -132,7 +131,8 @@ def _same(one: str, other: str) -> bool:
 def _other_gender(one: str, other: str) -> bool:
     """The same name for another sex: Ivan / Ivana, Ivanov / Ivanova, Mario / Maria, Kowalski / Kowalska,
     Alexander / Alexandra. One of the two ends in "a" and they part only in their last two letters."""
-    stem = len(os.path.commonprefix([one, other]))
+    shorter = min(len(one), len(other))
+    stem = next((i for i in range(shorter) if one[i] != other[i]), shorter)
     return stem >= 3 and max(len(one), len(other)) - stem <= 2 and one.endswith("a") != other.endswith("a")
 
 
