@@ -289,8 +289,12 @@ class LocalStack:
         self.parameters = parameters
         self.secrets_file = secrets_file
         self.host = host
-        self.ports = {"aws": aws_port or free_port(host), "api": api_port or free_port(host),
-                      "lambda": lambda_port or free_port(host)}
+        # The API and Lambda endpoints are bound now: the parameters and the functions' environment name their ports,
+        # and a port only probed free could be taken by another process before it served ("Address already in use").
+        self._listeners = {name: LoopbackServer((host, port), BaseHTTPRequestHandler)
+                           for name, port in (("api", api_port), ("lambda", lambda_port))}
+        self.ports = {"aws": aws_port or free_port(host),
+                      **{name: int(server.server_address[1]) for name, server in self._listeners.items()}}
         # DynamoDB throttling on demand, injected in front of moto (infra/local/faults.py).
         self.faults = Faults(self.aws_endpoint) if faults else None
         # Parameters may name the stack's own URLs, e.g. AgentPageBaseUrl = "{api_url}".
@@ -392,6 +396,9 @@ class LocalStack:
         for server in self._servers:
             server.shutdown()
             server.server_close()
+        for listener in self._listeners.values():  # bound, never served
+            listener.server_close()
+        self._listeners.clear()
         for runner in self.runners.values():
             runner.stop()
         if self.emf is not None:
@@ -435,8 +442,8 @@ class LocalStack:
         return environment
 
     def _serve(self, name: str, handler: type[BaseHTTPRequestHandler]) -> None:
-        server = LoopbackServer((self.host, self.ports[name]), handler)
-        self.ports[name] = server.server_address[1]
+        server = self._listeners.pop(name)
+        server.RequestHandlerClass = handler
         self._servers.append(server)
         threading.Thread(target=server.serve_forever, name=f"{name}-server", daemon=True).start()
 
