@@ -38,3 +38,19 @@ def test_a_profile_location_that_repeats_the_city_on_record_counts_for_the_custo
 ])
 def test_name_verdicts_at_the_edges_of_each_rule(shown, recorded, verdict):
     assert name_verdict(shown, recorded) == verdict
+
+
+@pytest.mark.parametrize(("shown", "recorded", "verdict"), [
+    ("Saul Smith", "Paul Smith", "differs"),  # four letters, one apart (75): another name
+    ("Anna Hoffman", "Anna Hofmann", "agrees"),  # six letters against seven, one sound apart (76.9): misspelt
+    ("Karla Novak", "Karel Novak", "differs"), ("Pavla Novak", "Pavel Novak", "differs"),  # the other sex, 3 alike
+    ("Ivan Ivanov", "Ivana Ivanova", "differs"),  # the record holds the form ending in "a"
+])
+def test_name_verdicts_at_the_edges_of_misspelling_and_the_other_sex(shown, recorded, verdict):
+    assert name_verdict(shown, recorded) == verdict
+
+
+def test_a_display_name_of_more_than_five_capitalised_words_or_a_word_in_lower_case_is_no_persons_name():
+    assert name_verdict("Ada Lovelace Loves Big Red Buses", "Ada Lovelace") == "unknown"
+    assert name_verdict("Ada lovelace", "Ada Lovelace") == "unknown"
+    assert name_verdict("Ada Lovelace Byron King Noel", "Ada Lovelace") == "differs"  # five: still a name
