@@ -45,6 +45,11 @@ def test_name_verdicts_at_the_edges_of_each_rule(shown, recorded, verdict):
     ("Anna Hoffman", "Anna Hofmann", "agrees"),  # six letters against seven, one sound apart (76.9): misspelt
     ("Karla Novak", "Karel Novak", "differs"), ("Pavla Novak", "Pavel Novak", "differs"),  # the other sex, 3 alike
     ("Ivan Ivanov", "Ivana Ivanova", "differs"),  # the record holds the form ending in "a"
+    ("Christina Smith", "Christian Smith", "differs"), ("Michaela Smith", "Michael Smith", "differs"),
+    ("Juliana Smith", "Julian Smith", "differs"), ("Zoe Mario", "Zoe Maria", "differs"),
+    ("Sara Smith", "Sarah Smith", "agrees"), ("Hannah Smith", "Hanna Smith", "agrees"),  # variants of one name
+    ("Ana Smith", "Anna Smith", "differs"),  # short names must be written the same, whatever their ending
+    ("Anna Kowalska", "Anna Kowalski", "differs"),  # the price (docs/matching.md): a family name's other form
 ])
 def test_name_verdicts_at_the_edges_of_misspelling_and_the_other_sex(shown, recorded, verdict):
     assert name_verdict(shown, recorded) == verdict

@@ -128,12 +128,18 @@ def _same(one: str, other: str) -> bool:
     return fuzz.ratio(one, other) >= (75 if min(len(one), len(other)) >= 6 else 80)
 
 
+# How a name's feminine form ends where its masculine form ends (after spelling is folded): Ivan / Ivana,
+# Mario / Maria, Kowalski / Kowalska, Alexander / Alexandra, Pavel / Pavla, Christian / Christina.
+_FEMININE_ENDINGS = {("", "a"), ("o", "a"), ("i", "a"), ("er", "ra"), ("el", "la"), ("yan", "ina")}
+
+
 def _other_gender(one: str, other: str) -> bool:
-    """The same name for another sex: Ivan / Ivana, Ivanov / Ivanova, Mario / Maria, Kowalski / Kowalska,
-    Alexander / Alexandra. One of the two ends in "a" and they part only in their last two letters."""
+    """The same name for the other sex: past a stem of three letters or more, one ends as the other's feminine form.
+    Variants of one name are not (Sara / Sarah, Maria / Marie, Natalia / Natalie)."""
     shorter = min(len(one), len(other))
     stem = next((i for i in range(shorter) if one[i] != other[i]), shorter)
-    return stem >= 3 and max(len(one), len(other)) - stem <= 2 and one.endswith("a") != other.endswith("a")
+    endings = (one[stem:], other[stem:])
+    return stem >= 3 and (endings in _FEMININE_ENDINGS or endings[::-1] in _FEMININE_ENDINGS)
 
 
 def _is_name_like(display_name: str) -> bool:
