@@ -146,6 +146,15 @@ def test_the_reply_box_goes_to_the_newest_post_that_has_a_key():
     assert page.html.count("<form ") == 1 and f'name="post" value="{OLDER["post_key"]}"' in page.html
 
 
+def test_a_link_naming_an_older_post_opens_that_posts_box_not_the_newest():
+    ask = ReplyFunction()
+    page, _ = get({**valid_query(), "post": OLDER["post_key"]}, ask=ask)
+    assert page.status == 200
+    assert ask.requests == [{"reply_box": "show", "post_key": OLDER["post_key"]}]
+    assert f'name="post" value="{OLDER["post_key"]}"' in page.html
+    assert f'name="post" value="{NEWEST["post_key"]}"' not in page.html
+
+
 @pytest.mark.parametrize("agent", [None, "", "not a login!", "a" * 65])
 def test_a_link_without_a_proper_agent_login_passes_no_agent_on(agent):
     page, _ = get({**valid_query(), **({"agent": agent} if agent is not None else {})})

@@ -251,3 +251,41 @@ def test_a_post_held_with_the_erased_customer_and_another_stays_on_the_review_li
     assert processor.posts.items["facebook#h1"].match_status == "candidate"
     assert [c["customer_id"] for c in processor.reviews.held["facebook#h1"]["candidates"]] == ["c-2"]
     assert receipt.counts["match_candidates"] == 1
+
+
+def test_a_post_held_again_after_an_erasure_keeps_its_own_time_on_the_review_list(erasure):
+    processor, _, deps = erasure
+    process_post(a_post("h1", user_id="7777", kind="message", text="it's me, call 07911 123456 or 07912 345678"),
+                 processor)  # a stranger's message with Ada's and Bob's numbers
+
+    erase({"customer_id": "c-1"}, deps)
+
+    created_at = processor.posts.items["facebook#h1"].created_at
+    assert created_at
+    assert processor.reviews.held["facebook#h1"]["created_at"] == created_at
+
+
+def test_erasing_a_customer_named_on_a_held_post_that_is_already_gone_completes(erasure):
+    processor, _, deps = erasure
+    process_post(a_post("h1", user_id="7777", kind="message", text="it's me, call 07911 123456 or 07912 345678"),
+                 processor)
+    processor.posts.delete(PostKey("facebook", "h1"))  # gone (TTL), its review item not yet
+
+    receipt = erase({"customer_id": "c-1"}, deps)
+
+    assert receipt.counts["match_candidates"] == 1
+    assert processor.customers.get("c-1") is None
+
+
+def test_a_customer_record_removed_by_a_concurrent_erasure_is_not_counted_twice(erasure, monkeypatch):
+    processor, _, deps = erasure
+    delete = processor.customers.delete
+
+    def erased_meanwhile(customer_id):
+        delete(customer_id)  # the other request removed the record and its identity items first
+        return delete(customer_id)
+
+    monkeypatch.setattr(processor.customers, "delete", erased_meanwhile)
+    receipt = erase({"customer_id": "c-1"}, deps)
+
+    assert (receipt.counts["customer_records"], receipt.counts["identity_keys"]) == (0, 0)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import replace
 
 import pytest
@@ -351,3 +352,30 @@ def test_a_held_post_confirmed_shows_on_the_card_with_its_new_match_before_the_i
     assert (shown["post_key"], shown["match"], shown["matched_by"]) == (
         "instagram#h0", "id:instagram:ig-2", "confirmed_by_agent")
     assert deps.reviews.pending(10) == []
+
+
+def test_a_confirmation_right_after_a_rejection_lifts_it_under_the_handle_even_while_reads_lag(world):
+    """An eventually consistent read may not show the rejection yet: the confirmation looks with a consistent one."""
+    deps, sync = world
+    process_post(a_post("g1", user_id="ig-7", handle="grace.h", platform="instagram", name="Grace Hopper"), deps)
+    handle({"action": "reject", "post_key": "instagram#g1", "customer_id": "c-1"}, sync.linking)
+    handle_key = deps.posts.items["instagram#g1"].author_handle_key
+    real = deps.customers.identity_links
+
+    def lagging(identity_key, consistent=False):
+        links = real(identity_key, consistent=True)
+        return links if consistent else [link for link in links if link.source != "rejected"]
+
+    deps.customers.identity_links = lagging
+    handle({"action": "confirm", "post_key": "instagram#g1", "customer_id": "c-1"}, sync.linking)
+    del deps.customers.identity_links
+
+    assert [(link.customer_id, link.source) for link in deps.customers.identity_links(handle_key, consistent=True)
+            if link.customer_id == "c-1"] == []
+
+
+def test_a_link_code_is_kept_as_the_sha256_of_its_capitals_without_the_dash():
+    """Codes issued before a deployment must still redeem after it: the stored form does not change."""
+    expected = hashlib.sha256(b"ABCD2345").hexdigest()
+    assert linking.code_hash("abcd-2345") == expected
+    assert linking.code_hash("ABCD-2345") == expected
