@@ -133,7 +133,7 @@ eval-matching: $(EVAL_STAMP)
 # Mutation testing of the trust-critical code (tests/mutation/scope.txt; docs/testing.md): the score per module and
 # the surviving mutants, also in reports/mutation.txt; fails below 90 % in any module. Not part of make test.
 # mutmut runs from its own virtualenv (.venv-mutation, requirements-mutation.txt), so make test never installs it.
-#   make mutation                              (everything: about an hour on an idle 2-core machine, docs/testing.md)
+#   make mutation                              (everything: 40 min on an idle 2-core machine, docs/testing.md)
 #   make mutation MODULES="screen_pop lookup"  (some modules, from a fresh workspace: new tests are seen)
 MUTATION_VENV := .venv-mutation
 MUTATION_STAMP := $(MUTATION_VENV)/.installed
