@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 from datetime import datetime
 from functools import cache
-from typing import Any, TypeVar, cast
+from typing import Any, NamedTuple, TypeVar, cast
 
 from botocore.exceptions import ClientError
 from pynamodb.connection import Connection
@@ -58,11 +58,10 @@ def condition_failed(error: TransactWriteError) -> bool:
     return bool(reasons) and reasons[0] is not None and reasons[0].code == "ConditionalCheckFailed"
 
 
-class Refused:
+class Refused(NamedTuple):
     """A conditional PutItem the condition refused, with what the table holds (None: an endpoint that does not say)."""
 
-    def __init__(self, held: dict[str, Any] | None) -> None:
-        self.held = held
+    held: dict[str, Any] | None
 
 
 def put_unless_refused(item: Model, condition: Condition) -> Refused | None:
